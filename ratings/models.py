@@ -1,0 +1,99 @@
+"""Movies, genres, rater profiles and ratings: one table of ratings for MovieLens raters and site users."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, Value
+from django.db.models.functions import Coalesce
+
+# The site accepts half stars; MovieLens 100k uses whole stars, a subset.
+MIN_SCORE = 0.5
+MAX_SCORE = 5.0
+ALLOWED_SCORES = tuple(step / 2 for step in range(1, 11))
+
+
+class Genre(models.Model):
+    name = models.CharField(max_length=50, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MovieQuerySet(models.QuerySet):
+    def with_rating_stats(self) -> "MovieQuerySet":
+        return self.annotate(
+            rating_count=Count("ratings"),
+            rating_mean=Avg("ratings__score"),
+        )
+
+    def in_genre(self, slug: str) -> "MovieQuerySet":
+        return self.filter(genres__slug=slug)
+
+    def with_bayesian_mean(self, *, prior_mean: float, prior_weight: float) -> "MovieQuerySet":
+        """Shrink each mean towards the global mean, so that one 5-star rating cannot top a list."""
+        count = F("rating_count")
+        total = Coalesce(F("rating_mean"), Value(0.0)) * count
+        shrunk = (total + Value(prior_mean * prior_weight)) / (count + Value(prior_weight))
+        return self.with_rating_stats().annotate(bayesian_mean=ExpressionWrapper(shrunk, output_field=FloatField()))
+
+
+class Movie(models.Model):
+    movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
+    title = models.CharField(max_length=255, db_index=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    release_date = models.DateField(null=True, blank=True)
+    imdb_url = models.URLField(max_length=500, blank=True)
+    genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
+
+    objects = MovieQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+class Profile(models.Model):
+    """Demographics of a rater; ``movielens_id`` marks an account imported from MovieLens."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    gender = models.CharField(max_length=1, blank=True)
+    occupation = models.CharField(max_length=50, blank=True)
+    zip_code = models.CharField(max_length=10, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class RatingQuerySet(models.QuerySet):
+    def from_movielens(self) -> "RatingQuerySet":
+        return self.filter(user__profile__movielens_id__isnull=False)
+
+    def from_site_users(self) -> "RatingQuerySet":
+        return self.exclude(user__profile__movielens_id__isnull=False)
+
+
+class Rating(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="ratings")
+    score = models.FloatField()
+    timestamp = models.DateTimeField(db_index=True)
+
+    objects = RatingQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "movie"], name="rating_one_per_user_and_movie"),
+            models.CheckConstraint(condition=Q(score__in=ALLOWED_SCORES), name="rating_score_half_stars_0_5_to_5"),
+        ]
+        # The unique constraint (user, movie) already serves reads by user; this one serves reads by movie.
+        indexes = [models.Index(fields=["movie", "score"], name="rating_movie_score_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.movie}: {self.score}"

@@ -1,0 +1,1 @@
+"""Training, the model registry and serving of the collaborative-filtering recommender."""

@@ -1,0 +1,8 @@
+"""App configuration for the recommender."""
+
+from django.apps import AppConfig
+
+
+class RecommenderConfig(AppConfig):
+    name = "recommender"
+    verbose_name = "Recommender"

@@ -1,0 +1,67 @@
+"""The model registry: every trained version, its metrics and artifact, and which one the site serves."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ModelVersionQuerySet(models.QuerySet):
+    def active(self) -> "ModelVersionQuerySet":
+        return self.filter(status=ModelVersion.Status.ACTIVE)
+
+    def servable(self) -> "ModelVersionQuerySet":
+        return self.filter(status__in=[ModelVersion.Status.READY, ModelVersion.Status.ACTIVE])
+
+
+class ModelVersion(models.Model):
+    class Algorithm(models.TextChoices):
+        DOT = "dot", "Dot product (EmbeddingDotBias)"
+        NN = "nn", "Neural network (EmbeddingNN)"
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        READY = "ready", "Ready"
+        ACTIVE = "active", "Active"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    algorithm = models.CharField(max_length=10, choices=Algorithm.choices, default=Algorithm.DOT)
+    hyperparameters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING, db_index=True)
+
+    # The data it saw.
+    n_ratings = models.PositiveIntegerField(default=0)
+    n_users = models.PositiveIntegerField(default=0)
+    n_movies = models.PositiveIntegerField(default=0)
+    ratings_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+
+    # Validation metrics: {"rmse": ..., "mae": ..., "ndcg@10": ...}; per-epoch losses:
+    # [{"epoch": 1, "train_loss": ..., "valid_loss": ...}, ...].
+    metrics = models.JSONField(default=dict, blank=True)
+    epoch_losses = models.JSONField(default=list, blank=True)
+    training_seconds = models.FloatField(null=True, blank=True)
+
+    # Folder name under settings.MODEL_DIR, and {file name: sha256 hex} of every file in it.
+    artifact_dir = models.CharField(max_length=255, blank=True)
+    artifact_sha256 = models.JSONField(default=dict, blank=True)
+
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="active"), name="modelversion_exactly_one_active"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.algorithm}, {self.status})"
+
+    @property
+    def rmse(self) -> float | None:
+        return self.metrics.get("rmse")
