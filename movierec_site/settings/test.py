@@ -7,7 +7,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = "test-secret-key"
+SECRET_KEY = "test-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MODEL_DIR = Path(env("MODEL_DIR", default=tempfile.mkdtemp(prefix="movierec-test-models-")))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

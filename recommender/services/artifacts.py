@@ -1,0 +1,42 @@
+"""Where a model version's files live, and the SHA-256 check that every reader runs before trusting them."""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+
+from recommender.models import ModelVersion
+
+ARTIFACT_HASH_MISMATCH = "artifact file {name} of model version {version} does not match its SHA-256 in the registry"
+ARTIFACT_FILE_MISSING = "artifact file {name} of model version {version} is missing"
+ARTIFACT_NOT_RECORDED = "model version {version} has no recorded artifact"
+
+
+class ArtifactError(Exception):
+    """A model version's files are missing or differ from what the registry recorded."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def artifact_path(*, version: ModelVersion) -> Path:
+    return Path(settings.MODEL_DIR) / version.artifact_dir
+
+
+def artifact_verify(*, version: ModelVersion) -> Path:
+    """Check every recorded file against its SHA-256; returns the folder, or raises ArtifactError."""
+    if not version.artifact_dir or not version.artifact_sha256:
+        raise ArtifactError(ARTIFACT_NOT_RECORDED.format(version=version.pk))
+    directory = artifact_path(version=version)
+    for name, expected in version.artifact_sha256.items():
+        path = directory / name
+        if not path.is_file():
+            raise ArtifactError(ARTIFACT_FILE_MISSING.format(name=name, version=version.pk))
+        if file_sha256(path) != expected:
+            raise ArtifactError(ARTIFACT_HASH_MISMATCH.format(name=name, version=version.pk))
+    return directory

@@ -1,0 +1,101 @@
+"""The serving form of a trained model: plain numpy arrays, saved as .npz + JSON, no torch and no pickle.
+
+Training exports a fastai learner into this form; the web process loads it once and answers every request
+from it. The id vocabularies travel with the weights (as in fastai's ``EmbeddingDotBias.from_classes``), so
+the rows of the factor matrices always line up with Django primary keys.
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+SERVING_ARRAYS = "serving.npz"
+SERVING_META = "serving.json"
+
+
+class UnknownIdError(KeyError):
+    """An id that the model never saw in training: such a user or movie has no learned factors."""
+
+
+@dataclass(frozen=True, eq=False)
+class FactorModel:
+    """Biased matrix factorisation: rating = lo + (hi - lo) * sigmoid(u . m + b_u + b_m)."""
+
+    user_ids: np.ndarray  # int64 [n_users], Django User pks
+    movie_ids: np.ndarray  # int64 [n_movies], Movie pks
+    user_factors: np.ndarray  # float32 [n_users, k]
+    user_bias: np.ndarray  # float32 [n_users]
+    movie_factors: np.ndarray  # float32 [n_movies, k]
+    movie_bias: np.ndarray  # float32 [n_movies]
+    y_range: tuple[float, float]
+    meta: dict = field(default_factory=dict)
+    _user_index: dict[int, int] = field(init=False, repr=False)
+    _movie_index: dict[int, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_user_index", {int(u): i for i, u in enumerate(self.user_ids)})
+        object.__setattr__(self, "_movie_index", {int(m): i for i, m in enumerate(self.movie_ids)})
+
+    @property
+    def n_factors(self) -> int:
+        return int(self.movie_factors.shape[1])
+
+    def user_index(self, user_id: int) -> int:
+        try:
+            return self._user_index[int(user_id)]
+        except KeyError:
+            raise UnknownIdError(f"user {user_id} is not in the model's training data") from None
+
+    def movie_index(self, movie_id: int) -> int:
+        try:
+            return self._movie_index[int(movie_id)]
+        except KeyError:
+            raise UnknownIdError(f"movie {movie_id} is not in the model's training data") from None
+
+    def has_user(self, user_id: int) -> bool:
+        return int(user_id) in self._user_index
+
+    def has_movie(self, movie_id: int) -> bool:
+        return int(movie_id) in self._movie_index
+
+    def squash(self, logits: np.ndarray) -> np.ndarray:
+        lo, hi = self.y_range
+        return lo + (hi - lo) / (1.0 + np.exp(-logits))
+
+    def predict_vector(
+        self, user_vector: np.ndarray, user_bias: float, movie_rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Predicted ratings of the given movie rows (all movies when None) for a user given by factors."""
+        factors = self.movie_factors if movie_rows is None else self.movie_factors[movie_rows]
+        bias = self.movie_bias if movie_rows is None else self.movie_bias[movie_rows]
+        return self.squash(factors @ user_vector + user_bias + bias)
+
+    def predict_user(self, user_row: int, movie_rows: np.ndarray | None = None) -> np.ndarray:
+        return self.predict_vector(self.user_factors[user_row], float(self.user_bias[user_row]), movie_rows)
+
+    def save(self, directory: Path) -> list[Path]:
+        """Write the arrays and the metadata into ``directory``; returns the files written."""
+        arrays_path = directory / SERVING_ARRAYS
+        meta_path = directory / SERVING_META
+        np.savez(
+            arrays_path,
+            user_ids=self.user_ids.astype(np.int64),
+            movie_ids=self.movie_ids.astype(np.int64),
+            user_factors=self.user_factors.astype(np.float32),
+            user_bias=self.user_bias.astype(np.float32),
+            movie_factors=self.movie_factors.astype(np.float32),
+            movie_bias=self.movie_bias.astype(np.float32),
+            y_range=np.asarray(self.y_range, dtype=np.float32),
+        )
+        meta_path.write_text(json.dumps(self.meta, indent=2, sort_keys=True))
+        return [arrays_path, meta_path]
+
+    @classmethod
+    def load(cls, directory: Path) -> "FactorModel":
+        with np.load(directory / SERVING_ARRAYS, allow_pickle=False) as arrays:
+            loaded = {name: arrays[name] for name in arrays.files}
+        meta = json.loads((directory / SERVING_META).read_text())
+        y_range = loaded.pop("y_range")
+        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta)
