@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: lint, then pytest (SQLite by default; PostgreSQL when DATABASE_URL points there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py)
+export REDIS_URL
+export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$PWD/test-artifacts/screenshots}
+echo "Screenshots of the end-to-end tests go to $SCREENSHOT_DIR"
+exec .venv/bin/pytest "$@"
