@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "axes",
     "ratings",
     "recommender",
+    "ninja",  # its templates and static files: the API docs are served with local assets, no CDN
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -149,3 +151,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# API ----------------------------------------------------------------------------------------------------------------
+# The JSON API (api/). Rates are "<count>/<s|m|h|d>", fixed windows counted in Redis (REDIS_URL).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+API_RATE_AUTH = env("API_RATE_AUTH", default="20/m")  # signup and token requests, per address and per username
+API_RATE_WRITE_USER = env("API_RATE_WRITE_USER", default="120/m")  # writes, per user
+API_RATE_WRITE_ADDRESS = env("API_RATE_WRITE_ADDRESS", default="600/m")  # writes, per address
+API_RATE_KEY_PREFIX = "movierec:api:rate"
+# https://django-ninja.dev/guides/throttling/: how many proxies put their address in X-Forwarded-For; 0 trusts only
+# REMOTE_ADDR, so that a client cannot pick its own address to escape the limits.
+NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# END API ------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""The NinjaAPI instance: its routers, the JSON error shape {"detail": message}, and the docs with local assets."""
+
+import logging
+
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from api.auth import USER_AUTH
+from api.routers import auth, health
+from api.throttling import RateLimited
+
+logger = logging.getLogger(__name__)
+
+AUTH_REQUIRED = "authentication required: send `Authorization: Bearer <token>` or log in"
+NOT_FOUND = "not found"
+DATABASE_UNAVAILABLE = "the database is unavailable: try again shortly"
+INTERNAL_ERROR = "internal error: it has been logged"
+
+api = NinjaAPI(
+    title="MovieRec API",
+    version="1",
+    description=(
+        "Movie recommendations from collaborative filtering on MovieLens 100k. Authenticate with "
+        "`Authorization: Bearer <token>` (from `/api/auth/signup` or `/api/auth/token`) or the site's session "
+        '(writes then need the `X-CSRFToken` header). Errors are `{"detail": message}`.'
+    ),
+    urls_namespace="api",
+    auth=USER_AUTH,
+    # validatorUrl None: Swagger UI would otherwise fetch a badge from validator.swagger.io.
+    docs=Swagger(settings={"persistAuthorization": True, "validatorUrl": None}),
+)
+api.add_router("/auth", auth.router)
+api.add_router("/health", health.router)
+
+
+def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _error(request, 401, AUTH_REQUIRED)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@api.exception_handler(RateLimited)
+def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = _error(request, 429, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, exc.message)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # "query.n: Input should be less than or equal to 100"; the location without ninja's wrapper names.
+    messages = []
+    for error in exc.errors:
+        where = ".".join(str(part) for part in error.get("loc", ()) if part not in {"payload", "filters"})
+        messages.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid"))
+    return _error(request, 422, "; ".join(messages))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, NOT_FOUND)
+
+
+@api.exception_handler(DatabaseError)
+def _database_unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    logger.error("API request %s %s failed on the database", request.method, request.path, exc_info=exc)
+    return _error(request, 503, DATABASE_UNAVAILABLE)
+
+
+@api.exception_handler(Exception)
+def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.error("API request %s %s failed", request.method, request.path, exc_info=exc)
+    return _error(request, 500, INTERNAL_ERROR)

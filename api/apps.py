@@ -1,0 +1,8 @@
+"""App configuration of the JSON API."""
+
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "api"
+    verbose_name = "JSON API"

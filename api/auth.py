@@ -1,0 +1,60 @@
+"""How a request proves who it is: a Bearer token, or the browser's session (with its CSRF token on writes)."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from api.selectors import token_user
+
+CSRF_FAILED = "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header"
+STAFF_ONLY = "this endpoint is for staff only"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def _admit(user: AbstractBaseUser, *, staff: bool) -> AbstractBaseUser:
+    # Raising here answers 403 at once: a known but unprivileged user must not be told to log in again (401).
+    if staff and not user.is_staff:
+        raise HttpError(403, STAFF_ONLY)
+    return user
+
+
+class BearerAuth(HttpBearer):
+    """``Authorization: Bearer <token>``, a token from /api/auth/signup or /api/auth/token."""
+
+    def __init__(self, *, staff: bool = False) -> None:
+        self.staff = staff
+        super().__init__()
+
+    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
+        user = token_user(key=token)
+        if user is None:
+            return None
+        request.user = user
+        return _admit(user, staff=self.staff)
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session; writes must carry the CSRF token, as the site's forms do."""
+
+    param_name = "sessionid"
+
+    def __init__(self, *, staff: bool = False) -> None:
+        self.staff = staff
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> AbstractBaseUser | None:
+        # Only a request that the session authenticates needs the CSRF check: an anonymous write is a 401, not a 403.
+        if not request.user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise HttpError(403, CSRF_FAILED)
+        return _admit(request.user, staff=self.staff)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> AbstractBaseUser | None:
+        return None  # unused: __call__ reads request.user, which Django's session middleware has set
+
+
+USER_AUTH = [BearerAuth(), SessionAuth()]
+STAFF_AUTH = [BearerAuth(staff=True), SessionAuth(staff=True)]

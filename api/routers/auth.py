@@ -1,0 +1,57 @@
+"""POST /api/auth/signup and /api/auth/token: Bearer tokens for clients that do not use the browser session."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import HttpError
+
+from api.schemas import CredentialsIn, ErrorOut, TokenOut
+from api.services import SignupError, account_signup, token_create
+from api.throttling import AUTH_THROTTLE, rate_limit
+
+INVALID_CREDENTIALS = "invalid username or password"
+LOCKED_OUT = "too many failed logins for this username from this address: try again later"
+
+router = Router(tags=["auth"])
+
+
+def _token(user: object) -> TokenOut:
+    key, expires_at = token_create(user=user)
+    return TokenOut(token=key, expires_at=expires_at, username=user.get_username())
+
+
+@router.post(
+    "/signup",
+    auth=None,
+    throttle=AUTH_THROTTLE,
+    response={201: TokenOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Create an account and get a token",
+)
+def signup(request: HttpRequest, payload: CredentialsIn) -> tuple[int, TokenOut]:
+    rate_limit(scope="auth-username", who=payload.username.lower(), rate=settings.API_RATE_AUTH)
+    try:
+        user = account_signup(username=payload.username, password=payload.password)
+    except SignupError as error:
+        raise HttpError(409 if error.conflict else 400, str(error)) from None
+    return 201, _token(user)
+
+
+@router.post(
+    "/token",
+    auth=None,
+    throttle=AUTH_THROTTLE,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="Get a token for a username and password",
+)
+def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:
+    rate_limit(scope="auth-username", who=payload.username.lower(), rate=settings.API_RATE_AUTH)
+    # With the request, django-axes counts failures and locks out repeated guessing (as on the login page).
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        # Answer in the API's JSON shape; axes' middleware would otherwise replace the response with its page.
+        request.axes_locked_out = False
+        raise HttpError(429, LOCKED_OUT)
+    if user is None:
+        raise HttpError(401, INVALID_CREDENTIALS)
+    return _token(user)

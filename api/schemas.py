@@ -1,0 +1,139 @@
+"""Request and response shapes of the API; django-ninja turns them into the OpenAPI schema."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from ratings.models import MAX_SCORE, MIN_SCORE
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="What went wrong, in words")
+
+
+# Authentication ------------------------------------------------------------------------------------------------------
+class CredentialsIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=4096)
+
+
+class TokenOut(Schema):
+    token: str = Field(description="Send it as `Authorization: Bearer <token>`; it is shown only once")
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the scheme name, not a secret)
+    expires_at: dt.datetime
+    username: str
+
+
+# Catalogue -----------------------------------------------------------------------------------------------------------
+class GenreOut(Schema):
+    slug: str
+    name: str
+
+
+class MovieOut(Schema):
+    id: int
+    title: str
+    year: int | None
+    genres: list[GenreOut]
+
+
+class MovieDetailOut(MovieOut):
+    release_date: dt.date | None
+    imdb_url: str
+    rating_count: int
+    rating_mean: float | None
+
+
+class MoviePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[MovieOut]
+
+
+# Ratings -------------------------------------------------------------------------------------------------------------
+class RatingIn(Schema):
+    rating: float = Field(ge=MIN_SCORE, le=MAX_SCORE, multiple_of=0.5, description="Half stars, 0.5 to 5")
+
+
+class RatingOut(Schema):
+    movie: MovieOut
+    rating: float
+    timestamp: dt.datetime
+
+
+class RatingPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[RatingOut]
+
+
+# Recommendations -----------------------------------------------------------------------------------------------------
+class MovieRef(Schema):
+    id: int
+    title: str
+    year: int | None
+
+
+class ModelVersionRef(Schema):
+    id: int
+    algorithm: str
+    activated_at: dt.datetime | None
+
+
+class RecommendationOut(Schema):
+    movie: MovieOut
+    predicted_rating: float | None = Field(description="The model's predicted rating; null for the fallback")
+    reason: MovieRef | None = Field(description="A movie you rated that this one resembles most, when known")
+    reason_score: float | None
+
+
+class RecommendationsOut(Schema):
+    source: Literal["model", "popularity"] = Field(
+        description="`model`: personal predictions of `model_version`; `popularity`: the fallback list"
+    )
+    model_version: ModelVersionRef | None
+    total: int
+    items: list[RecommendationOut]
+
+
+# Model registry ------------------------------------------------------------------------------------------------------
+class ModelVersionOut(Schema):
+    id: int
+    algorithm: str
+    status: str
+    hyperparameters: dict
+    n_ratings: int
+    n_users: int
+    n_movies: int
+    metrics: dict
+    training_seconds: float | None
+    error: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    activated_at: dt.datetime | None
+
+
+class RetrainOut(Schema):
+    task_id: str
+
+
+# Health --------------------------------------------------------------------------------------------------------------
+class CheckOut(Schema):
+    ok: bool
+    detail: str
+
+
+class HealthChecks(Schema):
+    database: CheckOut
+    redis: CheckOut
+    model: CheckOut
+
+
+class HealthOut(Schema):
+    status: Literal["ok", "unavailable"]
+    detail: str = Field(description="`ok`, or what does not answer")
+    checks: HealthChecks

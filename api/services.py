@@ -1,0 +1,39 @@
+"""Writes of the API's own data: accounts created through the API and the tokens handed out."""
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from api.models import ApiToken
+from api.selectors import token_sha256
+
+
+class SignupError(ValueError):
+    """The username or password was refused; ``conflict`` when the username is taken."""
+
+    def __init__(self, message: str, *, conflict: bool) -> None:
+        super().__init__(message)
+        self.conflict = conflict
+
+
+def token_create(*, user: AbstractBaseUser) -> tuple[str, dt.datetime]:
+    """A new random token for ``user`` and its expiry; only its SHA-256 is stored, the token is shown once."""
+    key = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS)
+    ApiToken.objects.create(user=user, key_sha256=token_sha256(key), expires_at=expires_at)
+    return key, expires_at
+
+
+def account_signup(*, username: str, password: str) -> AbstractBaseUser:
+    """Create a site user with the same rules as the site's sign-up form (username, password validators)."""
+    form = UserCreationForm({"username": username, "password1": password, "password2": password})
+    if not form.is_valid():
+        errors = form.errors.as_data()
+        conflict = any(error.code == "unique" for error in errors.get("username", []))
+        messages = [message for field_errors in errors.values() for error in field_errors for message in error]
+        raise SignupError(" ".join(messages), conflict=conflict)
+    return form.save()
