@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "ratings",
     "recommender",
+    "insights",
     "ninja",  # its templates and static files: the API docs are served with local assets, no CDN
     "api",
 ]

@@ -1,0 +1,265 @@
+"""Reads for the Model section: the version history, what one version learned, and how the ratings grow."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+
+from ratings.models import Movie, Rating, RatingQuerySet
+from recommender.models import ModelVersion
+from recommender.services.artifacts import artifact_verify
+from recommender.services.factors import FactorModel
+
+BIAS_LIST_LENGTH = 10
+MAP_MOVIES = 50
+MAP_END_TITLES = 3
+PREDICTION_SAMPLE_USERS = 500
+PREDICTION_SAMPLE_SEED = 0
+
+
+@dataclass(frozen=True)
+class MovieBias:
+    movie_id: int
+    title: str
+    bias: float
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    movie_id: int
+    title: str
+    n_ratings: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class FactorMap:
+    points: list[MapPoint]
+    explained: tuple[float, float]  # share of the variance of the mapped factors along each axis
+
+    @property
+    def ends(self) -> dict[str, list[str]]:
+        """The titles at both ends of each axis, the words of the map's text alternative."""
+        if not self.points:
+            return {}
+        by_x = sorted(self.points, key=lambda p: p.x)
+        by_y = sorted(self.points, key=lambda p: p.y)
+        n = min(MAP_END_TITLES, len(self.points))
+        return {
+            "left": [p.title for p in by_x[:n]],
+            "right": [p.title for p in by_x[::-1][:n]],
+            "bottom": [p.title for p in by_y[:n]],
+            "top": [p.title for p in by_y[::-1][:n]],
+        }
+
+
+@dataclass(frozen=True)
+class PredictionSummary:
+    n_users: int
+    n_predictions: int
+    counts: list[int]
+    edges: list[float]
+    mean: float
+    p5: float
+    median: float
+    p95: float
+    share_4_plus: float
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    days: list[dt.date]
+    counts: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def busiest(self) -> tuple[dt.date, int] | None:
+        if not self.counts:
+            return None
+        top = int(np.argmax(self.counts))
+        return self.days[top], self.counts[top]
+
+
+def version_history() -> list[ModelVersion]:
+    """Every version, newest first."""
+    return list(ModelVersion.objects.order_by("-created_at", "-id"))
+
+
+def version_factor_model(*, version: ModelVersion) -> FactorModel:
+    """The version's serving arrays, after the SHA-256 check; raises ArtifactError when they cannot be trusted."""
+    return FactorModel.load(artifact_verify(version=version))
+
+
+def _titles(movie_ids: list[int]) -> dict[int, str]:
+    return dict(Movie.objects.filter(pk__in=movie_ids).values_list("pk", "title"))
+
+
+def movie_bias_extremes(*, model: FactorModel, n: int = BIAS_LIST_LENGTH) -> tuple[list[MovieBias], list[MovieBias]]:
+    """The n movies with the lowest learned bias (lowest first) and the n with the highest (highest first)."""
+    order = np.argsort(model.movie_bias, kind="stable")
+    lowest_rows, highest_rows = order[:n], order[::-1][:n]
+    movie_ids = [int(model.movie_ids[row]) for row in np.concatenate([lowest_rows, highest_rows])]
+    titles = _titles(movie_ids)
+
+    def describe(rows: np.ndarray) -> list[MovieBias]:
+        return [
+            MovieBias(
+                movie_id=int(model.movie_ids[row]),
+                title=titles.get(int(model.movie_ids[row]), f"movie {int(model.movie_ids[row])}"),
+                bias=float(model.movie_bias[row]),
+            )
+            for row in rows
+        ]
+
+    return describe(lowest_rows), describe(highest_rows)
+
+
+def factors_pca(factors: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    """Project rows onto their first two principal components; returns the coordinates and variance shares.
+
+    Signs follow scikit-learn's convention (the largest coordinate of each axis is positive), so the map does
+    not flip between two renderings of the same weights.
+    """
+    centred = factors.astype(np.float64) - factors.mean(axis=0, keepdims=True)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    coords = u[:, :2] * s[:2]
+    if coords.shape[1] < 2:  # a single factor, or a single movie: pad so the map still has two axes
+        coords = np.pad(coords, ((0, 0), (0, 2 - coords.shape[1])))
+    signs = np.sign(coords[np.abs(coords).argmax(axis=0), range(2)])
+    coords = coords * np.where(signs == 0, 1.0, signs)
+    variance = s**2
+    total = float(variance.sum())
+    shares = [float(v / total) if total else 0.0 for v in variance[:2]] + [0.0, 0.0]
+    return coords, (shares[0], shares[1])
+
+
+def most_rated_movies(*, model: FactorModel, n: int = MAP_MOVIES) -> list[tuple[int, str, int]]:
+    """(movie id, title, rating count) of the n most rated movies that the model has factors for."""
+    ranked = (
+        Movie.objects.annotate(n_ratings=Count("ratings"))
+        .filter(n_ratings__gt=0)
+        .order_by("-n_ratings", "pk")
+        .values_list("pk", "title", "n_ratings")
+    )
+    chosen: list[tuple[int, str, int]] = []
+    for movie_id, title, n_ratings in ranked.iterator(chunk_size=200):
+        if model.has_movie(movie_id):
+            chosen.append((movie_id, title, n_ratings))
+            if len(chosen) == n:
+                break
+    return chosen
+
+
+def movie_factor_map(*, model: FactorModel, n: int = MAP_MOVIES) -> FactorMap:
+    """A 2-D PCA map of the factors of the n most rated movies, as in chapter 8 of the fastai book."""
+    movies = most_rated_movies(model=model, n=n)
+    if not movies:
+        return FactorMap(points=[], explained=(0.0, 0.0))
+    rows = np.array([model.movie_index(movie_id) for movie_id, _, _ in movies])
+    coords, explained = factors_pca(model.movie_factors[rows])
+    points = [
+        MapPoint(movie_id=movie_id, title=title, n_ratings=n_ratings, x=float(x), y=float(y))
+        for (movie_id, title, n_ratings), (x, y) in zip(movies, coords, strict=True)
+    ]
+    return FactorMap(points=points, explained=explained)
+
+
+def predicted_ratings_sample(
+    *, model: FactorModel, max_users: int = PREDICTION_SAMPLE_USERS, seed: int = PREDICTION_SAMPLE_SEED
+) -> np.ndarray:
+    """Predictions for every movie of a fixed random sample of users (all users when there are few)."""
+    n_users = len(model.user_ids)
+    rows = np.arange(n_users)
+    if n_users > max_users:
+        rows = np.sort(np.random.default_rng(seed).choice(n_users, size=max_users, replace=False))
+    logits = model.user_factors[rows] @ model.movie_factors.T
+    logits += model.user_bias[rows, None] + model.movie_bias[None, :]
+    return model.squash(logits.astype(np.float64))
+
+
+def predicted_ratings_summary(*, model: FactorModel) -> PredictionSummary:
+    predictions = predicted_ratings_sample(model=model).ravel()
+    lo, hi = model.y_range
+    counts, edges = np.histogram(predictions, bins=np.linspace(lo, hi, 23))
+    p5, median, p95 = np.percentile(predictions, [5, 50, 95])
+    return PredictionSummary(
+        n_users=min(len(model.user_ids), PREDICTION_SAMPLE_USERS),
+        n_predictions=int(predictions.size),
+        counts=[int(c) for c in counts],
+        edges=[float(e) for e in edges],
+        mean=float(predictions.mean()),
+        p5=float(p5),
+        median=float(median),
+        p95=float(p95),
+        share_4_plus=float((predictions >= 4.0).mean()),
+    )
+
+
+def rating_score_counts() -> dict[float, int]:
+    """How many ratings the database holds at each score, for comparing with the predictions."""
+    rows = Rating.objects.values_list("score").annotate(n=Count("id")).order_by("score")
+    return {float(score): n for score, n in rows}
+
+
+def ratings_per_day(ratings: RatingQuerySet) -> DailyCounts:
+    """Ratings per calendar day (UTC) of the given ratings, oldest day first."""
+    rows = ratings.annotate(day=TruncDate("timestamp")).values_list("day").annotate(n=Count("id")).order_by("day")
+    days, counts = [], []
+    for day, n in rows:
+        days.append(day)
+        counts.append(n)
+    return DailyCounts(days=days, counts=counts)
+
+
+@dataclass(frozen=True)
+class DataOverview:
+    movielens_days: DailyCounts
+    site_days: DailyCounts
+    n_users: int
+    n_movielens_raters: int
+    n_site_users: int
+    n_site_raters: int
+    n_movies: int
+    n_ratings: int
+    active: ModelVersion | None
+    ratings_since_active: int | None  # ratings dated after the active version finished training
+    growth_since_active: int | None  # ratings now minus the ratings the active version saw
+
+    @property
+    def n_movielens_ratings(self) -> int:
+        return self.movielens_days.total
+
+    @property
+    def n_site_ratings(self) -> int:
+        return self.site_days.total
+
+
+def data_overview() -> DataOverview:
+    users = get_user_model().objects
+    n_users = users.count()
+    n_movielens_raters = users.filter(profile__movielens_id__isnull=False).count()
+    n_ratings = Rating.objects.count()
+    active = ModelVersion.objects.active().first()
+    since = None
+    if active is not None and active.finished_at is not None:
+        since = Rating.objects.filter(timestamp__gt=active.finished_at).count()
+    return DataOverview(
+        movielens_days=ratings_per_day(Rating.objects.from_movielens()),
+        site_days=ratings_per_day(Rating.objects.from_site_users()),
+        n_users=n_users,
+        n_movielens_raters=n_movielens_raters,
+        n_site_users=n_users - n_movielens_raters,
+        n_site_raters=Rating.objects.from_site_users().values("user").distinct().count(),
+        n_movies=Movie.objects.count(),
+        n_ratings=n_ratings,
+        active=active,
+        ratings_since_active=since,
+        growth_since_active=None if active is None else n_ratings - active.n_ratings,
+    )

@@ -1,0 +1,111 @@
+"""Staff-only pages of the Model section: version history, one version's insights, and the data."""
+
+import hashlib
+import json
+
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from insights import charts, selectors
+from recommender.models import ModelVersion
+from recommender.services.artifacts import ArtifactError
+
+# Rendering a version's charts takes a noticeable fraction of a second; its weights never change, so the page's
+# numbers and charts are cached per version and artifact hash.
+VERSION_CACHE_SECONDS = 60 * 60
+
+
+class StaffRequiredMixin(UserPassesTestMixin):
+    """Anonymous visitors are sent to the login page; signed-in users who are not staff get 403."""
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return user.is_active and user.is_staff
+
+
+class HistoryView(StaffRequiredMixin, TemplateView):
+    template_name = "insights/history.html"
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        versions = selectors.version_history()
+        return super().get_context_data(
+            **kwargs,
+            section="history",
+            page_title="Versions",
+            versions=versions,
+            active=next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
+            history_svg=charts.history_chart(versions),
+            measured=[v for v in reversed(versions) if v.metrics.get("rmse") is not None],
+        )
+
+
+def version_report(*, version: ModelVersion) -> dict:
+    """The numbers and charts of one version's page, built from its verified serving arrays."""
+    model = selectors.version_factor_model(version=version)
+    lowest, highest = selectors.movie_bias_extremes(model=model)
+    factor_map = selectors.movie_factor_map(model=model)
+    predictions = selectors.predicted_ratings_summary(model=model)
+    actual = selectors.rating_score_counts()
+    return {
+        "n_users": len(model.user_ids),
+        "n_movies": len(model.movie_ids),
+        "n_factors": model.n_factors,
+        "y_range": model.y_range,
+        "bias_tables": [("Lowest bias", lowest), ("Highest bias", highest)],
+        "factor_map": factor_map,
+        "map_ends": factor_map.ends,
+        "factor_map_svg": charts.factor_map_chart(factor_map),
+        "predictions": predictions,
+        "prediction_svg": charts.prediction_chart(predictions, actual),
+    }
+
+
+def _version_cache_key(version: ModelVersion) -> str:
+    files = json.dumps(version.artifact_sha256, sort_keys=True).encode()
+    return f"insights:version:{version.pk}:{hashlib.sha256(files).hexdigest()}"
+
+
+class VersionView(StaffRequiredMixin, TemplateView):
+    template_name = "insights/version.html"
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        version = get_object_or_404(ModelVersion, pk=self.kwargs["pk"])
+        context = super().get_context_data(
+            **kwargs,
+            section="history",
+            page_title=f"Version v{version.pk}",
+            version=version,
+            losses=version.epoch_losses,
+            best_epoch=min(
+                (row for row in version.epoch_losses if row.get("valid_loss") is not None),
+                key=lambda row: row["valid_loss"],
+                default=None,
+            ),
+            loss_svg=charts.loss_chart(version.epoch_losses),
+        )
+        try:
+            report = cache.get_or_set(
+                _version_cache_key(version), lambda: version_report(version=version), VERSION_CACHE_SECONDS
+            )
+        except ArtifactError as error:
+            context["artifact_error"] = str(error)
+        else:
+            context.update(report)
+        return context
+
+
+class DataView(StaffRequiredMixin, TemplateView):
+    template_name = "insights/data.html"
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        overview = selectors.data_overview()
+        return super().get_context_data(
+            **kwargs,
+            section="data",
+            page_title="Data",
+            overview=overview,
+            daily=[("MovieLens raters", overview.movielens_days), ("Site users", overview.site_days)],
+            daily_svg=charts.ratings_per_day_chart(overview.movielens_days, overview.site_days),
+        )

@@ -1,0 +1,133 @@
+"""The Model pages: staff only, and the numbers they show come from the version's own weights."""
+
+import html
+import re
+
+import numpy as np
+import pytest
+from django.urls import reverse
+
+from ratings.models import Rating
+from recommender.models import ModelVersion
+from recommender.services.artifacts import artifact_path
+from tests.factories import UserFactory
+from tests.insights.conftest import write_model_version
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="operator", is_staff=True))
+    return client
+
+
+def page_urls(version: ModelVersion) -> list[str]:
+    return [
+        reverse("insights:history"),
+        reverse("insights:version", args=[version.pk]),
+        reverse("insights:data"),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, written_model) -> None:
+    """Every Model page redirects an anonymous visitor to the login page, with a way back."""
+    for url in page_urls(written_model.version):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+        assert "next=" in response["Location"]
+
+
+def test_signed_in_users_who_are_not_staff_are_refused(client, written_model) -> None:
+    """A signed-in user without staff status gets 403 on every Model page."""
+    client.force_login(UserFactory(username="reader"))
+    for url in page_urls(written_model.version):
+        assert client.get(url).status_code == 403, url
+
+
+def test_staff_see_every_page_with_an_inline_chart_and_its_text_alternative(staff_client, written_model) -> None:
+    """Each page renders for staff, with inline SVG charts labelled by a caption that carries numbers."""
+    for url in page_urls(written_model.version):
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+        content = response.content.decode()
+        assert "<svg" in content and "<figcaption" in content, url
+        assert 'role="img" aria-labelledby=' in content, url
+        assert "cdn" not in content.lower(), url
+
+
+def test_history_lists_every_version_with_its_metrics(staff_client, written_model) -> None:
+    """The history table and chart caption carry each version's validation RMSE and NDCG@10; the active is marked."""
+    older = write_model_version(
+        model=written_model.model, status=ModelVersion.Status.REJECTED, metrics={"rmse": 0.9876, "ndcg@10": 0.05}
+    )
+    content = staff_client.get(reverse("insights:history")).content.decode()
+    assert "0.9123" in content and "0.0815" in content  # the active version's RMSE and NDCG@10
+    assert "0.9876" in content
+    assert f"v{older.pk} RMSE 0.9876" in content
+    assert f"v{written_model.version.pk} RMSE 0.9123, NDCG@10 0.0815 (active)" in content
+
+
+def test_version_page_shows_the_movies_with_the_extreme_biases_of_the_weights(staff_client, written_model) -> None:
+    """The bias tables list the movies that have the lowest and highest bias in the saved arrays, in order."""
+    response = staff_client.get(reverse("insights:version", args=[written_model.version.pk]))
+    weights = written_model.model
+    titles = {movie.pk: movie.title for movie in written_model.movies}
+    order = np.argsort(weights.movie_bias)
+    expected_lowest = [titles[int(weights.movie_ids[row])] for row in order[:10]]
+    expected_highest = [titles[int(weights.movie_ids[row])] for row in order[::-1][:10]]
+
+    (low_caption, lowest), (high_caption, highest) = response.context["bias_tables"]
+    assert (low_caption, high_caption) == ("Lowest bias", "Highest bias")
+    assert [m.title for m in lowest] == expected_lowest
+    assert [m.title for m in highest] == expected_highest
+    content = response.content.decode()
+    assert content.index(expected_lowest[0]) < content.index(expected_lowest[1])
+    assert f"{weights.movie_bias.min():.3f}" in content and f"{weights.movie_bias.max():.3f}" in content
+
+
+def test_version_page_labels_the_factor_map_with_the_most_rated_titles(staff_client, written_model) -> None:
+    """The PCA map's SVG has a text label for each of the 50 most rated movies, and for no other movie."""
+    response = staff_client.get(reverse("insights:version", args=[written_model.version.pk]))
+    svg = response.context["factor_map_svg"]
+    labels = {html.unescape(text) for text in _svg_texts(svg)}
+    most_rated = {m.title for m in written_model.movies[-50:]}
+    assert most_rated <= labels
+    assert not ({m.title for m in written_model.movies[:-50]} & labels)
+    caption = response.content.decode().split('id="map-caption"')[1].split("</figcaption>")[0]
+    assert "50 most rated movies" in caption
+
+
+def test_version_page_reports_the_loss_curve_numbers(staff_client, written_model) -> None:
+    """The loss chart's caption gives every epoch's losses and the best validation epoch."""
+    content = staff_client.get(reverse("insights:version", args=[written_model.version.pk])).content.decode()
+    assert "epoch 1 train 1.3100, validation 0.9800" in content
+    assert "Lowest validation loss 0.8300 at epoch 3" in content
+
+
+def test_version_page_explains_a_tampered_artifact_instead_of_failing(staff_client, written_model) -> None:
+    """A version whose files differ from the registry still has a page, which says why its weights are not shown."""
+    (artifact_path(version=written_model.version) / "serving.npz").write_bytes(b"not the model")
+    response = staff_client.get(reverse("insights:version", args=[written_model.version.pk]))
+    assert response.status_code == 200
+    assert "does not match its SHA-256" in response.content.decode()
+    assert "bias_tables" not in response.context
+
+
+def test_data_page_counts_ratings_since_the_active_version(staff_client, written_model) -> None:
+    """The data page gives the total number of ratings and how many the active version has not seen."""
+    content = staff_client.get(reverse("insights:data")).content.decode()
+    assert f"{Rating.objects.count():,} (" in content
+    assert "0 ratings dated after the training finished" in content
+
+
+def test_admin_index_links_to_the_model_section(staff_client) -> None:
+    """The admin's dashboard links to the Model section."""
+    staff_client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    content = staff_client.get(reverse("admin:index")).content.decode()
+    assert f'href="{reverse("insights:history")}"' in content
+
+
+def _svg_texts(svg: str) -> list[str]:
+    return [text.strip() for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
