@@ -1,15 +1,16 @@
 """The NinjaAPI instance: its routers, the JSON error shape {"detail": message}, and the docs with local assets."""
 
 import logging
+import math
 
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from api.auth import USER_AUTH
-from api.routers import auth, health
-from api.throttling import RateLimited
+from api.routers import auth, health, me, movies
+from api.throttling import RATE_LIMITED
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ api = NinjaAPI(
 )
 api.add_router("/auth", auth.router)
 api.add_router("/health", health.router)
+api.add_router("/movies", movies.router)
+api.add_router("/me", me.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
@@ -46,10 +49,11 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
     return response
 
 
-@api.exception_handler(RateLimited)
-def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-    response = _error(request, 429, exc.message)
-    response["Retry-After"] = str(exc.retry_after)
+@api.exception_handler(Throttled)
+def _rate_limited(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    seconds = math.ceil(exc.wait or 1)
+    response = _error(request, 429, RATE_LIMITED.format(seconds=seconds))
+    response["Retry-After"] = str(seconds)
     return response
 
 

@@ -1,16 +1,31 @@
 """How a request proves who it is: a Bearer token, or the browser's session (with its CSRF token on writes)."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
-from ninja.utils import check_csrf
 
 from api.selectors import token_user
 
-CSRF_FAILED = "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header"
+CSRF_FAILED = "CSRF check failed ({reason}): send the csrftoken cookie's value in the X-CSRFToken header"
 STAFF_ONLY = "this endpoint is for staff only"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, answering the reason instead of rendering the site's HTML failure page."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> str:  # type: ignore[override]
+        return reason
+
+
+def csrf_failure(request: HttpRequest) -> str | None:
+    """Why the request fails Django's CSRF check, or None when it passes."""
+    check = _CsrfCheck(lambda request: HttpResponse())
+    request.csrf_processing_done = False  # the middleware skipped the API's views: they are csrf_exempt
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
 
 
 def _admit(user: AbstractBaseUser, *, staff: bool) -> AbstractBaseUser:
@@ -48,8 +63,8 @@ class SessionAuth(APIKeyCookie):
         # Only a request that the session authenticates needs the CSRF check: an anonymous write is a 401, not a 403.
         if not request.user.is_authenticated:
             return None
-        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise HttpError(403, CSRF_FAILED)
+        if request.method not in SAFE_METHODS and (reason := csrf_failure(request)) is not None:
+            raise HttpError(403, CSRF_FAILED.format(reason=reason))
         return _admit(request.user, staff=self.staff)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> AbstractBaseUser | None:

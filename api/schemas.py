@@ -63,6 +63,10 @@ class RatingOut(Schema):
     rating: float
     timestamp: dt.datetime
 
+    @staticmethod
+    def resolve_rating(rating: object) -> float:
+        return rating.score
+
 
 class RatingPage(Schema):
     count: int

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from accounts.services import user_create
 from api.models import ApiToken
 from api.selectors import token_sha256
 
@@ -29,11 +30,14 @@ def token_create(*, user: AbstractBaseUser) -> tuple[str, dt.datetime]:
 
 
 def account_signup(*, username: str, password: str) -> AbstractBaseUser:
-    """Create a site user with the same rules as the site's sign-up form (username, password validators)."""
+    """A new site user, checked by the rules of Django's sign-up form (username, uniqueness, password validators).
+
+    The site's own form also asks for an email address (for password resets); API clients may not have one.
+    """
     form = UserCreationForm({"username": username, "password1": password, "password2": password})
     if not form.is_valid():
         errors = form.errors.as_data()
         conflict = any(error.code == "unique" for error in errors.get("username", []))
         messages = [message for field_errors in errors.values() for error in field_errors for message in error]
         raise SignupError(" ".join(messages), conflict=conflict)
-    return form.save()
+    return user_create(username=form.cleaned_data["username"], email="", password=password)

@@ -3,19 +3,20 @@
 Each window is one Redis key, ``<prefix>:<scope>:<who>:<window number>``, counted with INCR and dropped by
 EXPIRE when the window is over: one round trip per check. When Redis does not answer the limits fail open
 (the request goes through and a warning is logged): ratings must still be saved while Redis is down, and
-password guessing stays bounded by django-axes, which counts failures in the database.
+password guessing stays bounded by django-axes, which counts failed logins in the database.
 """
 
 import functools
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 
 import redis
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.errors import HttpError
+from ninja.errors import Throttled
 from ninja.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
@@ -23,14 +24,6 @@ logger = logging.getLogger(__name__)
 RATE_LIMITED = "too many requests: retry in {seconds} s"
 REDIS_DOWN_FAIL_OPEN = "rate limit %s not checked, Redis does not answer (%s): letting the request through"
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class RateLimited(HttpError):
-    """429, with the seconds until the window ends (sent as Retry-After)."""
-
-    def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
-        super().__init__(429, RATE_LIMITED.format(seconds=retry_after))
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -45,8 +38,8 @@ def redis_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=0.25)
 
 
-def rate_limit(*, scope: str, who: str, rate: str) -> None:
-    """Count one request of ``who`` in ``scope``; raise RateLimited when it is over ``rate``."""
+def rate_wait(*, scope: str, who: str, rate: str) -> int | None:
+    """Count one request of ``who`` in ``scope``: None while within ``rate``, else the seconds until the window ends."""
     limit, window = parse_rate(rate)
     now = time.time()
     number = int(now // window)
@@ -58,25 +51,35 @@ def rate_limit(*, scope: str, who: str, rate: str) -> None:
         count, _ = pipe.execute()
     except redis.RedisError as error:
         logger.warning(REDIS_DOWN_FAIL_OPEN, scope, error)
-        return
-    if count > limit:
-        raise RateLimited(retry_after=max(1, math.ceil((number + 1) * window - now)))
+        return None
+    return max(1, math.ceil((number + 1) * window - now)) if count > limit else None
+
+
+def rate_limit(*, scope: str, who: str, rate: str) -> None:
+    """``rate_wait``, raising the 429 (ninja's Throttled) when over the rate; for limits keyed on the request body."""
+    wait = rate_wait(scope=scope, who=who, rate=rate)
+    if wait is not None:
+        raise Throttled(wait=wait)
 
 
 class RateThrottle(BaseThrottle):
-    """A django-ninja throttle over ``rate_limit``; ``who`` picks the counter (None: not counted)."""
+    """A django-ninja throttle over ``rate_wait``, run before the body is parsed; ``who`` picks the counter."""
 
     def __init__(self, *, scope: str, rate_setting: str, who: Callable[[HttpRequest], str | None]) -> None:
         self.scope = scope
         self.rate_setting = rate_setting
         self.who = who
+        # ninja asks wait() right after allow_request() returned False, in the same thread.
+        self._last = threading.local()
 
     def allow_request(self, request: HttpRequest) -> bool:
         who = self.who(request)
-        if who is not None:
-            # Raises rather than returning False: the wait then travels with the exception, not on a shared object.
-            rate_limit(scope=self.scope, who=who, rate=getattr(settings, self.rate_setting))
-        return True
+        wait = None if who is None else rate_wait(scope=self.scope, who=who, rate=getattr(settings, self.rate_setting))
+        self._last.wait = wait
+        return wait is None
+
+    def wait(self) -> float | None:
+        return getattr(self._last, "wait", None)
 
 
 def _address(request: HttpRequest) -> str | None:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api.schemas import CredentialsIn, ErrorOut, TokenOut
@@ -28,13 +28,13 @@ def _token(user: object) -> TokenOut:
     response={201: TokenOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Create an account and get a token",
 )
-def signup(request: HttpRequest, payload: CredentialsIn) -> tuple[int, TokenOut]:
+def signup(request: HttpRequest, payload: CredentialsIn) -> Status:
     rate_limit(scope="auth-username", who=payload.username.lower(), rate=settings.API_RATE_AUTH)
     try:
         user = account_signup(username=payload.username, password=payload.password)
     except SignupError as error:
         raise HttpError(409 if error.conflict else 400, str(error)) from None
-    return 201, _token(user)
+    return Status(201, _token(user))
 
 
 @router.post(

@@ -1,0 +1,53 @@
+"""GET/PUT/DELETE /api/me/ratings and GET /api/me/recommendations: the signed-in user's own data."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+from ninja.errors import HttpError
+
+from api.pagination import PageIn, paginate
+from api.routers.movies import movie_or_404
+from api.schemas import ErrorOut, RatingIn, RatingOut, RatingPage
+from api.selectors import user_rating_list
+from api.throttling import WRITE_THROTTLE
+from ratings.models import Rating
+from ratings.services.ratings import rating_delete, rating_set
+
+RATING_NOT_FOUND = "you have not rated movie {id}"
+
+router = Router(tags=["me"])
+
+AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
+
+
+@router.get("/ratings", response={200: RatingPage, 422: ErrorOut, **AUTH_ERRORS}, summary="Your ratings, newest first")
+def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
+    return paginate(user_rating_list(user=request.auth), page)
+
+
+@router.put(
+    "/ratings/{int:movie_id}",
+    throttle=WRITE_THROTTLE,
+    response={200: RatingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
+    summary="Rate a movie, or change your rating",
+)
+def rating_put(request: HttpRequest, movie_id: int, payload: RatingIn) -> Rating:
+    movie = movie_or_404(movie_id)
+    try:
+        rating = rating_set(user=request.auth, movie=movie, score=payload.rating)
+    except ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from None
+    rating.movie = movie
+    return rating
+
+
+@router.delete(
+    "/ratings/{int:movie_id}",
+    throttle=WRITE_THROTTLE,
+    response={204: None, 404: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
+    summary="Remove your rating of a movie",
+)
+def rating_remove(request: HttpRequest, movie_id: int) -> Status:
+    if not rating_delete(user=request.auth, movie=movie_or_404(movie_id)):
+        raise HttpError(404, RATING_NOT_FOUND.format(id=movie_id))
+    return Status(204, None)
