@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "ratings",
     "recommender",
+    "accounts",
     "insights",
     "ninja",  # its templates and static files: the API docs are served with local assets, no CDN
     "api",
@@ -102,6 +103,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

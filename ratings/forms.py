@@ -1,0 +1,47 @@
+"""Forms of the catalogue: the rating widget and the movie list's search, filters and ordering."""
+
+from django import forms
+
+from ratings.selectors import DEFAULT_ORDERING, ORDERINGS, genre_list
+from ratings.services.ratings import score_clean
+
+SEARCH_MAX_CHARS = 100
+YEAR_MIN, YEAR_MAX = 1870, 2100
+
+
+class RatingForm(forms.Form):
+    """One score; the service's validator decides what a score is, so the form and the service never disagree."""
+
+    score = forms.CharField(required=False, strip=True)
+
+    def clean_score(self) -> float:
+        return score_clean(self.cleaned_data.get("score"))
+
+
+class MovieFilterForm(forms.Form):
+    """Search, genre, year and ordering of the movie list; a bad value is reported and that filter ignored."""
+
+    q = forms.CharField(
+        label="Title",
+        required=False,
+        max_length=SEARCH_MAX_CHARS,
+        widget=forms.SearchInput(attrs={"placeholder": "Search titles", "autocomplete": "off"}),
+    )
+    genre = forms.ChoiceField(label="Genre", required=False)
+    year = forms.IntegerField(label="Year", required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
+    order = forms.ChoiceField(label="Order", required=False, choices=list(ORDERINGS.items()))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+
+    def filters(self) -> dict[str, object]:
+        """Keyword arguments for ``movie_list``, from the fields that are valid."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "query": data.get("q") or "",
+            "genre": data.get("genre") or None,
+            "year": data.get("year"),
+            "ordering": data.get("order") or DEFAULT_ORDERING,
+        }

@@ -1,0 +1,56 @@
+"""Rating writes: a signed-in user sets, changes or removes a rating of a movie, validated before storing."""
+
+import math
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Movie, Rating
+
+SCORE_INVALID = f"A rating is a number of stars from {MIN_SCORE:g} to {MAX_SCORE:g}, in half-star steps."
+SCORE_MISSING = "Choose a number of stars."
+LOGIN_REQUIRED = "Sign in to rate movies."
+
+# The longest spelling of an allowed score is "5.0" or "0.50"; anything much longer is not a score, and refusing
+# it early keeps float() from parsing megabytes of digits.
+_SCORE_MAX_CHARS = 8
+
+
+def score_clean(value: object) -> float:
+    """The allowed score that ``value`` spells (``"4"``, ``"3.5"``, ``4.0``), or ValidationError(SCORE_INVALID)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError(SCORE_MISSING, code="required")
+    if isinstance(value, bool) or (isinstance(value, str) and len(value.strip()) > _SCORE_MAX_CHARS):
+        raise ValidationError(SCORE_INVALID, code="invalid")
+    try:
+        score = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError(SCORE_INVALID, code="invalid") from None
+    if not math.isfinite(score) or score not in ALLOWED_SCORES:
+        raise ValidationError(SCORE_INVALID, code="invalid")
+    return score
+
+
+def _require_user(user: AbstractBaseUser | AnonymousUser) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied(LOGIN_REQUIRED)
+
+
+def rating_set(*, user: AbstractBaseUser, movie: Movie, score: object) -> Rating:
+    """Store ``user``'s rating of ``movie``, replacing an earlier one; the time is now."""
+    _require_user(user)
+    clean = score_clean(score)
+    with transaction.atomic():
+        rating, _ = Rating.objects.update_or_create(
+            user=user, movie=movie, defaults={"score": clean, "timestamp": timezone.now()}
+        )
+    return rating
+
+
+def rating_delete(*, user: AbstractBaseUser, movie: Movie) -> bool:
+    """Remove ``user``'s rating of ``movie``; False when there was none."""
+    _require_user(user)
+    deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
+    return deleted > 0
