@@ -1,0 +1,209 @@
+"""Write a parsed MovieLens source to the database: in one transaction, in bulk, adding only what is missing."""
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from tqdm import tqdm
+
+from ratings.models import Genre, Movie, Profile, Rating
+
+from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
+from .sources import MovieLensError, SourceFiles, movielens_fetch
+
+T = TypeVar("T")
+
+USERNAME_PREFIX = "ml_"
+# Rows handed to one bulk_create; Django splits them further where the backend limits query parameters (SQLite).
+BATCH_SIZE = 5000
+
+USERNAME_TAKEN = "cannot create MovieLens rater {movielens_id}: the username {username!r} belongs to another account"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    source: str
+    layout: str
+    movies_added: int
+    genres_added: int
+    users_added: int
+    ratings_added: int
+    movies_present: int
+    users_present: int
+    ratings_present: int
+
+    @property
+    def nothing_added(self) -> bool:
+        return not (self.movies_added or self.genres_added or self.users_added or self.ratings_added)
+
+
+def movielens_username(movielens_id: int) -> str:
+    return f"{USERNAME_PREFIX}{movielens_id}"
+
+
+def movielens_import(*, source: str | Path | None = None, progress: bool = False) -> ImportSummary:
+    """Import a MovieLens folder, zip or URL (default: ml-100k), adding only the movies, raters and ratings missing.
+
+    All or nothing: any bad line or conflict raises ``MovieLensError`` and leaves the database as it was.
+    """
+    if source is None:
+        path = movielens_fetch()
+    elif str(source).startswith(("http://", "https://")):
+        path = movielens_fetch(url=str(source))
+    else:
+        path = Path(source)
+    files = SourceFiles(path)
+    try:
+        data = movielens_read(files=files)
+        try:
+            with transaction.atomic():
+                return _write(data, source=str(path), progress=progress)
+        except IntegrityError as exc:
+            # Only a pair rated twice in the file gets here (everything else is checked first); find its lines.
+            duplicate = data.duplicate_rating()
+            if duplicate is None:
+                raise
+            raise duplicate from exc
+    finally:
+        files.close()
+
+
+def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary:
+    movie_pks = dict(Movie.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk"))
+    new_movies = [movie for movie in data.movies if movie.movielens_id not in movie_pks]
+    genre_pks, genres_added = _add_genres(new_movies)
+    movie_pks |= _add_movies(new_movies, genre_pks, progress=progress)
+
+    rater_pks = dict(Profile.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "user_id"))
+    known_raters = set(rater_pks)
+    users_added = 0
+    if data.raters is not None:
+        new_raters = [rater for rater in data.raters if rater.movielens_id not in rater_pks]
+        rater_pks |= _add_raters(new_raters, progress=progress)
+        users_added = len(new_raters)
+
+    # Only raters that existed before can already have ratings; checking pairs for new raters would be wasted work.
+    present_pairs = set()
+    if known_raters:
+        present_pairs = set(Rating.objects.from_movielens().values_list("user_id", "movie_id"))
+    raters_seen: set[int] = set()
+    ratings_added = ratings_present = 0
+    bar = tqdm(total=data.rating_rows, desc="ratings", unit=" rows", file=sys.stderr, disable=not progress)
+    with bar:
+        for batch in _batches(data.read_ratings(), BATCH_SIZE):
+            raters_seen.update(rating.user_id for rating in batch)
+            if data.raters is None and (missing := {r.user_id for r in batch} - rater_pks.keys()):
+                rater_pks |= _add_raters([RaterRecord(movielens_id) for movielens_id in sorted(missing)])
+                users_added += len(missing)
+            rows = [
+                Rating(
+                    user_id=rater_pks[rating.user_id],
+                    movie_id=movie_pks[rating.movie_id],
+                    score=rating.score,
+                    timestamp=rating.timestamp,
+                )
+                for rating in batch
+            ]
+            if present_pairs:
+                rows = [row for row in rows if (row.user_id, row.movie_id) not in present_pairs]
+            Rating.objects.bulk_create(rows)
+            ratings_added += len(rows)
+            ratings_present += len(batch) - len(rows)
+            bar.update(len(batch))
+
+    source_raters = raters_seen if data.raters is None else {rater.movielens_id for rater in data.raters}
+    return ImportSummary(
+        source=source,
+        layout=data.layout,
+        movies_added=len(new_movies),
+        genres_added=genres_added,
+        users_added=users_added,
+        ratings_added=ratings_added,
+        movies_present=len(data.movies) - len(new_movies),
+        users_present=len(source_raters & known_raters),
+        ratings_present=ratings_present,
+    )
+
+
+def _add_genres(movies: list[MovieRecord]) -> tuple[dict[str, int], int]:
+    """Map each genre name of ``movies`` to a Genre pk, creating the missing ones; return the map and how many."""
+    by_name, by_slug = {}, {}
+    for pk, name, slug in Genre.objects.values_list("pk", "name", "slug"):
+        by_name[name], by_slug[slug] = pk, pk
+    # A genre under another spelling with the same slug ("Sci-Fi", "Sci Fi") is the same genre.
+    missing = {}
+    for name in dict.fromkeys(name for movie in movies for name in movie.genres):
+        if name not in by_name and slugify(name) not in by_slug:
+            missing.setdefault(slugify(name), Genre(name=name, slug=slugify(name)))
+    Genre.objects.bulk_create(missing.values())
+    by_slug |= {genre.slug: genre.pk for genre in missing.values()}
+    names = {name for movie in movies for name in movie.genres}
+    return {name: by_name[name] if name in by_name else by_slug[slugify(name)] for name in names}, len(missing)
+
+
+def _add_movies(movies: list[MovieRecord], genre_pks: dict[str, int], *, progress: bool) -> dict[int, int]:
+    rows = [
+        Movie(
+            movielens_id=movie.movielens_id,
+            title=movie.title,
+            year=movie.year,
+            release_date=movie.release_date,
+            imdb_url=movie.imdb_url,
+        )
+        for movie in tqdm(movies, desc="movies", unit=" movies", file=sys.stderr, disable=not progress)
+    ]
+    Movie.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    links = [
+        Movie.genres.through(movie_id=row.pk, genre_id=genre_pk)
+        for row, movie in zip(rows, movies, strict=True)
+        for genre_pk in dict.fromkeys(genre_pks[name] for name in movie.genres)
+    ]
+    Movie.genres.through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+    return {row.movielens_id: row.pk for row in rows}
+
+
+def _add_raters(raters: list[RaterRecord], *, progress: bool = False) -> dict[int, int]:
+    user_model = get_user_model()
+    usernames = {movielens_username(rater.movielens_id): rater for rater in raters}
+    for chunk in _batches(usernames, 500):
+        if taken := sorted(user_model.objects.filter(username__in=chunk).values_list("username", flat=True)):
+            username = taken[0]
+            raise MovieLensError(
+                USERNAME_TAKEN.format(movielens_id=usernames[username].movielens_id, username=username)
+            )
+    # make_password(None) is what set_unusable_password stores: a marked random string, so no hashing per rater.
+    users = [
+        user_model(username=username, password=make_password(None))
+        for username in tqdm(usernames, desc="raters", unit=" users", file=sys.stderr, disable=not progress)
+    ]
+    user_model.objects.bulk_create(users, batch_size=BATCH_SIZE)
+    profiles = [
+        Profile(
+            user_id=user.pk,
+            movielens_id=rater.movielens_id,
+            age=rater.age,
+            gender=rater.gender,
+            occupation=rater.occupation,
+            zip_code=rater.zip_code,
+        )
+        for user, rater in zip(users, raters, strict=True)
+    ]
+    Profile.objects.bulk_create(profiles, batch_size=BATCH_SIZE)
+    return {rater.movielens_id: user.pk for user, rater in zip(users, raters, strict=True)}
+
+
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
