@@ -55,7 +55,8 @@ class MoviePage(Schema):
 
 # Ratings -------------------------------------------------------------------------------------------------------------
 class RatingIn(Schema):
-    rating: float = Field(ge=MIN_SCORE, le=MAX_SCORE, multiple_of=0.5, description="Half stars, 0.5 to 5")
+    # strict: a JSON number only; pydantic would otherwise read true as 1 star and "4" as 4.
+    rating: float = Field(strict=True, ge=MIN_SCORE, le=MAX_SCORE, multiple_of=0.5, description="Half stars, 0.5 to 5")
 
 
 class RatingOut(Schema):
