@@ -100,6 +100,7 @@ class RecommendationsOut(Schema):
     source: Literal["model", "popularity"] = Field(
         description="`model`: personal predictions of `model_version`; `popularity`: the fallback list"
     )
+    fallback_reason: str | None = Field(description="Why the fallback: `anonymous`, `no_model` or `no_ratings`")
     model_version: ModelVersionRef | None
     total: int
     items: list[RecommendationOut]

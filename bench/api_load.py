@@ -1,0 +1,328 @@
+"""Load on the JSON API: gunicorn (2 workers, production settings) driven by concurrent clients.
+
+Prepares a SQLite copy with MovieLens 100k and an active model (through ``manage.py import_movielens`` and
+``manage.py train``, once; later runs copy the prepared database and model folder from var/bench/), starts
+gunicorn on a free local port, signs up one API user per client (each rates a few movies first), then runs:
+
+1. baseline: 1 client, the same request mix, paced like every client of the next phase;
+2. load: 20 clients (default) for 30 s (default), each paced at --rate requests per second;
+3. saturation: the same clients with no pause, to find the most requests per second the server gives.
+
+The mix: GET /api/me/recommendations (45%), GET /api/movies?search= (30%), PUT /api/me/ratings/{id} (25%).
+Latency is measured from the moment a request was due, not when it was sent, so a server that falls behind
+is charged for the wait (no coordinated omission). Afterwards every acknowledged rating is looked up in the
+database: each client's last written score per movie must be there.
+
+    .venv/bin/python bench/api_load.py [--clients 20] [--seconds 30] [--rate 10] [--fresh]
+
+Goal (issue 5): GET /api/me/recommendations p99 <= 20 ms at 20 clients, zero errors, no rating lost.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+BASE_DIR = ROOT / "var" / "bench" / "api_load"
+RECOMMENDATIONS, SEARCH, RATE = "GET /api/me/recommendations", "GET /api/movies?search=", "PUT /api/me/ratings/{id}"
+MIX = ((RECOMMENDATIONS, 0.45), (SEARCH, 0.30), (RATE, 0.25))
+SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
+SCORES = tuple(step / 2 for step in range(1, 11))
+FIRST_RATINGS = 10
+GOAL_P99_MS = 20.0
+PASSWORD = "bench passphrase 2024!"  # noqa: S105 (throwaway users of a throwaway database)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "movierec_site.settings.production",
+        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",
+        "DEBUG": "False",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "MODEL_DIR": str(workdir / "models"),
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        # The bench measures serving, not the limiter: one address drives every client.
+        "API_RATE_AUTH": "100000/m",
+        "API_RATE_WRITE_USER": "100000/m",
+        "API_RATE_WRITE_ADDRESS": "100000/m",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+
+
+def prepare(workdir: Path, redis_url: str, *, fresh: bool, source: str | None) -> None:
+    """A database with MovieLens 100k and an active model in ``workdir``, copied from var/bench/ when prepared."""
+    if fresh or not (BASE_DIR / "db.sqlite3").is_file():
+        shutil.rmtree(BASE_DIR, ignore_errors=True)
+        BASE_DIR.mkdir(parents=True)
+        env = server_env(BASE_DIR, redis_url)
+        print(f"Preparing {BASE_DIR}: migrate, import MovieLens 100k, train (once)", flush=True)
+        manage(env, "migrate", "--verbosity", "0")
+        manage(env, "import_movielens", *(["--source", source] if source else []))
+        manage(env, "train")
+        sqlite3.connect(BASE_DIR / "db.sqlite3").execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    shutil.copy(BASE_DIR / "db.sqlite3", workdir / "db.sqlite3")
+    shutil.copytree(BASE_DIR / "models", workdir / "models")
+    manage(server_env(workdir, redis_url), "migrate", "--verbosity", "0")  # migrations added since preparing
+
+
+def gunicorn_start(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen:
+    log = (workdir / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [GUNICORN, "movierec_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return server
+        except requests.ConnectionError:
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.3)
+    server.terminate()
+    raise SystemExit(f"gunicorn did not become healthy; see {workdir / 'gunicorn.log'}")
+
+
+@dataclass
+class Client:
+    base: str
+    token: str
+    movie_ids: list[int]
+    rng: random.Random
+    session: requests.Session = field(default_factory=requests.Session)
+    written: dict[int, float] = field(default_factory=dict)  # movie id -> last acknowledged score
+
+    def __post_init__(self) -> None:
+        self.session.headers["Authorization"] = f"Bearer {self.token}"
+
+    def request(self, kind: str) -> tuple[int, str]:
+        if kind == RECOMMENDATIONS:
+            response = self.session.get(f"{self.base}/api/me/recommendations", params={"n": 20}, timeout=10)
+            return response.status_code, response.json().get("source", "") if response.ok else ""
+        if kind == SEARCH:
+            word = self.rng.choice(SEARCH_WORDS)
+            response = self.session.get(f"{self.base}/api/movies", params={"search": word, "page_size": 20}, timeout=10)
+            return response.status_code, ""
+        movie_id, score = self.rng.choice(self.movie_ids), self.rng.choice(SCORES)
+        response = self.session.put(f"{self.base}/api/me/ratings/{movie_id}", json={"rating": score}, timeout=10)
+        if response.status_code == 200:
+            self.written[movie_id] = score
+        return response.status_code, ""
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    sources: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def drive(clients: list[Client], seconds: float, rate: float | None) -> Results:
+    """Each client in its own thread for ``seconds``; paced at ``rate`` requests/s each, or flat out when None."""
+    results = Results()
+    kinds, weights = zip(*MIX, strict=True)
+    start = time.perf_counter() + 0.05
+    stop = start + seconds
+
+    def run(client: Client, offset: float) -> None:
+        due = start + offset
+        while due < stop:
+            now = time.perf_counter()
+            if now < due:
+                time.sleep(due - now)
+            kind = client.rng.choices(kinds, weights)[0]
+            sent = time.perf_counter() if rate is None else due
+            try:
+                status, source = client.request(kind)
+                error = None if 200 <= status < 300 else f"HTTP {status}"
+            except (requests.RequestException, ValueError) as exc:
+                error, source = type(exc).__name__, ""
+            elapsed = time.perf_counter() - sent
+            with results.lock:
+                results.latencies[kind].append(elapsed)
+                if error:
+                    results.errors[kind].append(error)
+                if source:
+                    results.sources[source] += 1
+            due = time.perf_counter() if rate is None else due + 1.0 / rate
+
+    # Clients start spread over one period, as independent users would, not in lock step.
+    threads = [
+        threading.Thread(target=run, args=(client, (i / len(clients)) / rate if rate else 0.0))
+        for i, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.seconds = time.perf_counter() - start
+    return results
+
+
+def quantile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1]
+
+
+def report(title: str, results: Results) -> dict[str, tuple[float, float]]:
+    total = sum(len(v) for v in results.latencies.values())
+    errors = sum(len(v) for v in results.errors.values())
+    print(
+        f"\n{title}: {total} requests in {results.seconds:.1f} s = {total / results.seconds:.0f} req/s, {errors} errors"
+    )
+    print(f"  {'endpoint':32} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}")
+    figures = {}
+    for kind, _ in MIX:
+        values = results.latencies[kind]
+        p50, p99 = quantile(values, 0.5) * 1000, quantile(values, 0.99) * 1000
+        figures[kind] = (p50, p99)
+        print(
+            f"  {kind:32} {len(values):>8} {len(values) / results.seconds:>7.1f} {p50:>7.2f} {p99:>7.2f} "
+            f"{max(values, default=0) * 1000:>7.1f} {len(results.errors[kind]):>6}"
+        )
+    for kind, found in results.errors.items():
+        if found:
+            print(f"  errors of {kind}: {dict((e, found.count(e)) for e in set(found))}")
+    if results.sources:
+        print(f"  recommendation sources: {dict(results.sources)}")
+    return figures
+
+
+def signup(base: str, username: str) -> str:
+    response = requests.post(f"{base}/api/auth/signup", json={"username": username, "password": PASSWORD}, timeout=10)
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def ratings_verify(db_path: Path, clients: list[Client], usernames: list[str]) -> tuple[int, int]:
+    """(acknowledged final ratings, of which missing or different in the database)."""
+    connection = sqlite3.connect(db_path)
+    expected = missing = 0
+    for client, username in zip(clients, usernames, strict=True):
+        stored = dict(
+            connection.execute(
+                "SELECT r.movie_id, r.score FROM ratings_rating r JOIN auth_user u ON u.id = r.user_id "
+                "WHERE u.username = ?",
+                (username,),
+            ).fetchall()
+        )
+        for movie_id, score in client.written.items():
+            expected += 1
+            missing += stored.get(movie_id) != score
+    connection.close()
+    return expected, missing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of the load phase (at least 30)")
+    parser.add_argument("--baseline-seconds", type=float, default=10.0)
+    parser.add_argument("--saturation-seconds", type=float, default=10.0, help="0 skips the saturation phase")
+    parser.add_argument("--rate", type=float, default=10.0, help="requests per second of each paced client")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    parser.add_argument("--source", help="MovieLens copy for import_movielens (default: its own default)")
+    parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="movierec-api-load-"))
+    prepare(workdir, args.redis_url, fresh=args.fresh, source=args.source)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = gunicorn_start(workdir, server_env(workdir, args.redis_url), port)
+    try:
+        connection = sqlite3.connect(workdir / "db.sqlite3")
+        popular = [row[0] for row in connection.execute(
+            "SELECT movie_id FROM ratings_rating GROUP BY movie_id ORDER BY COUNT(*) DESC LIMIT 300"
+        )]  # fmt: skip
+        connection.close()
+        rng = random.Random(args.seed)
+        run_id = f"{int(time.time())}"
+        usernames = [f"bench{run_id}c{i}" for i in range(args.clients + 1)]
+        clients = []
+        for username in usernames:
+            client = Client(base=base, token=signup(base, username), movie_ids=popular, rng=random.Random(rng.random()))
+            for movie_id in rng.sample(popular[:100], FIRST_RATINGS):  # a new user's first ratings, as on onboarding
+                score = rng.choice(SCORES)
+                url = f"{base}/api/me/ratings/{movie_id}"
+                client.session.put(url, json={"rating": score}, timeout=10).raise_for_status()
+                client.written[movie_id] = score
+            clients.append(client)
+        drive(clients[:1], 3.0, args.rate)  # warm both workers' model and statistics caches
+        drive(clients[1:], 3.0, args.rate)
+
+        print(f"gunicorn, 2 workers, production settings, SQLite copy in {workdir}; clients paced at {args.rate:g}/s")
+        baseline = report(
+            f"Baseline: 1 client, {args.baseline_seconds:g} s", drive(clients[:1], args.baseline_seconds, args.rate)
+        )
+        load_results = drive(clients[1:], args.seconds, args.rate)
+        load = report(f"Load: {args.clients} clients, {args.seconds:g} s", load_results)
+        saturation_errors = 0
+        if args.saturation_seconds > 0:
+            saturation_results = drive(clients[1:], args.saturation_seconds, None)
+            report(
+                f"Saturation: {args.clients} clients with no pause, {args.saturation_seconds:g} s", saturation_results
+            )
+            saturation_errors = sum(len(v) for v in saturation_results.errors.values())
+
+        print(f"\nRatio {args.clients} clients / 1 client (same per-client pace):")
+        for kind, _ in MIX:
+            print(
+                f"  {kind:32} p50 x{load[kind][0] / baseline[kind][0]:.2f}   "
+                f"p99 x{load[kind][1] / baseline[kind][1]:.2f}"
+            )
+        expected, missing = ratings_verify(workdir / "db.sqlite3", clients, usernames)
+        print(f"\nRatings acknowledged (last score per user and movie): {expected}; missing or different: {missing}")
+        errors = sum(len(v) for v in load_results.errors.values()) + saturation_errors
+        p99 = load[RECOMMENDATIONS][1]
+        verdict = "met" if p99 <= GOAL_P99_MS and errors == 0 and missing == 0 else "NOT met"
+        print(f"Goal (p99 of recommendations <= {GOAL_P99_MS:g} ms at {args.clients} clients, 0 errors, 0 lost): "
+              f"{verdict} (p99 {p99:.2f} ms, {errors} errors, {missing} lost)")  # fmt: skip
+        return 0 if verdict == "met" else 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
