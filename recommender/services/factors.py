@@ -6,7 +6,7 @@ the rows of the factor matrices always line up with Django primary keys.
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,11 @@ class FactorModel:
     movie_bias: np.ndarray  # float32 [n_movies]
     y_range: tuple[float, float]
     meta: dict = field(default_factory=dict)
+    # Optional: the training ratings as (user row, movie row, score) triples, which the classic cold start
+    # compares a new user's ratings against. Artifacts written without them still load.
+    rating_user_rows: np.ndarray | None = None  # int32 [n_ratings]
+    rating_movie_rows: np.ndarray | None = None  # int32 [n_ratings]
+    rating_scores: np.ndarray | None = None  # float32 [n_ratings]
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
 
@@ -75,12 +80,42 @@ class FactorModel:
     def predict_user(self, user_row: int, movie_rows: np.ndarray | None = None) -> np.ndarray:
         return self.predict_vector(self.user_factors[user_row], float(self.user_bias[user_row]), movie_rows)
 
+    @property
+    def has_training_ratings(self) -> bool:
+        return self.rating_scores is not None
+
+    def with_training_ratings(
+        self, *, user_ids: np.ndarray, movie_ids: np.ndarray, scores: np.ndarray
+    ) -> "FactorModel":
+        """A copy that carries the training ratings (Django pks); pairs outside the vocabularies are dropped."""
+        users = np.asarray(user_ids, dtype=np.int64)
+        movies = np.asarray(movie_ids, dtype=np.int64)
+        user_rows = np.array([self._user_index.get(int(u), -1) for u in users], dtype=np.int32)
+        movie_rows = np.array([self._movie_index.get(int(m), -1) for m in movies], dtype=np.int32)
+        known = (user_rows >= 0) & (movie_rows >= 0)
+        return replace(
+            self,
+            rating_user_rows=user_rows[known],
+            rating_movie_rows=movie_rows[known],
+            rating_scores=np.asarray(scores, dtype=np.float32)[known],
+        )
+
     def save(self, directory: Path) -> list[Path]:
         """Write the arrays and the metadata into ``directory``; returns the files written."""
         arrays_path = directory / SERVING_ARRAYS
         meta_path = directory / SERVING_META
+        training_ratings = (
+            {
+                "rating_user_rows": self.rating_user_rows.astype(np.int32),
+                "rating_movie_rows": self.rating_movie_rows.astype(np.int32),
+                "rating_scores": self.rating_scores.astype(np.float32),
+            }
+            if self.has_training_ratings
+            else {}
+        )
         np.savez(
             arrays_path,
+            **training_ratings,
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
             user_factors=self.user_factors.astype(np.float32),

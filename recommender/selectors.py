@@ -1,0 +1,101 @@
+"""Reads the recommender needs from the ratings tables: a user's ratings and per-movie rating statistics.
+
+The statistics (count and sum of scores per movie) feed the popularity list and the choice of onboarding
+movies; they change slowly, so each process keeps them for ``RECOMMENDER_STATS_SECONDS`` (default 300 s)
+instead of aggregating the whole ratings table on every page.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Sum
+
+from ratings.models import Movie, Rating
+
+STATS_SECONDS_DEFAULT = 300.0
+# Weight of the global mean in the Bayesian average, in ratings: a movie needs about this many ratings before
+# its own mean counts as much as the prior, so a single 5-star rating cannot top the popularity list.
+POPULAR_PRIOR_WEIGHT = 25.0
+
+
+def bayesian_means(*, counts: np.ndarray, sums: np.ndarray, prior_weight: float = POPULAR_PRIOR_WEIGHT) -> np.ndarray:
+    """Each movie's mean score shrunk towards the mean of all scores."""
+    counts = np.asarray(counts, dtype=np.float64)
+    sums = np.asarray(sums, dtype=np.float64)
+    prior_mean = sums.sum() / counts.sum() if counts.sum() else 0.0
+    return (sums + prior_mean * prior_weight) / (counts + prior_weight)
+
+
+@dataclass(frozen=True, eq=False)
+class MovieStats:
+    """Rating count and Bayesian mean of every rated movie, with the two orders the site lists them in."""
+
+    movie_ids: np.ndarray  # int64, Movie pks of the movies with at least one rating
+    counts: np.ndarray  # int64
+    means: np.ndarray  # float64, Bayesian means
+    by_rating: np.ndarray = field(init=False, repr=False)  # movie ids, best Bayesian mean first
+    by_count: np.ndarray = field(init=False, repr=False)  # movie ids, most rated first
+
+    def __post_init__(self) -> None:
+        # Ties broken by count then id, so the lists are stable from one process to the next.
+        rating_order = np.lexsort((self.movie_ids, -self.counts, -self.means))
+        count_order = np.lexsort((self.movie_ids, -self.means, -self.counts))
+        object.__setattr__(self, "by_rating", self.movie_ids[rating_order])
+        object.__setattr__(self, "by_count", self.movie_ids[count_order])
+
+    def count_of(self) -> dict[int, int]:
+        return dict(zip(self.movie_ids.tolist(), self.counts.tolist(), strict=True))
+
+
+_stats: tuple[float, MovieStats] | None = None
+_stats_lock = threading.Lock()
+
+
+def _stats_compute() -> MovieStats:
+    rows = list(
+        Rating.objects.order_by()
+        .values("movie_id")
+        .annotate(n=Count("id"), total=Sum("score"))
+        .values_list("movie_id", "n", "total")
+    )
+    movie_ids = np.array([row[0] for row in rows], dtype=np.int64)
+    counts = np.array([row[1] for row in rows], dtype=np.int64)
+    sums = np.array([row[2] for row in rows], dtype=np.float64)
+    return MovieStats(movie_ids=movie_ids, counts=counts, means=bayesian_means(counts=counts, sums=sums))
+
+
+def movie_stats() -> MovieStats:
+    """Per-movie rating statistics, recomputed at most every ``RECOMMENDER_STATS_SECONDS``."""
+    global _stats
+    ttl = float(getattr(settings, "RECOMMENDER_STATS_SECONDS", STATS_SECONDS_DEFAULT))
+    held = _stats
+    if held is not None and time.monotonic() - held[0] < ttl:
+        return held[1]
+    with _stats_lock:
+        held = _stats
+        if held is not None and time.monotonic() - held[0] < ttl:
+            return held[1]
+        stats = _stats_compute()
+        _stats = (time.monotonic(), stats)
+        return stats
+
+
+def movie_stats_reset() -> None:
+    """Drop the cached statistics (tests)."""
+    global _stats
+    _stats = None
+
+
+def user_ratings(*, user_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """The movie ids and scores of everything the user has rated on the site, in one query."""
+    rows = list(Rating.objects.filter(user_id=user_id).order_by().values_list("movie_id", "score"))
+    movie_ids = np.array([row[0] for row in rows], dtype=np.int64)
+    scores = np.array([row[1] for row in rows], dtype=np.float64)
+    return movie_ids, scores
+
+
+def genre_movie_ids(*, slug: str) -> set[int]:
+    return set(Movie.objects.in_genre(slug).values_list("pk", flat=True))

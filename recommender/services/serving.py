@@ -1,0 +1,131 @@
+"""The active model version, held in memory once per process and swapped whole when another one is activated.
+
+Every request asks ``served_model()``. At most once per ``RECOMMENDER_ACTIVE_CHECK_SECONDS`` (default 2 s) that
+runs one indexed query for the active version's id; only when the answer changes does it read the artifact
+(SHA-256 checked first) and replace the state in a single reference assignment, so a request sees either the
+old model or the new one, never a mix. A version whose artifact is missing or tampered is remembered as broken
+and not re-read until the process restarts; the caller then serves the popularity list.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.conf import settings
+
+from recommender.models import ModelVersion
+from recommender.services.artifacts import ArtifactError, artifact_verify
+from recommender.services.factors import FactorModel
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_CHECK_SECONDS_DEFAULT = 2.0
+MODEL_MALFORMED = "serving artifact is malformed: {detail}"
+MODEL_LOAD_FAILED = "model version {version} cannot be served, falling back to the popularity list: {error}"
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def _shapes_check(model: FactorModel) -> None:
+    """An artifact can be authentic and still malformed; refuse it at load rather than fail a request later."""
+    n_users, n_movies, k = len(model.user_ids), len(model.movie_ids), model.n_factors
+    expected = {
+        "user_factors": (n_users, k),
+        "user_bias": (n_users,),
+        "movie_factors": (n_movies, k),
+        "movie_bias": (n_movies,),
+    }
+    for name, shape in expected.items():
+        array = getattr(model, name)
+        if array.shape != shape:
+            raise ValueError(MODEL_MALFORMED.format(detail=f"{name} has shape {array.shape}, expected {shape}"))
+        if not np.isfinite(array).all():
+            raise ValueError(MODEL_MALFORMED.format(detail=f"{name} has values that are not finite"))
+
+
+@dataclass(frozen=True, eq=False)
+class ServedModel:
+    """A loaded model version with what requests derive from it, computed once at load."""
+
+    version: ModelVersion
+    model: FactorModel
+    movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
+
+    def __post_init__(self) -> None:
+        _shapes_check(self.model)
+        object.__setattr__(self, "movie_units", _unit_rows(self.model.movie_factors.astype(np.float64)))
+
+
+@dataclass(frozen=True)
+class _State:
+    served: ServedModel | None
+    active_id: int | None
+    checked_at: float
+
+
+_state = _State(served=None, active_id=None, checked_at=float("-inf"))
+_broken: set[int] = set()
+_load_lock = threading.Lock()
+
+
+def _check_seconds() -> float:
+    return float(getattr(settings, "RECOMMENDER_ACTIVE_CHECK_SECONDS", ACTIVE_CHECK_SECONDS_DEFAULT))
+
+
+def _load(version_id: int) -> ServedModel | None:
+    try:
+        version = ModelVersion.objects.get(pk=version_id)
+        return ServedModel(version=version, model=FactorModel.load(artifact_verify(version=version)))
+    except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError, KeyError, TypeError) as error:
+        # A refused artifact explains itself; anything else gets its traceback.
+        logger.error(
+            MODEL_LOAD_FAILED.format(version=version_id, error=error), exc_info=not isinstance(error, ArtifactError)
+        )
+        _broken.add(version_id)
+        return None
+
+
+def served_model() -> ServedModel | None:
+    """The model of the active version, or None when there is none that can be served. Never raises."""
+    global _state
+    state = _state
+    now = time.monotonic()
+    if now - state.checked_at < _check_seconds():
+        return state.served
+    try:
+        active_id = ModelVersion.objects.active().order_by().values_list("pk", flat=True).first()
+    except Exception:
+        # A database hiccup must not break the page: keep serving what we hold and ask again next time.
+        logger.exception("could not look up the active model version")
+        return state.served
+    if active_id == state.active_id:
+        _state = _State(served=state.served, active_id=active_id, checked_at=now)
+        return state.served
+    if active_id is None or active_id in _broken:
+        _state = _State(served=None, active_id=active_id, checked_at=now)
+        return None
+    # One thread reads the new artifact; the others keep answering from the model they hold meanwhile.
+    if not _load_lock.acquire(blocking=state.served is None):
+        return state.served
+    try:
+        current = _state
+        if current.active_id == active_id and current.served is not None:
+            return current.served
+        served = _load(active_id)
+        _state = _State(served=served, active_id=active_id, checked_at=time.monotonic())
+        return served
+    finally:
+        _load_lock.release()
+
+
+def serving_reset() -> None:
+    """Forget the held model and the broken versions (tests, and after repairing an artifact by hand)."""
+    global _state
+    with _load_lock:
+        _state = _State(served=None, active_id=None, checked_at=float("-inf"))
+        _broken.clear()

@@ -1,0 +1,107 @@
+"""Small hand-made models for the serving tests: a FactorModel written to MODEL_DIR and registered with its SHA-256.
+
+The world: four action and four romance movies, two factors (action, romance), and two MovieLens raters in
+the model, one who loves action and one who loves romance. No fastai needed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+
+from ratings.models import Genre, Movie
+from recommender.models import ModelVersion
+from recommender.services.artifacts import file_sha256
+from recommender.services.factors import FactorModel
+from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
+
+ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
+ROMANCE_FACTORS = [(0.1, 1.0), (0.0, 1.0), (0.2, 0.9), (-0.1, 0.8)]
+Y_RANGE = (0.0, 5.5)
+
+
+@dataclass
+class World:
+    action: Genre
+    romance: Genre
+    action_movies: list[Movie]
+    romance_movies: list[Movie]
+    action_fan: AbstractBaseUser  # a MovieLens rater in the model
+    romance_fan: AbstractBaseUser
+
+    @property
+    def movies(self) -> list[Movie]:
+        return self.action_movies + self.romance_movies
+
+
+def model_version_create(
+    *,
+    name: str,
+    user_ids: list[int],
+    user_factors: np.ndarray,
+    movie_ids: list[int],
+    movie_factors: np.ndarray,
+    movie_bias: np.ndarray | None = None,
+    training_ratings: tuple[list[int], list[int], list[float]] | None = None,
+    status: str = ModelVersion.Status.ACTIVE,
+) -> ModelVersion:
+    """Write a FactorModel under MODEL_DIR/<name> and register it with the SHA-256 of its files."""
+    model = FactorModel(
+        user_ids=np.asarray(user_ids, dtype=np.int64),
+        movie_ids=np.asarray(movie_ids, dtype=np.int64),
+        user_factors=np.asarray(user_factors, dtype=np.float32),
+        user_bias=np.zeros(len(user_ids), dtype=np.float32),
+        movie_factors=np.asarray(movie_factors, dtype=np.float32),
+        movie_bias=np.zeros(len(movie_ids), dtype=np.float32) if movie_bias is None else movie_bias,
+        y_range=Y_RANGE,
+        meta={"name": name},
+    )
+    if training_ratings is not None:
+        users, movies, scores = training_ratings
+        model = model.with_training_ratings(user_ids=users, movie_ids=movies, scores=scores)
+    directory = Path(settings.MODEL_DIR) / name
+    directory.mkdir(parents=True)
+    files = model.save(directory)
+    return ModelVersion.objects.create(
+        status=status,
+        artifact_dir=name,
+        artifact_sha256={path.name: file_sha256(path) for path in files},
+        n_users=len(user_ids),
+        n_movies=len(movie_ids),
+        activated_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC) if status == ModelVersion.Status.ACTIVE else None,
+    )
+
+
+def world_create() -> World:
+    """Genres, movies and two model raters with their ratings in the database (the model is separate)."""
+    action = GenreFactory(name="Action", slug="action")
+    romance = GenreFactory(name="Romance", slug="romance")
+    action_movies = [MovieFactory(title=f"Action {i}", genres=[action]) for i in range(4)]
+    romance_movies = [MovieFactory(title=f"Romance {i}", genres=[romance]) for i in range(4)]
+    action_fan = ProfileFactory(user=UserFactory(username="action_fan"), movielens_id=1).user
+    romance_fan = ProfileFactory(user=UserFactory(username="romance_fan"), movielens_id=2).user
+    for movie in action_movies[:2]:
+        RatingFactory(user=action_fan, movie=movie, score=5.0)
+        RatingFactory(user=romance_fan, movie=movie, score=2.0)
+    for movie in romance_movies[:2]:
+        RatingFactory(user=romance_fan, movie=movie, score=5.0)
+        RatingFactory(user=action_fan, movie=movie, score=2.0)
+    return World(action, romance, action_movies, romance_movies, action_fan, romance_fan)
+
+
+def world_model_create(world: World, *, name: str = "v1", status: str = ModelVersion.Status.ACTIVE) -> ModelVersion:
+    """The hand-made model of ``world``: movie factors along the two genres, each fan along their genre."""
+    movies = world.movies
+    ratings = [(r.user_id, r.movie_id, r.score) for movie in movies for r in movie.ratings.all()]
+    return model_version_create(
+        name=name,
+        user_ids=[world.action_fan.pk, world.romance_fan.pk],
+        user_factors=np.array([[2.0, -1.0], [-1.0, 2.0]]),
+        movie_ids=[m.pk for m in movies],
+        movie_factors=np.array(ACTION_FACTORS + ROMANCE_FACTORS),
+        training_ratings=tuple(map(list, zip(*ratings, strict=True))),
+        status=status,
+    )
