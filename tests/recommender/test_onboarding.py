@@ -1,0 +1,147 @@
+"""Placing users the model never saw (fold-in, classic) and choosing the movies a newcomer is asked to rate."""
+
+import numpy as np
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from recommender.selectors import movie_stats_reset
+from recommender.services.factors import FactorModel
+from recommender.services.onboarding import (
+    UNKNOWN_COLD_START_METHOD,
+    onboarding_movies,
+    user_classic,
+    user_fold_in,
+    user_place,
+)
+from recommender.services.serving import serving_reset
+from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
+from tests.recommender.served_models import world_create, world_model_create
+
+
+@pytest.fixture(autouse=True)
+def fresh_serving(settings, tmp_path):
+    settings.MODEL_DIR = tmp_path
+    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
+    settings.RECOMMENDER_STATS_SECONDS = 0
+    serving_reset()
+    movie_stats_reset()
+    yield
+    serving_reset()
+    movie_stats_reset()
+
+
+def random_model(*, n_users: int = 30, n_movies: int = 200, k: int = 4, seed: int = 0) -> FactorModel:
+    rng = np.random.default_rng(seed)
+    return FactorModel(
+        user_ids=np.arange(1, n_users + 1),
+        movie_ids=np.arange(1, n_movies + 1),
+        user_factors=rng.normal(0, 0.5, (n_users, k)).astype(np.float32),
+        user_bias=rng.normal(0, 0.2, n_users).astype(np.float32),
+        movie_factors=rng.normal(0, 0.5, (n_movies, k)).astype(np.float32),
+        movie_bias=rng.normal(0, 0.2, n_movies).astype(np.float32),
+        y_range=(0.0, 5.5),
+    )
+
+
+def test_fold_in_recovers_a_user_from_many_exact_ratings():
+    """Given noise-free ratings of many movies, fold-in finds the vector and bias that produced them."""
+    model = random_model()
+    rows = np.arange(150)
+    truth, bias = np.array([0.4, -0.3, 0.2, 0.1]), 0.25
+    scores = model.predict_vector(truth, bias, rows)
+    vector, found_bias = user_fold_in(model=model, movie_rows=rows, scores=scores, ridge=1e-6)
+    np.testing.assert_allclose(vector, truth, atol=1e-3)
+    assert found_bias == pytest.approx(bias, abs=1e-3)
+
+
+def test_fold_in_with_few_ratings_stays_near_the_average_user():
+    """With one rating the strong prior keeps the user close to the average training user."""
+    model = random_model()
+    vector, _ = user_fold_in(model=model, movie_rows=np.array([0]), scores=np.array([5.0]))
+    mean = model.user_factors.mean(axis=0)
+    spread = np.linalg.norm(model.user_factors - mean, axis=1).mean()
+    assert np.linalg.norm(vector - mean) < spread
+
+
+def test_classic_copies_the_user_with_the_same_ratings():
+    """A newcomer whose ratings equal one training user's row gets that user's vector and bias (one neighbour)."""
+    model = random_model()
+    rng = np.random.default_rng(1)
+    users = np.repeat(model.user_ids, 20)
+    movies = np.concatenate([rng.choice(model.movie_ids, 20, replace=False) for _ in model.user_ids])
+    scores = rng.integers(1, 6, len(users)).astype(float)
+    model = model.with_training_ratings(user_ids=users, movie_ids=movies, scores=scores)
+    target = 7  # user id 7, row 6
+    mine = users == target
+    rows = np.array([model.movie_index(m) for m in movies[mine]])
+    vector, bias = user_classic(model=model, movie_rows=rows, scores=scores[mine], neighbours=1)
+    np.testing.assert_allclose(vector, model.user_factors[6], rtol=1e-6)
+    assert bias == pytest.approx(float(model.user_bias[6]))
+
+
+def test_classic_with_no_overlap_gives_the_average_user():
+    """When no training user rated any of the newcomer's movies, classic falls back to the average user."""
+    model = random_model().with_training_ratings(user_ids=[1, 2], movie_ids=[1, 2], scores=[4.0, 5.0])
+    vector, bias = user_classic(model=model, movie_rows=np.array([100]), scores=np.array([5.0]))
+    np.testing.assert_allclose(vector, model.user_factors.mean(axis=0), rtol=1e-6)
+    assert bias == pytest.approx(float(model.user_bias.mean()), rel=1e-6)
+
+
+def test_unknown_method_is_refused(settings):
+    """A misspelt RECOMMENDER_COLD_START fails loudly with a message naming the choices."""
+    settings.RECOMMENDER_COLD_START = "magic"
+    with pytest.raises(ValueError) as error:
+        user_place(model=random_model(), movie_rows=np.array([0]), scores=np.array([4.0]))
+    assert str(error.value) == UNKNOWN_COLD_START_METHOD.format(method="magic", choices="fold_in, classic")
+
+
+def test_training_ratings_round_trip(tmp_path):
+    """The optional training ratings travel through save and load; an artifact without them still loads."""
+    model = random_model().with_training_ratings(user_ids=[3, 4, 999], movie_ids=[5, 6, 7], scores=[4.0, 2.0, 1.0])
+    model.save(tmp_path)
+    loaded = FactorModel.load(tmp_path)
+    assert loaded.has_training_ratings
+    np.testing.assert_array_equal(loaded.rating_user_rows, [2, 3])  # the unknown user 999 is dropped
+    np.testing.assert_array_equal(loaded.rating_scores, [4.0, 2.0])
+    random_model().save(tmp_path)
+    assert not FactorModel.load(tmp_path).has_training_ratings
+
+
+@pytest.mark.django_db
+def test_onboarding_movies_exclude_rated_and_spread_over_factors():
+    """With a model, the picks skip what the user rated and cover both tastes even when asking for two."""
+    world = world_create()
+    world_model_create(world)
+    newcomer = UserFactory()
+    RatingFactory(user=newcomer, movie=world.action_movies[0], score=4.0)
+    picks = onboarding_movies(user=newcomer, limit=2)
+    assert len(picks) == 2
+    assert world.action_movies[0] not in picks
+    assert {m.genres.get() for m in picks} == {world.action, world.romance}
+
+
+@pytest.mark.django_db
+def test_onboarding_movies_prefer_well_known_movies():
+    """The picks come from the most rated movies, most rated first."""
+    genre = GenreFactory(name="Drama", slug="drama")
+    movies = [MovieFactory(genres=[genre]) for _ in range(6)]
+    for count, movie in enumerate(movies):
+        for _ in range(count):
+            RatingFactory(movie=movie)
+    picks = onboarding_movies(user=AnonymousUser(), limit=3)
+    assert picks == [movies[5], movies[4], movies[3]]
+
+
+@pytest.mark.django_db
+def test_onboarding_movies_without_model_round_robin_genres():
+    """Without a model, each genre's most rated movie comes before any genre's second."""
+    comedy = GenreFactory(name="Comedy", slug="comedy")
+    horror = GenreFactory(name="Horror", slug="horror")
+    comedies = [MovieFactory(genres=[comedy]) for _ in range(3)]
+    horror_movie = MovieFactory(genres=[horror])
+    for movie in comedies:
+        for _ in range(5):
+            RatingFactory(movie=movie)
+    RatingFactory(movie=horror_movie)
+    picks = onboarding_movies(user=AnonymousUser(), limit=2)
+    assert set(picks) == {comedies[0], horror_movie}
