@@ -6,6 +6,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("insights/", include("insights.urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),
+    path("", include("ratings.urls")),
+    path("", include("recommender.urls")),
 ]

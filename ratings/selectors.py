@@ -12,7 +12,8 @@ from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Movie, R
 
 # A movie's Bayesian mean counts as this many extra ratings at the global mean: a movie with one 5-star rating
 # ranks near the middle, one with hundreds of 5-star ratings near the top.
-BAYESIAN_PRIOR_WEIGHT = 20.0
+# The same weight as the popularity list's (recommender.selectors.POPULAR_PRIOR_WEIGHT).
+BAYESIAN_PRIOR_WEIGHT = 25.0
 
 ORDERINGS: dict[str, str] = {
     "popular": "Most rated",

@@ -1,0 +1,131 @@
+"""The recommendations home page and the onboarding page that a new user sees right after signing up."""
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from ratings.models import Movie
+from ratings.selectors import genre_list, user_rating_count, user_scores
+from recommender.services.recommendations import (
+    FALLBACK_NO_MODEL,
+    FALLBACK_NO_RATINGS,
+    RecommendationPage,
+    onboarding_movies,
+    popular_movies,
+    recommendations_for_user,
+)
+
+RECOMMENDATIONS_PER_PAGE = 20
+# A new user rates at least this many movies before the home page calls their list personal.
+ONBOARDING_TARGET = 10
+ONBOARDING_SHOWN = 12
+# "Haven't seen" choices are kept in the session; past this many the oldest are forgotten.
+ONBOARDING_SKIPPED_MAX = 300
+SKIPPED_SESSION_KEY = "onboarding_skipped"
+POST_REQUIRED = "Send the form (POST) to skip a movie."
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+
+
+def _recommendations(request: HttpRequest, *, page_number: int, genre: str | None) -> RecommendationPage:
+    offset = (page_number - 1) * RECOMMENDATIONS_PER_PAGE
+    if request.user.is_authenticated:
+        return recommendations_for_user(user=request.user, limit=RECOMMENDATIONS_PER_PAGE, offset=offset, genre=genre)
+    return popular_movies(limit=RECOMMENDATIONS_PER_PAGE, offset=offset, genre=genre)
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    genres = list(genre_list())
+    genre = request.GET.get("genre") or None
+    if genre not in {g.slug for g in genres}:
+        genre = None
+    number = _page_number(request.GET.get("page"))
+    result = _recommendations(request, page_number=number, genre=genre)
+    paginator = Paginator(range(result.total), RECOMMENDATIONS_PER_PAGE)
+    if not result.items and number > paginator.num_pages:  # a page past the end: show the last one
+        number = paginator.num_pages
+        result = _recommendations(request, page_number=number, genre=genre)
+    prefetch_related_objects([item.movie for item in result.items], "genres")
+    context = {
+        "result": result,
+        "no_model": result.is_fallback and result.fallback_reason == FALLBACK_NO_MODEL,
+        "no_taste": result.is_fallback and result.fallback_reason == FALLBACK_NO_RATINGS,
+        "page": Page(result.items, number, paginator),
+        "genres": genres,
+        "genre": genre,
+        "query_string": urlencode({"genre": genre}) if genre else "",
+        "rated": user_rating_count(user=request.user),
+        "onboarding_target": ONBOARDING_TARGET,
+    }
+    return render(request, "recommender/home.html", context)
+
+
+def _skipped(request: HttpRequest) -> list[int]:
+    return list(request.session.get(SKIPPED_SESSION_KEY, []))
+
+
+def _candidates(request: HttpRequest, *, exclude: set[int], count: int) -> list[Movie]:
+    """The next ``count`` onboarding movies, leaving out those skipped and ``exclude``."""
+    leave_out = exclude | set(_skipped(request))
+    movies = onboarding_movies(user=request.user, limit=count + len(leave_out))
+    chosen = [movie for movie in movies if movie.pk not in leave_out][:count]
+    prefetch_related_objects(chosen, "genres")
+    return chosen
+
+
+def _progress_context(request: HttpRequest) -> dict[str, object]:
+    rated = user_rating_count(user=request.user)
+    return {
+        "rated": rated,
+        "target": ONBOARDING_TARGET,
+        "done": rated >= ONBOARDING_TARGET,
+        "percent": min(100, round(100 * rated / ONBOARDING_TARGET)),
+    }
+
+
+@login_required
+def onboarding_view(request: HttpRequest) -> HttpResponse:
+    movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN)
+    context = {
+        **_progress_context(request),
+        "movies": movies,
+        "scores": user_scores(user=request.user, movies=movies),
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "recommender/onboarding.html", context)
+
+
+@login_required
+def onboarding_progress_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "recommender/_onboarding_progress.html", _progress_context(request))
+
+
+@login_required
+def onboarding_skip_view(request: HttpRequest) -> HttpResponse:
+    """'Haven't seen it': forget the movie for this session and, for htmx, answer with the card that replaces it."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")
+    movie_pk = _int_or_none(request.POST.get("movie"))
+    if movie_pk is not None and Movie.objects.filter(pk=movie_pk).exists():
+        skipped = [pk for pk in _skipped(request) if pk != movie_pk] + [movie_pk]
+        request.session[SKIPPED_SESSION_KEY] = skipped[-ONBOARDING_SKIPPED_MAX:]
+    if not request.htmx:
+        return redirect("onboarding")
+    shown = {pk for pk in map(_int_or_none, request.POST.getlist("shown")) if pk is not None}
+    replacement = _candidates(request, exclude=shown, count=1)
+    context = {"movie": replacement[0] if replacement else None, "score": None, "next_url": reverse("onboarding")}
+    return render(request, "recommender/_onboarding_card.html", context)
