@@ -1,12 +1,13 @@
 """Charts of the Model section, drawn server-side with matplotlib into inline SVG (no pyplot, no torch).
 
 Each function takes plain numbers from the selectors and returns an ``<svg>`` element as a string. Text stays
-text in the SVG (``svg.fonttype: none``), so titles are searchable and the page stays small; ids are salted
+text in the SVG (``svg.fonttype: none``), so titles are searchable and the page stays small; ids are prefixed
 per chart so that several charts can live inline on one page.
 """
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -37,10 +38,21 @@ _STYLE = {
 
 def _svg(figure: Figure, *, name: str) -> str:
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": name}):
+    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": name}):  # the salt makes the hashed ids stable
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    return _prefix_ids(text[text.index("<svg") :], name)
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Matplotlib numbers its ids from 1 in every figure ("figure_1", "patch_1"); prefix them with the chart's
+    name, and every reference to them, so that several charts inline on one page never share an id."""
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    return re.sub(
+        r'(\bid="|href="#|url\(#)([^")]+)',
+        lambda match: match[1] + (f"{prefix}-{match[2]}" if match[2] in ids else match[2]),
+        svg,
+    )
 
 
 def _figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list]:
@@ -137,6 +149,7 @@ def _daily_panel(axes: Axes, days: DailyCounts, title: str, colour: str) -> None
     axes.set_title(f"{title}: {days.total:,} ratings", loc="left")
     if not days.days:
         axes.text(0.5, 0.5, "no ratings", ha="center", va="center", transform=axes.transAxes)
+        axes.set_xticks([])
         axes.set_yticks([])
         return
     axes.bar(days.days, days.counts, width=dt.timedelta(days=1), color=colour)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 
 from ratings.models import Movie, Rating, RatingQuerySet
@@ -218,27 +218,27 @@ def ratings_per_day(ratings: RatingQuerySet) -> DailyCounts:
     return DailyCounts(days=days, counts=counts)
 
 
+def ratings_per_day_by_source() -> tuple[DailyCounts, DailyCounts]:
+    """Ratings per day of MovieLens raters, and of site users."""
+    return ratings_per_day(Rating.objects.from_movielens()), ratings_per_day(Rating.objects.from_site_users())
+
+
 @dataclass(frozen=True)
 class DataOverview:
-    movielens_days: DailyCounts
-    site_days: DailyCounts
     n_users: int
     n_movielens_raters: int
     n_site_users: int
     n_site_raters: int
     n_movies: int
     n_ratings: int
+    n_movielens_ratings: int
     active: ModelVersion | None
     ratings_since_active: int | None  # ratings dated after the active version finished training
     growth_since_active: int | None  # ratings now minus the ratings the active version saw
 
     @property
-    def n_movielens_ratings(self) -> int:
-        return self.movielens_days.total
-
-    @property
     def n_site_ratings(self) -> int:
-        return self.site_days.total
+        return self.n_ratings - self.n_movielens_ratings
 
 
 def data_overview() -> DataOverview:
@@ -251,15 +251,20 @@ def data_overview() -> DataOverview:
     if active is not None and active.finished_at is not None:
         since = Rating.objects.filter(timestamp__gt=active.finished_at).count()
     return DataOverview(
-        movielens_days=ratings_per_day(Rating.objects.from_movielens()),
-        site_days=ratings_per_day(Rating.objects.from_site_users()),
         n_users=n_users,
         n_movielens_raters=n_movielens_raters,
         n_site_users=n_users - n_movielens_raters,
         n_site_raters=Rating.objects.from_site_users().values("user").distinct().count(),
         n_movies=Movie.objects.count(),
         n_ratings=n_ratings,
+        n_movielens_ratings=Rating.objects.from_movielens().count(),
         active=active,
         ratings_since_active=since,
         growth_since_active=None if active is None else n_ratings - active.n_ratings,
     )
+
+
+def ratings_table_state() -> tuple:
+    """A cheap summary that changes whenever ratings are added or removed: the key of cached daily counts."""
+    state = Rating.objects.aggregate(n=Count("id"), last_id=Max("id"), last_timestamp=Max("timestamp"))
+    return state["n"], state["last_id"], state["last_timestamp"]

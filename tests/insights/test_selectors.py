@@ -95,12 +95,15 @@ def test_data_overview_splits_movielens_and_site_ratings_and_counts_what_is_new(
         )
 
     overview = selectors.data_overview()
+    movielens_days, site_days = selectors.ratings_per_day_by_source()
 
-    assert overview.movielens_days.days == [dt.date(1997, 9, 20)]
-    assert overview.movielens_days.counts == [1]
+    assert movielens_days.days == [dt.date(1997, 9, 20)]
+    assert movielens_days.counts == [1]
+    assert site_days.total == Rating.objects.count() - 1
+    assert dict(zip(site_days.days, site_days.counts, strict=True))[timezone.now().date()] == 2
+    assert site_days.busiest[1] == max(site_days.counts)
     assert overview.n_movielens_ratings == 1
     assert overview.n_site_ratings == Rating.objects.count() - 1
-    assert overview.site_days.busiest[1] == max(overview.site_days.counts)
     assert overview.n_movielens_raters == 1
     assert overview.n_site_users == overview.n_users - 1
     assert overview.active == written_model.version

@@ -6,11 +6,12 @@ import re
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ratings.models import Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
-from tests.factories import UserFactory
+from tests.factories import RatingFactory, UserFactory
 from tests.insights.conftest import write_model_version
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +121,22 @@ def test_data_page_counts_ratings_since_the_active_version(staff_client, written
     content = staff_client.get(reverse("insights:data")).content.decode()
     assert f"{Rating.objects.count():,} (" in content
     assert "0 ratings dated after the training finished" in content
+
+
+def test_pages_show_new_ratings_and_versions_at_once_despite_the_chart_cache(staff_client, written_model) -> None:
+    """A rating or a version added after a page was drawn appears on the next visit, in numbers and in the chart."""
+    data_url, history_url = reverse("insights:data"), reverse("insights:history")
+    staff_client.get(data_url)
+    staff_client.get(history_url)
+    RatingFactory(user=UserFactory(), movie=written_model.movies[0], timestamp=timezone.now())
+    newer = write_model_version(model=written_model.model, status=ModelVersion.Status.READY, metrics={"rmse": 0.9001})
+
+    data = staff_client.get(data_url)
+    assert "1 rating dated after the training finished" in data.content.decode()
+    assert data.context["daily"][1][1].total == Rating.objects.count()
+    history = staff_client.get(history_url).content.decode()
+    assert f"v{newer.pk} RMSE 0.9001" in history
+    assert any(text.startswith(f"v{newer.pk}") for text in _svg_texts(history))
 
 
 def test_admin_index_links_to_the_model_section(staff_client) -> None:
