@@ -3,8 +3,10 @@
 import logging
 import math
 
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -16,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 AUTH_REQUIRED = "authentication required: send `Authorization: Bearer <token>` or log in"
 NOT_FOUND = "not found"
+BAD_REQUEST = "malformed request: send a JSON body with Content-Type: application/json"
+FORBIDDEN = "forbidden"
 DATABASE_UNAVAILABLE = "the database is unavailable: try again shortly"
 INTERNAL_ERROR = "internal error: it has been logged"
 
@@ -76,6 +80,18 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, NOT_FOUND)
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def _bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # What Django's own handler answers for these (a malformed multipart body, a too large one), in JSON.
+    return _error(request, 400, BAD_REQUEST)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or FORBIDDEN)
 
 
 @api.exception_handler(DatabaseError)

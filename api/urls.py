@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from api.api import NOT_FOUND, api
 
@@ -13,6 +14,7 @@ app_name = "api"
 METHOD_NOT_ALLOWED = "method {method} not allowed here; allowed: {allowed}"
 
 
+@csrf_exempt  # a 404 changes nothing; without this Django's middleware would answer an unknown PUT with its HTML 403
 def not_found(request: HttpRequest, rest: str) -> JsonResponse:
     return JsonResponse({"detail": NOT_FOUND}, status=404)
 
@@ -33,6 +35,6 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>.*)$", not_found)]
+urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>[\s\S]*)$", not_found)]
 for pattern in urlpatterns:
     pattern.callback = json_405(pattern.callback)

@@ -41,7 +41,7 @@ def signup(request: HttpRequest, payload: CredentialsIn) -> Status:
     "/token",
     auth=None,
     throttle=AUTH_THROTTLE,
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Get a token for a username and password",
 )
 def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:

@@ -28,7 +28,7 @@ def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
 @router.put(
     "/ratings/{int:movie_id}",
     throttle=WRITE_THROTTLE,
-    response={200: RatingOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
+    response={200: RatingOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Rate a movie, or change your rating",
 )
 def rating_put(request: HttpRequest, movie_id: int, payload: RatingIn) -> Rating:
