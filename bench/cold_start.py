@@ -6,7 +6,7 @@ time; the rest are predicted. RMSE over the rest (movies the model knows), NDCG@
 place one user. Hyperparameters (ridge, neighbours) are chosen on one half of the held-out users and scored
 on the other, both ways round, so no user is scored with a setting tuned on them.
 
-    .venv/bin/python bench/cold_start.py [--data /work/ml100k/u.data] [--epochs 5]
+    .venv/bin/python bench/cold_start.py [--data /work/ml100k/u.data] [--seeds 42 43 44] [--epochs 5]
 """
 
 import argparse
@@ -38,28 +38,30 @@ from recommender.services.onboarding import (  # noqa: E402
 GIVEN = 10
 HELD_OUT_SHARE = 0.1
 SEED = 42
-RIDGES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
-NEIGHBOURS = (5, 10, 20, 50, 100, 200)
+RIDGES = (0.1, 0.3, 1.0, 3.0, 10.0)
+NEIGHBOURS = (5, 10, 20, 50, 100)
 
 
 def ratings_read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", names=["user", "movie", "rating", "timestamp"])
 
 
-def factor_model_train(train: pd.DataFrame, *, epochs: int, lr: float, bs: int) -> tuple[FactorModel, float, float]:
+def factor_model_train(
+    train: pd.DataFrame, *, seed: int, epochs: int, lr: float, bs: int
+) -> tuple[FactorModel, float, float]:
     """fastai dot model on ``train``; returns the serving form, its validation RMSE and the training seconds."""
     import torch
     from fastai.collab import CollabDataLoaders, collab_learner
 
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)
     torch.set_num_threads(max(1, (os.cpu_count() or 1)))
-    dls = CollabDataLoaders.from_df(train[["user", "movie", "rating"]], valid_pct=0.1, seed=SEED, bs=bs)
+    dls = CollabDataLoaders.from_df(train[["user", "movie", "rating"]], valid_pct=0.1, seed=seed, bs=bs)
     learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
     started = time.perf_counter()
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(epochs, lr, wd=0.1)
-    seconds = time.perf_counter() - started
-    valid_rmse = float(learn.validate()[0]) ** 0.5
+        seconds = time.perf_counter() - started
+        valid_rmse = float(learn.validate()[0]) ** 0.5
     weights = learn.model
     model = FactorModel(
         user_ids=np.array(dls.classes["user"][1:], dtype=np.int64),
@@ -74,9 +76,11 @@ def factor_model_train(train: pd.DataFrame, *, epochs: int, lr: float, bs: int) 
     return model, valid_rmse, seconds
 
 
-def users_split(ratings: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, pd.DataFrame], dict[int, pd.DataFrame]]:
+def users_split(
+    ratings: pd.DataFrame, seed: int
+) -> tuple[pd.DataFrame, dict[int, pd.DataFrame], dict[int, pd.DataFrame]]:
     users = np.sort(ratings.user.unique())
-    held = set(np.random.default_rng(SEED).choice(users, size=round(HELD_OUT_SHARE * len(users)), replace=False))
+    held = set(np.random.default_rng(seed).choice(users, size=round(HELD_OUT_SHARE * len(users)), replace=False))
     train = ratings[~ratings.user.isin(held)]
     given, rest = {}, {}
     for user, rows in ratings[ratings.user.isin(held)].groupby("user"):
@@ -144,20 +148,14 @@ def cross_fitted(evaluation: Evaluation, make_placer, grid, users: list[int]) ->
     return combined, on_all, chosen
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("/work/ml100k/u.data"))
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--bs", type=int, default=1024)
-    args = parser.parse_args()
-
-    train, given, rest = users_split(ratings_read(args.data))
-    model, valid_rmse, seconds = factor_model_train(train, epochs=args.epochs, lr=args.lr, bs=args.bs)
+def seed_run(ratings: pd.DataFrame, seed: int, args: argparse.Namespace) -> dict:
+    """Train without the held-out users of ``seed`` and score every method on them."""
+    train, given, rest = users_split(ratings, seed)
+    model, valid_rmse, seconds = factor_model_train(train, seed=seed, epochs=args.epochs, lr=args.lr, bs=args.bs)
     print(
-        f"trained dot model on {len(train)} ratings of {train.user.nunique()} users in {seconds:.1f} s "
-        f"(bs={args.bs}, lr={args.lr}, {args.epochs} epochs), validation RMSE {valid_rmse:.4f}; "
-        f"{len(given)} held-out users, {GIVEN} ratings given each"
+        f"seed {seed}: dot model on {len(train)} ratings of {train.user.nunique()} users in {seconds:.1f} s, "
+        f"validation RMSE {valid_rmse:.4f}; {len(given)} held-out users",
+        flush=True,
     )
     evaluation = Evaluation(model, given, rest)
     users = sorted(given)
@@ -165,7 +163,6 @@ def main() -> None:
     stats = train.groupby("movie").rating.agg(["count", "sum"])
     popular = pd.Series(bayesian_means(counts=stats["count"], sums=stats["sum"]), index=stats.index)
     popular_scores = popular.reindex(model.movie_ids).to_numpy()
-    popularity = {u: popular_scores for u in users}
 
     fold_in, fold_in_grid, fold_in_chosen = cross_fitted(
         evaluation,
@@ -179,41 +176,68 @@ def main() -> None:
         NEIGHBOURS,
         users,
     )
-    print("\nfold-in ridge grid (all held-out users):")
-    for ridge, metrics in fold_in_grid.items():
-        print(f"  ridge {ridge:>5}: RMSE {metrics['rmse']:.4f}  NDCG@10 {metrics['ndcg@10']:.4f}")
-    print("classic neighbours grid (all held-out users):")
-    for k, metrics in classic_grid.items():
-        print(f"  k {k:>4}: RMSE {metrics['rmse']:.4f}  NDCG@10 {metrics['ndcg@10']:.4f}")
+    return {
+        "results": {
+            "popularity": evaluation.metrics(dict.fromkeys(users, popular_scores), users),
+            "classic": evaluation.metrics(classic, users),
+            "fold-in": evaluation.metrics(fold_in, users),
+        },
+        "timings": {
+            "popularity": 0.0,
+            "classic": place_ms(evaluation, lambda r, s: user_classic(model=model, movie_rows=r, scores=s)),
+            "fold-in": place_ms(evaluation, lambda r, s: user_fold_in(model=model, movie_rows=r, scores=s)),
+        },
+        "grids": {"fold-in ridge": fold_in_grid, "classic neighbours": classic_grid},
+        "chosen": {"fold-in ridge": fold_in_chosen, "classic neighbours": classic_chosen},
+    }
 
-    results = {
-        "popularity": evaluation.metrics(popularity, users),
-        "classic": evaluation.metrics(classic, users),
-        "fold-in": evaluation.metrics(fold_in, users),
-    }
-    timings = {
-        "popularity": 0.0,
-        "classic": place_ms(evaluation, lambda r, s: user_classic(model=model, movie_rows=r, scores=s)),
-        "fold-in": place_ms(evaluation, lambda r, s: user_fold_in(model=model, movie_rows=r, scores=s)),
-    }
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("/work/ml100k/u.data"))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--lr", type=float, default=5e-3)
+    parser.add_argument("--bs", type=int, default=1024)
+    args = parser.parse_args()
+    print(f"dot model: bs={args.bs}, lr={args.lr}, {args.epochs} epochs, wd=0.1; {GIVEN} ratings given per user")
+
+    ratings = ratings_read(args.data)
+    runs = [seed_run(ratings, seed, args) for seed in args.seeds]
+
+    def mean(key: str, name: str, metric: str | None = None) -> float:
+        return float(np.mean([run[key][name][metric] if metric else run[key][name] for run in runs]))
+
+    for grid_name in runs[0]["grids"]:
+        print(f"\n{grid_name} grid (all held-out users, mean over seeds; chosen per half-split:", end=" ")
+        print(", ".join(str(run["chosen"][grid_name]) for run in runs) + ")")
+        for value in runs[0]["grids"][grid_name]:
+            grid = [run["grids"][grid_name][value] for run in runs]
+            print(
+                f"  {value:>6}: RMSE {np.mean([g['rmse'] for g in grid]):.4f}  "
+                f"NDCG@10 {np.mean([g['ndcg@10'] for g in grid]):.4f}"
+            )
+
+    names = ("popularity", "classic", "fold-in")
     print(
-        f"\nheld-out users, hyperparameters cross-fitted (fold-in ridge chosen {fold_in_chosen}, "
-        f"classic k chosen {classic_chosen}); timings with the shipped ridge {FOLD_IN_RIDGE}, "
-        f"k {CLASSIC_NEIGHBOURS}:"
+        f"\nheld-out users of seeds {args.seeds}, hyperparameters cross-fitted; time to place one user with the "
+        f"shipped ridge {FOLD_IN_RIDGE} and k {CLASSIC_NEIGHBOURS}:"
     )
     print(f"{'method':<12}{'RMSE':>8}{'NDCG@10':>10}{'place ms':>10}")
-    for name, metrics in results.items():
-        print(f"{name:<12}{metrics['rmse']:>8.4f}{metrics['ndcg@10']:>10.4f}{timings[name]:>10.3f}")
-    base = results["popularity"]
+    for name in names:
+        print(
+            f"{name:<12}{mean('results', name, 'rmse'):>8.4f}{mean('results', name, 'ndcg@10'):>10.4f}"
+            f"{mean('timings', name):>10.3f}"
+        )
     for name in ("classic", "fold-in"):
         print(
-            f"{name} vs popularity: RMSE x{results[name]['rmse'] / base['rmse']:.3f}, "
-            f"NDCG@10 x{results[name]['ndcg@10'] / base['ndcg@10']:.3f}"
+            f"{name} vs popularity: RMSE x{mean('results', name, 'rmse') / mean('results', 'popularity', 'rmse'):.3f}, "
+            f"NDCG@10 x{mean('results', name, 'ndcg@10') / mean('results', 'popularity', 'ndcg@10'):.3f}"
         )
     print(
-        f"fold-in vs classic: RMSE x{results['fold-in']['rmse'] / results['classic']['rmse']:.3f}, "
-        f"NDCG@10 x{results['fold-in']['ndcg@10'] / results['classic']['ndcg@10']:.3f}, "
-        f"time to place x{timings['fold-in'] / timings['classic']:.3f}"
+        f"fold-in vs classic: RMSE x{mean('results', 'fold-in', 'rmse') / mean('results', 'classic', 'rmse'):.3f}, "
+        f"NDCG@10 x{mean('results', 'fold-in', 'ndcg@10') / mean('results', 'classic', 'ndcg@10'):.3f}, "
+        f"time to place x{mean('timings', 'fold-in') / mean('timings', 'classic'):.3f}"
     )
 
 

@@ -145,3 +145,22 @@ def test_onboarding_movies_without_model_round_robin_genres():
     RatingFactory(movie=horror_movie)
     picks = onboarding_movies(user=AnonymousUser(), limit=2)
     assert set(picks) == {comedies[0], horror_movie}
+
+
+def test_fold_in_moves_along_the_directions_real_users_differ_in():
+    """The prior is the training users' spread: a newcomer moves along it, not across it."""
+    rng = np.random.default_rng(3)
+    n_users = 50
+    spread = rng.normal(0, 1.0, n_users)
+    model = FactorModel(
+        user_ids=np.arange(1, n_users + 1),
+        movie_ids=np.arange(1, 5),
+        user_factors=np.column_stack([spread, np.zeros(n_users)]).astype(np.float32),  # users differ on axis 0 only
+        user_bias=np.zeros(n_users, dtype=np.float32),
+        movie_factors=np.array([[1, 1], [1, 1], [-1, 1], [-1, 1]], dtype=np.float32),
+        movie_bias=np.zeros(4, dtype=np.float32),
+        y_range=(0.0, 5.5),
+    )
+    vector, _ = user_fold_in(model=model, movie_rows=np.array([0, 1]), scores=np.array([5.0, 5.0]))
+    assert vector[0] > 0.5
+    assert abs(vector[1]) < 0.1 * abs(vector[0])
