@@ -1,0 +1,274 @@
+"""The standard benchmark of this project: two splits of MovieLens 100k, every contender, one table.
+
+Splits: a random 80/20 split of the ratings (seed 42), and a per-user time split (each user's last 20% of
+ratings by time go to the test set). Contenders: the popularity list, the classic fastai recipe (``bs=64``),
+and our ``dot`` and ``nn`` defaults. The learned models go through the same code as ``manage.py evaluate``;
+every metric comes from ``recommender.services.metrics``. This module trains models: it imports torch (through
+the evaluation service) and must never be imported by the web process.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ratings.services.movielens import MovieLensError, SourceFiles, movielens_fetch, movielens_read
+from recommender.services.metrics import (
+    catalogue_coverage,
+    mae,
+    ranking_metrics,
+    relevant_by_user,
+    rmse,
+    top_k_unseen,
+)
+
+SEED = 42
+TEST_SHARE = 0.2
+K = 10
+QUICK_EPOCHS = 1
+# The classic recipe of the fastai book, chapter 8: the baseline that our defaults must beat on speed.
+CLASSIC_HYPERPARAMETERS = {"bs": 64}
+COLUMNS = ("rmse", "mae", f"ndcg@{K}", f"precision@{K}", f"recall@{K}", f"coverage@{K}", "train_seconds")
+HEADERS = ("RMSE", "MAE", f"NDCG@{K}", f"P@{K}", f"R@{K}", f"coverage@{K}", "train s")
+MARK_START = "<!-- benchmark:start -->"
+MARK_END = "<!-- benchmark:end -->"
+U_DATA_COLUMNS = ["user", "movie", "rating", "timestamp"]
+U_DATA_TYPES = {"user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"}
+
+DATA_NOT_U_DATA = "{path} is not in the u.data layout (user, movie, rating, timestamp; tab-separated, no header)"
+MARKERS_OUT_OF_ORDER = "{path} has the benchmark end marker before its start marker"
+
+
+class BenchmarkError(Exception):
+    """The data cannot be read, or the benchmark block cannot be written."""
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    train: pd.DataFrame
+    test: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Options:
+    quick: bool = False  # one epoch per learned model: for smoke tests, not for numbers
+
+    def overrides(self, hyperparameters: dict) -> dict:
+        return {**hyperparameters, "epochs": QUICK_EPOCHS} if self.quick else dict(hyperparameters)
+
+
+@dataclass(frozen=True)
+class Contender:
+    name: str
+    run: Callable[[Split, Options], dict[str, float]]
+
+
+@dataclass
+class Report:
+    dataset: str
+    n_ratings: int
+    options: Options
+    rows: list[tuple[str, str, dict[str, float]]] = field(default_factory=list)  # (split, contender, metrics)
+
+
+# --- data and splits ---------------------------------------------------------------------------------------------
+
+
+def ratings_read(path: Path) -> pd.DataFrame:
+    """A u.data file, or a MovieLens folder or zip in any layout that the importer reads."""
+    if path.is_file() and path.suffix not in {".zip", ".whl"}:
+        try:
+            ratings = pd.read_csv(path, sep="\t", names=U_DATA_COLUMNS, dtype=U_DATA_TYPES)
+        except (ValueError, pd.errors.ParserError) as error:
+            raise BenchmarkError(DATA_NOT_U_DATA.format(path=path)) from error
+        if ratings.isna().any().any():
+            raise BenchmarkError(DATA_NOT_U_DATA.format(path=path))
+        return ratings
+    return _ratings_from_movielens(path)
+
+
+def _ratings_from_movielens(source: Path) -> pd.DataFrame:
+    try:
+        files = SourceFiles(source)
+        try:
+            data = movielens_read(files=files)
+            rows = [(r.user_id, r.movie_id, r.score, int(r.timestamp.timestamp())) for r in data.read_ratings()]
+        finally:
+            files.close()
+    except MovieLensError as error:
+        raise BenchmarkError(str(error)) from error
+    return pd.DataFrame(rows, columns=U_DATA_COLUMNS)
+
+
+def ratings_fetch() -> tuple[pd.DataFrame, str]:
+    """MovieLens 100k through the importer's loader (cached GroupLens zip, download, or the recbole wheel)."""
+    try:
+        source = movielens_fetch()
+    except MovieLensError as error:
+        raise BenchmarkError(str(error)) from error
+    return _ratings_from_movielens(source), "MovieLens 100k"
+
+
+def split_random(ratings: pd.DataFrame, *, seed: int = SEED, test_share: float = TEST_SHARE) -> Split:
+    order = np.random.default_rng(seed).permutation(len(ratings))
+    n_test = round(len(ratings) * test_share)
+    test, train = ratings.iloc[order[:n_test]], ratings.iloc[order[n_test:]]
+    return Split(name=f"random {1 - test_share:.0%}/{test_share:.0%} (seed {seed})", train=train, test=test)
+
+
+def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> Split:
+    """Each user's last ``test_share`` of ratings by time (ties broken by movie id) go to the test set."""
+    ordered = ratings.sort_values(["user", "timestamp", "movie"], kind="stable")
+    position = ordered.groupby("user").cumcount()
+    count = ordered.groupby("user")["movie"].transform("size")
+    n_test = np.floor(count * test_share).astype(int)
+    is_test = position >= count - n_test
+    return Split(name=f"per-user time, last {test_share:.0%}", train=ordered[~is_test], test=ordered[is_test])
+
+
+# --- contenders --------------------------------------------------------------------------------------------------
+
+
+def popularity_run(split: Split, options: Options) -> dict[str, float]:
+    """Recommend the most rated training movies the user has not rated; predict a rating by the movie's mean."""
+    started = time.perf_counter()
+    train, test = split.train, split.test
+    movies = np.sort(train["movie"].unique())
+    stats = train.groupby("movie")["rating"].agg(["size", "mean"]).reindex(movies)
+    global_mean = float(train["rating"].mean())
+    seconds = time.perf_counter() - started
+
+    known = test[test["user"].isin(train["user"]) & test["movie"].isin(movies)]
+    predicted = known["movie"].map(stats["mean"]).fillna(global_mean).to_numpy()
+    users = np.sort(test["user"].unique())
+    top_k = _top_k_by_scores(
+        train, users, movies, np.broadcast_to(stats["size"].to_numpy(float), (len(users), len(movies)))
+    )
+    return {
+        "rmse": rmse(predicted, known["rating"].to_numpy()),
+        "mae": mae(predicted, known["rating"].to_numpy()),
+        **_ranking(test, top_k, n_candidates=len(movies)),
+        "train_seconds": seconds,
+    }
+
+
+def _top_k_by_scores(train: pd.DataFrame, users: np.ndarray, movies: np.ndarray, scores: np.ndarray) -> dict:
+    movie_column = {int(m): i for i, m in enumerate(movies)}
+    user_row = {int(u): i for i, u in enumerate(users)}
+    seen = np.zeros(scores.shape, dtype=bool)
+    rated = train[train["user"].isin(users)]
+    seen[rated["user"].map(user_row).to_numpy(), rated["movie"].map(movie_column).to_numpy()] = True
+    best = top_k_unseen(np.asarray(scores), seen, K)
+    # With fewer than K unseen movies, top_k_unseen fills the list with seen ones: drop them.
+    return {
+        int(user): [int(movies[i]) for i in row if not seen[r, i]]
+        for r, (user, row) in enumerate(zip(users, best, strict=True))
+    }
+
+
+def _ranking(test: pd.DataFrame, top_k: dict, *, n_candidates: int) -> dict[str, float]:
+    relevant = relevant_by_user(test["user"], test["movie"], test["rating"])
+    ranked = ranking_metrics(top_k=top_k, relevant=relevant, k=K)
+    ranked.pop("n_ranked_users", None)
+    return {**ranked, f"coverage@{K}": catalogue_coverage(top_k=top_k, n_candidates=n_candidates)}
+
+
+def learned(algorithm: str, hyperparameters: dict | None = None) -> Callable[[Split, Options], dict[str, float]]:
+    """A contender trained and scored by the evaluation service, the code behind ``manage.py evaluate``."""
+
+    def run(split: Split, options: Options) -> dict[str, float]:
+        return evaluate_split(split, algorithm=algorithm, hyperparameters=options.overrides(hyperparameters or {}))
+
+    return run
+
+
+def evaluate_split(split: Split, *, algorithm: str, hyperparameters: dict) -> dict[str, float]:
+    raise NotImplementedError  # filled in with the evaluation service
+
+
+# One line per contender: a new model is one more line here.
+CONTENDERS: tuple[Contender, ...] = (
+    Contender("popularity", popularity_run),
+    Contender("classic (dot, bs=64)", learned("dot", CLASSIC_HYPERPARAMETERS)),
+    Contender("dot (default)", learned("dot")),
+    Contender("nn (default)", learned("nn")),
+)
+
+
+# --- the run and its table ---------------------------------------------------------------------------------------
+
+
+def benchmark_run(
+    *,
+    ratings: pd.DataFrame,
+    dataset: str,
+    options: Options,
+    contenders: tuple[Contender, ...] = CONTENDERS,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    report = Report(dataset=dataset, n_ratings=len(ratings), options=options)
+    for split in (split_random(ratings), split_by_time(ratings)):
+        for contender in contenders:
+            if progress:
+                progress(f"{split.name}: {contender.name} ...")
+            report.rows.append((split.name, contender.name, contender.run(split, options)))
+    return report
+
+
+def _cell(column: str, value: float | None) -> str:
+    if value is None:
+        return "\N{EN DASH}"
+    return f"{value:.1f}" if column == "train_seconds" else f"{value:.4f}"
+
+
+def report_table(report: Report, *, markdown: bool) -> str:
+    header = ("split", "model", *HEADERS)
+    body = [(split, name, *(_cell(c, metrics.get(c)) for c in COLUMNS)) for split, name, metrics in report.rows]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", "---"] + ["---:"] * len(COLUMNS)) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in body])
+    widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in [header, *body]
+    )
+
+
+def report_markdown(report: Report, *, command: str) -> str:
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    quick = " **Quick run: one epoch per learned model; not for comparison.**" if report.options.quick else ""
+    return "\n".join(
+        [
+            f"### Standard benchmark ({today})",
+            "",
+            f"`{command}` on {report.dataset} ({report.n_ratings:,} ratings).{quick}",
+            "Random split: 20% of the ratings, seed 42. Time split: each user's last 20% of ratings by time.",
+            f"RMSE and MAE over test pairs whose user and movie are in the training data (popularity predicts the "
+            f"movie's mean training rating). Ranking: candidates are the training movies the user has not rated "
+            f"there, relevant are test movies rated 4 or more, binary NDCG; coverage@{K} is the share of the "
+            f"candidate catalogue that appears in some top-{K} list.",
+            "",
+            report_table(report, markdown=True),
+        ]
+    )
+
+
+def benchmark_markdown_write(*, path: Path, block: str) -> None:
+    """Replace what lies between the benchmark markers of ``path``; add the markers at its end when missing."""
+    text = path.read_text() if path.exists() else ""
+    start, end = text.find(MARK_START), text.find(MARK_END)
+    if start == -1 or end == -1:
+        separator = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+        text = f"{text}{separator}{MARK_START}\n{MARK_END}\n"
+        start, end = text.find(MARK_START), text.find(MARK_END)
+    if end < start:
+        raise BenchmarkError(MARKERS_OUT_OF_ORDER.format(path=path))
+    head, tail = text[: start + len(MARK_START)], text[end:]
+    path.write_text(f"{head}\n{block.strip()}\n{tail}")
