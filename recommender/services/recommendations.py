@@ -64,6 +64,7 @@ def _movies_by_id(ids: list[int]) -> dict[int, Movie]:
 def _popular_page(
     *, limit: int, offset: int, genre: str | None, exclude: set[int], fallback_reason: str
 ) -> RecommendationPage:
+    limit, offset = max(limit, 0), max(offset, 0)
     ranked = movie_stats().by_rating.tolist()
     allowed = genre_movie_ids(slug=genre) if genre else None
     ranked = [m for m in ranked if m not in exclude and (allowed is None or m in allowed)]
@@ -121,6 +122,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
         reason = FALLBACK_NO_MODEL if served is None else FALLBACK_NO_RATINGS
         return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated, fallback_reason=reason)
 
+    limit, offset = max(limit, 0), max(offset, 0)
     model = served.model
     candidates = np.ones(len(model.movie_ids), dtype=bool)
     candidates[[model.movie_index(m) for m in taste.rated_ids if model.has_movie(m)]] = False

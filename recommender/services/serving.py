@@ -16,6 +16,7 @@ import numpy as np
 from django.conf import settings
 
 from recommender.models import ModelVersion
+from recommender.selectors import movie_stats_reset
 from recommender.services.artifacts import ArtifactError, artifact_verify
 from recommender.services.factors import FactorModel
 
@@ -124,8 +125,9 @@ def served_model() -> ServedModel | None:
 
 
 def serving_reset() -> None:
-    """Forget the held model and the broken versions (tests, and after repairing an artifact by hand)."""
+    """Forget the held model, the broken versions and the cached rating statistics (tests, repaired artifacts)."""
     global _state
     with _load_lock:
         _state = _State(served=None, active_id=None, checked_at=float("-inf"))
         _broken.clear()
+    movie_stats_reset()
