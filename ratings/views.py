@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -15,7 +14,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ratings.forms import MovieFilterForm, RatingForm
 from ratings.models import Movie
-from ratings.selectors import movie_get, movie_list, rating_distribution, rating_score, user_scores
+from ratings.selectors import (
+    movie_get,
+    movie_list,
+    movies_with_stats,
+    rating_distribution,
+    rating_score,
+    user_scores,
+)
 from ratings.services.ratings import LOGIN_REQUIRED, rating_delete, rating_set
 from recommender.services.recommendations import rating_predict, similar_movies
 
@@ -36,12 +42,6 @@ def _movie_or_404(pk: int) -> Movie:
         return movie_get(pk=pk)
     except Movie.DoesNotExist:
         raise Http404(MOVIE_NOT_FOUND) from None
-
-
-def _with_genres(movies: list[Movie]) -> list[Movie]:
-    """One query for the genres of all the cards, instead of one per card."""
-    prefetch_related_objects(movies, "genres")
-    return movies
 
 
 def movie_list_view(request: HttpRequest) -> HttpResponse:
@@ -69,7 +69,7 @@ def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "distribution": rating_distribution(movie=movie),
         "score": rating_score(user=request.user, movie=movie),
         "predicted": rating_predict(user=request.user, movie=movie) if signed_in else None,
-        "similar": _with_genres(similar_movies(movie=movie, limit=SIMILAR_MOVIES)),
+        "similar": movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES)),
         "next_url": request.get_full_path(),
     }
     return render(request, "ratings/movie_detail.html", context)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from ratings.models import Movie
-from ratings.selectors import genre_list, user_rating_count, user_scores
+from ratings.selectors import genre_list, movies_with_stats, user_rating_count, user_scores
 from recommender.services.recommendations import (
     FALLBACK_NO_MODEL,
     FALLBACK_NO_RATINGS,
@@ -59,7 +59,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     if not result.items and number > paginator.num_pages:  # a page past the end: show the last one
         number = paginator.num_pages
         result = _recommendations(request, page_number=number, genre=genre)
-    prefetch_related_objects([item.movie for item in result.items], "genres")
+    movies_with_stats([item.movie for item in result.items])
     context = {
         "result": result,
         "no_model": result.is_fallback and result.fallback_reason == FALLBACK_NO_MODEL,

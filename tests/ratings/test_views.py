@@ -124,6 +124,7 @@ def test_movie_page_shows_details_statistics_and_distribution(client: Client, mo
     assert '<table class="distribution">' in text
     assert '2 <span class="muted">(67%)</span>' in text
     assert "More like this" in text and "Blood Simple" in text
+    assert "Average 4.0 from 1 rating</p>" in text  # the similar movie's card has its statistics
 
 
 @pytest.mark.django_db

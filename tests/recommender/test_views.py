@@ -69,6 +69,7 @@ def test_anonymous_home_shows_popular_movies_and_invites_to_sign_up(client: Clie
     assert "Recommended for you" not in text
     assert "Personal recommendations are not available" not in text
     assert text.count('<article class="card">') == RECOMMENDATIONS_PER_PAGE
+    assert "Average " in text and " from 8 ratings" in text
 
 
 @pytest.mark.django_db
