@@ -101,17 +101,13 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
             if data.raters is None and (missing := {r.user_id for r in batch} - rater_pks.keys()):
                 rater_pks |= _add_raters([RaterRecord(movielens_id) for movielens_id in sorted(missing)])
                 users_added += len(missing)
-            rows = [
-                Rating(
-                    user_id=rater_pks[rating.user_id],
-                    movie_id=movie_pks[rating.movie_id],
-                    score=rating.score,
-                    timestamp=rating.timestamp,
-                )
-                for rating in batch
-            ]
+            pairs = [(rater_pks[rating.user_id], movie_pks[rating.movie_id], rating) for rating in batch]
             if present_pairs:
-                rows = [row for row in rows if (row.user_id, row.movie_id) not in present_pairs]
+                pairs = [pair for pair in pairs if pair[:2] not in present_pairs]
+            rows = [
+                Rating(user_id=user_pk, movie_id=movie_pk, score=rating.score, timestamp=rating.timestamp)
+                for user_pk, movie_pk, rating in pairs
+            ]
             Rating.objects.bulk_create(rows)
             ratings_added += len(rows)
             ratings_present += len(batch) - len(rows)
