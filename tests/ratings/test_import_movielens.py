@@ -415,6 +415,20 @@ def test_missing_file_stops_naming_it(movielens_files, existing_site_data, layou
     assert counts() == before
 
 
+def test_text_that_is_not_in_the_layouts_encoding_stops_at_its_line(movielens_files):
+    """movies.csv must be UTF-8: a latin-1 byte is reported at its own line, not as a crash."""
+    source = movielens_files.write("csv")
+    movies = source / "movies.csv"
+    movies.write_bytes(movies.read_bytes() + "5,Amélie (2001),Comedy\n".encode("latin-1"))
+
+    with pytest.raises(CommandError) as raised:
+        import_movielens(source)
+
+    reason = layouts.NOT_TEXT.format(encoding="utf-8")
+    line = len(movielens_files.movies) + 2
+    assert str(raised.value) == layouts.LINE_ERROR.format(file=f"{source}/movies.csv", line=line, reason=reason)
+
+
 def test_recbole_header_without_a_needed_column_stops_at_line_1(movielens_files):
     """A recbole file whose header lacks a column the import needs is refused at its header line."""
     files = movielens_files.lines("recbole")

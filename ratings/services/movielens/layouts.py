@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ratings.models import ALLOWED_SCORES, Genre, Movie, Profile
 
@@ -20,6 +20,7 @@ LINE_ERROR = "{file}, line {line}: {reason}"
 NO_MOVIELENS_FILES = "{source}: no MovieLens files (u.data, ratings.csv or a recbole .inter file)"
 MISSING_FILE = "{source}: {name} is missing"
 WRONG_COLUMN_COUNT = "expected {expected} columns, found {found}"
+NOT_TEXT = "not {encoding} text"
 MISSING_COLUMNS = "the header lacks the columns {columns}"
 NOT_AN_ID = "{column} {value!r} is not a whole number"
 NOT_A_NUMBER = "{column} {value!r} is not a number"
@@ -241,16 +242,14 @@ def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Reco
 
 def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, the table's columns in order) for each non-blank line, checking the column count."""
-    with files.open_text(files.find(table.name), encoding=table.encoding) as stream:
+    with files.open_binary(files.find(table.name)) as stream:
+        # Decoding line by line, not through a TextIOWrapper, so that a bad byte is reported at its own line.
+        lines = _decoded(files, table, stream)
         if table.quoted:
-            reader = csv.reader(stream, delimiter=table.delimiter)
+            reader = csv.reader((line for _, line in lines), delimiter=table.delimiter)
             numbered = ((reader.line_num, fields) for fields in reader if fields)
         else:
-            numbered = (
-                (number, line.rstrip("\r\n").split(table.delimiter))
-                for number, line in enumerate(stream, 1)
-                if line.strip()
-            )
+            numbered = ((number, line.rstrip("\r\n").split(table.delimiter)) for number, line in lines if line.strip())
         expected = None if table.header else len(table.columns)
         positions = None
         for number, fields in numbered:
@@ -265,6 +264,14 @@ def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
                 reason = WRONG_COLUMN_COUNT.format(expected=expected, found=len(fields))
                 raise _line_error(files, table, number, _Invalid(reason))
             yield number, fields if positions is None else [fields[position] for position in positions]
+
+
+def _decoded(files: SourceFiles, table: _Table, stream: BinaryIO) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(stream, 1):
+        try:
+            yield number, raw.decode(table.encoding)
+        except UnicodeDecodeError:
+            raise _line_error(files, table, number, _Invalid(NOT_TEXT.format(encoding=table.encoding))) from None
 
 
 def _line_error(files: SourceFiles, table: _Table, line: int, exc: _Invalid) -> MovieLensError:

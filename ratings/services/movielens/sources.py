@@ -1,6 +1,5 @@
 """Where MovieLens files come from: a folder or a zip on disk, a download, or the ml-100k copy in the recbole wheel."""
 
-import io
 import logging
 import os
 import shutil
@@ -11,7 +10,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import TextIO
+from typing import BinaryIO
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -70,16 +69,12 @@ class SourceFiles:
         """How error messages name a file: the source path, then the member path inside it."""
         return f"{self.source}/{member}"
 
-    def open_text(self, member: str, *, encoding: str) -> TextIO:
-        # newline="" keeps quoted newlines intact for csv and leaves "\r" for the line splitter to strip.
-        if self._zip is None:
-            return open(self.source / member, encoding=encoding, newline="")
-        return io.TextIOWrapper(self._zip.open(member), encoding=encoding, newline="")
+    def open_binary(self, member: str) -> BinaryIO:
+        return open(self.source / member, "rb") if self._zip is None else self._zip.open(member)
 
     def count_lines(self, member: str) -> int:
         """Cheap line count for a progress bar total."""
-        stream = open(self.source / member, "rb") if self._zip is None else self._zip.open(member)  # noqa: SIM115
-        with stream:
+        with self.open_binary(member) as stream:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(1 << 20), b""))
 
     def close(self) -> None:
