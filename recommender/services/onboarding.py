@@ -30,7 +30,7 @@ COLD_START_DEFAULT = FOLD_IN
 FOLD_IN_RIDGE = 1.0
 # Share of the mean variance added to the prior covariance of users, so that it can be inverted.
 PRIOR_SHRINKAGE = 0.01
-CLASSIC_NEIGHBOURS = 50
+CLASSIC_NEIGHBOURS = 20
 # Ratings squeezed this far inside y_range before the logit, so a rating at the range's edge stays finite.
 LOGIT_EPSILON = 1e-3
 
