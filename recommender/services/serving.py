@@ -79,8 +79,11 @@ def _check_seconds() -> float:
 
 
 def _load(version_id: int) -> ServedModel | None:
+    """The version's model, or None (logged, and remembered as broken) when its artifact cannot be served."""
+    version = ModelVersion.objects.filter(pk=version_id).first()
     try:
-        version = ModelVersion.objects.get(pk=version_id)
+        if version is None:
+            raise ModelVersion.DoesNotExist(f"model version {version_id} no longer exists")
         return ServedModel(version=version, model=FactorModel.load(artifact_verify(version=version)))
     except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError, KeyError, TypeError) as error:
         # A refused artifact explains itself; anything else gets its traceback.
@@ -117,7 +120,13 @@ def served_model() -> ServedModel | None:
         current = _state
         if current.active_id == active_id and current.served is not None:
             return current.served
-        served = _load(active_id)
+        try:
+            served = _load(active_id)
+        except Exception:
+            # Not the artifact's fault (the database, say): keep what we hold and try again at the next check.
+            logger.exception(MODEL_LOAD_FAILED.format(version=active_id, error="unexpected error"))
+            _state = _State(served=current.served, active_id=current.active_id, checked_at=time.monotonic())
+            return current.served
         _state = _State(served=served, active_id=active_id, checked_at=time.monotonic())
         return served
     finally:
