@@ -219,6 +219,11 @@ def main() -> None:
             )
 
     names = ("popularity", "classic", "fold-in")
+    if len(runs) > 1:
+        print("\nper seed (RMSE / NDCG@10):")
+        for seed, run in zip(args.seeds, runs, strict=True):
+            cells = [f"{n} {run['results'][n]['rmse']:.4f} / {run['results'][n]['ndcg@10']:.4f}" for n in names]
+            print(f"  seed {seed}: " + ";  ".join(cells))
     print(
         f"\nheld-out users of seeds {args.seeds}, hyperparameters cross-fitted; time to place one user with the "
         f"shipped ridge {FOLD_IN_RIDGE} and k {CLASSIC_NEIGHBOURS}:"
