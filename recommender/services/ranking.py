@@ -1,0 +1,139 @@
+"""Training of the ranking model: a fastai Learner over a torch factor model with a softmax over the catalogue.
+
+Why not rank by predicted rating: the rating model says how much a user would like a movie *if* they watched
+it, so it ranks obscure movies with a few glowing ratings first. The list needs the movies a user will rate
+highly *next*. This model learns that from the ratings themselves: per user, a softmax over every movie
+(a multinomial likelihood, as in Mult-VAE, with a user vector instead of an encoder) whose targets are the
+user's rated movies, the liked and the recent ones weighing more. At MovieLens scale the full softmax is
+cheaper than sampling negatives. Serving reads the arrays through ``ranking_scores`` (numpy only).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+# Imported for what they add to Learner: fit_one_cycle, no_bar.
+from fastai.callback import progress, schedule  # noqa: F401
+from fastai.data.core import DataLoaders
+from fastai.data.load import DataLoader
+from fastai.learner import Learner
+from fastai.torch_core import set_seed
+from torch import nn
+
+from recommender.services.ranking_scores import OTHER_WEIGHT, RECENCY, RankingModel, ranking_weights, rating_ages
+
+NO_RATINGS = "cannot train the ranking model on no ratings"
+MISSING_COLUMNS = "ratings need the columns user, movie, rating and timestamp; missing: {missing}"
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """Chosen on validation splits carved out of the training data (bench/ranking_quality.py)."""
+
+    n_factors: int = 96
+    epochs: int = 30  # with one-cycle at this lr, the number of epochs is the movie factors' regulariser
+    lr: float = 1e-2
+    bs: int = 128  # users per batch
+    user_ridge: float = 10.0  # L2 on each user vector, inside the loss, so fold-in solves the same problem
+    wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
+    other_weight: float = OTHER_WEIGHT
+    recency: float = RECENCY
+
+
+class SoftmaxFactors(nn.Module):
+    """Logits of every movie for a batch of users: user vector . movie vector + movie bias."""
+
+    def __init__(self, n_users: int, n_movies: int, n_factors: int) -> None:
+        super().__init__()
+        self.user_factors = nn.Embedding(n_users, n_factors)
+        self.movie_factors = nn.Embedding(n_movies, n_factors)
+        self.movie_bias = nn.Parameter(torch.zeros(n_movies))
+        for embedding in (self.user_factors, self.movie_factors):
+            nn.init.normal_(embedding.weight, std=0.01)
+
+    def forward(self, users: torch.Tensor) -> torch.Tensor:
+        return self.user_factors(users) @ self.movie_factors.weight.T + self.movie_bias
+
+
+class WeightedSoftmaxLoss:
+    """Per user: minus the weighted log-likelihood of their rated movies plus ``ridge / 2 * |u|^2``; batch mean."""
+
+    def __init__(self, model: SoftmaxFactors, ridge: float) -> None:
+        self.model, self.ridge = model, ridge
+
+    def __call__(self, logits: torch.Tensor, users: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        nll = -(torch.log_softmax(logits, dim=1) * weights).sum(dim=1)
+        prior = self.ridge / 2 * self.model.user_factors(users).pow(2).sum(dim=1)
+        return (nll + prior).mean()
+
+
+class _UserRows:
+    """Item i is (i, i, the weights of user i's ratings): the model's input, then the loss's two targets."""
+
+    def __init__(self, weights: torch.Tensor) -> None:
+        self.weights = weights
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def __getitem__(self, row: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        user = torch.tensor(row)
+        return user, user, self.weights[row]
+
+
+def _user_and_movie_params(model: SoftmaxFactors) -> list[list[nn.Parameter]]:
+    return [[model.user_factors.weight], [model.movie_factors.weight, model.movie_bias]]
+
+
+def ranking_learner(*, ratings: pd.DataFrame, params: RankingParams) -> tuple[Learner, np.ndarray, np.ndarray]:
+    """The fastai Learner for ``ratings`` with the user and movie ids of its rows (sorted)."""
+    missing = {"user", "movie", "rating", "timestamp"} - set(ratings.columns)
+    if missing:
+        raise ValueError(MISSING_COLUMNS.format(missing=", ".join(sorted(missing))))
+    if ratings.empty:
+        raise ValueError(NO_RATINGS)
+    user_ids, user_rows = np.unique(ratings["user"].to_numpy(np.int64), return_inverse=True)
+    movie_ids, movie_rows = np.unique(ratings["movie"].to_numpy(np.int64), return_inverse=True)
+    values = ranking_weights(
+        scores=ratings["rating"].to_numpy(),
+        ages=rating_ages(user_rows, ratings["timestamp"].to_numpy()),
+        other_weight=params.other_weight,
+        recency=params.recency,
+    )
+    weights = torch.zeros(len(user_ids), len(movie_ids))
+    weights[torch.from_numpy(user_rows), torch.from_numpy(movie_rows)] = torch.from_numpy(values.astype(np.float32))
+    train = DataLoader(_UserRows(weights), bs=params.bs, shuffle=True)
+    # Every user trains on all their ratings: the retrain holds nothing out (the benchmarks do).
+    dls = DataLoaders(train, DataLoader(_UserRows(weights[:0]), bs=params.bs))
+    dls.n_inp = 1
+    model = SoftmaxFactors(len(user_ids), len(movie_ids), params.n_factors)
+    learner = Learner(
+        dls, model, loss_func=WeightedSoftmaxLoss(model, params.user_ridge), splitter=_user_and_movie_params
+    )
+    return learner, user_ids, movie_ids
+
+
+def ranking_train(
+    *, ratings: pd.DataFrame, params: RankingParams | None = None, seed: int | None = None
+) -> RankingModel:
+    """Train the ranking model on ``ratings`` (user, movie, rating, timestamp) and return its serving arrays."""
+    params = params or RankingParams()
+    if seed is not None:
+        set_seed(seed, reproducible=True)
+    learner, user_ids, movie_ids = ranking_learner(ratings=ratings, params=params)
+    with learner.no_bar(), learner.no_logging():
+        # The user vectors' prior is in the loss (fold-in must solve the same problem): no decay on them.
+        learner.fit_one_cycle(params.epochs, params.lr, wd=[0.0, params.wd])
+    model: SoftmaxFactors = learner.model
+    return RankingModel(
+        user_ids=user_ids,
+        movie_ids=movie_ids,
+        user_factors=model.user_factors.weight.detach().cpu().numpy().astype(np.float32),
+        movie_factors=model.movie_factors.weight.detach().cpu().numpy().astype(np.float32),
+        movie_bias=model.movie_bias.detach().cpu().numpy().astype(np.float32),
+        user_ridge=float(params.user_ridge),
+        other_weight=float(params.other_weight),
+        recency=float(params.recency),
+    )

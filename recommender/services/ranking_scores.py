@@ -1,0 +1,177 @@
+"""The ranking model in its serving form: numpy arrays that score, place new users and explain, with no torch.
+
+A user is a vector u in a factor space; each movie has a vector v and a bias b. The score of movie m for user u
+is the logit of a softmax over the whole catalogue, ``u . v_m + b_m``: its order is the order of how likely the
+user is to rate m highly next. Training (``ranking.py``) learns these arrays; the web process only reads them.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# A rating of this or more says "liked"; every other rating still says "watched", with a smaller weight.
+LIKED_MIN_RATING = 4.0
+OTHER_WEIGHT = 0.3
+# A user's oldest rating weighs exp(-RECENCY) as much as their newest: tastes drift, and the next movies a
+# user rates are nearer their latest ones (bench/ranking_quality.py, time split).
+RECENCY = 0.5
+FOLD_IN_MAX_STEPS = 25
+
+EMPTY_FOLD_IN = "a user can only be placed from at least one rated movie the model knows"
+LENGTHS_DIFFER = "movie_rows, scores and timestamps must have the same length"
+
+
+@dataclass(frozen=True, eq=False)
+class RankingModel:
+    """Rows line up with ``user_ids`` and ``movie_ids``; the scalars say how training weighed the ratings."""
+
+    user_ids: np.ndarray  # int64 [n_users]
+    movie_ids: np.ndarray  # int64 [n_movies]
+    user_factors: np.ndarray  # float32 [n_users, k]
+    movie_factors: np.ndarray  # float32 [n_movies, k]
+    movie_bias: np.ndarray  # float32 [n_movies]
+    user_ridge: float  # the prior on user vectors in training; fold-in solves the same problem
+    other_weight: float = OTHER_WEIGHT
+    recency: float = RECENCY
+
+    def scores(self, user_vectors: np.ndarray) -> np.ndarray:
+        """Logits of every movie for one user vector [k] or a stack of them [n, k]."""
+        return user_vectors @ self.movie_factors.T + self.movie_bias
+
+    def aligned(self, *, user_ids: np.ndarray, movie_ids: np.ndarray) -> "RankingModel":
+        """The same model with rows in the order of other vocabularies (e.g. the rating model's).
+
+        A user this model never saw gets the zero vector (the prior's centre, i.e. the popularity order);
+        a movie it never saw gets a bias below every other, so it ranks last.
+        """
+        user_rows, movie_rows = _rows_of(self.user_ids, user_ids), _rows_of(self.movie_ids, movie_ids)
+        k = self.movie_factors.shape[1]
+        user_factors = np.zeros((len(user_rows), k), dtype=np.float32)
+        user_factors[user_rows >= 0] = self.user_factors[user_rows[user_rows >= 0]]
+        movie_factors = np.zeros((len(movie_rows), k), dtype=np.float32)
+        movie_factors[movie_rows >= 0] = self.movie_factors[movie_rows[movie_rows >= 0]]
+        movie_bias = np.full(len(movie_rows), self.movie_bias.min() - 10.0, dtype=np.float32)
+        movie_bias[movie_rows >= 0] = self.movie_bias[movie_rows[movie_rows >= 0]]
+        return RankingModel(
+            user_ids=np.asarray(user_ids, dtype=np.int64),
+            movie_ids=np.asarray(movie_ids, dtype=np.int64),
+            user_factors=user_factors,
+            movie_factors=movie_factors,
+            movie_bias=movie_bias,
+            user_ridge=self.user_ridge,
+            other_weight=self.other_weight,
+            recency=self.recency,
+        )
+
+
+def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    index = {int(x): i for i, x in enumerate(vocabulary)}
+    return np.array([index.get(int(x), -1) for x in ids], dtype=np.int64)
+
+
+def rating_ages(user_rows: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """Per rating, 0 for its user's newest and 1 for their oldest, evenly by rank between (ties: row order)."""
+    user_rows, timestamps = np.asarray(user_rows), np.asarray(timestamps)
+    order = np.lexsort((np.arange(len(user_rows)), timestamps, user_rows))
+    sorted_users = user_rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_users[1:] != sorted_users[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    rank = np.arange(len(order)) - np.repeat(starts, sizes)
+    ages = np.empty(len(order))
+    ages[order] = 1.0 - rank / np.maximum(np.repeat(sizes, sizes) - 1, 1)
+    return ages
+
+
+def ranking_weights(
+    *,
+    scores: np.ndarray,
+    ages: np.ndarray | None = None,
+    other_weight: float = OTHER_WEIGHT,
+    recency: float = RECENCY,
+) -> np.ndarray:
+    """How much each rating counts: 1 when liked, ``other_weight`` otherwise, times exp(-recency * age)."""
+    weights = np.where(np.asarray(scores) >= LIKED_MIN_RATING, 1.0, other_weight)
+    if ages is not None and recency:
+        weights = weights * np.exp(-recency * np.asarray(ages))
+    return weights
+
+
+def ranking_fold_in(
+    *,
+    model: RankingModel,
+    movie_rows: np.ndarray,
+    scores: np.ndarray,
+    timestamps: np.ndarray | None = None,
+    ridge: float | None = None,
+) -> np.ndarray:
+    """The vector of a user the model never saw, from their ratings (movie rows of ``model``, scores, times).
+
+    Solves the training objective of one user with the movies frozen: minus the weighted softmax
+    log-likelihood of the rated movies plus ``ridge / 2 * |u|^2`` (ridge: the training's ``user_ridge``).
+    The problem is convex and Newton's method solves it in a few steps, well under a millisecond per step at
+    MovieLens scale. Without timestamps every rating counts as new.
+    """
+    movie_rows = np.asarray(movie_rows, dtype=np.int64)
+    if not len(movie_rows):
+        raise ValueError(EMPTY_FOLD_IN)
+    if len(scores) != len(movie_rows) or (timestamps is not None and len(timestamps) != len(movie_rows)):
+        raise ValueError(LENGTHS_DIFFER)
+    ages = None if timestamps is None else rating_ages(np.zeros(len(movie_rows)), timestamps)
+    rating_weights = ranking_weights(scores=scores, ages=ages, other_weight=model.other_weight, recency=model.recency)
+    factors = model.movie_factors.astype(np.float64)
+    bias = model.movie_bias.astype(np.float64)
+    ridge = model.user_ridge if ridge is None else ridge
+    weights = np.zeros(len(bias))
+    np.add.at(weights, movie_rows, rating_weights)
+    total, target = weights.sum(), factors.T @ weights
+
+    def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = factors @ u + bias
+        top = logits.max()
+        p = np.exp(logits - top)
+        norm = p.sum()
+        return float(total * (top + np.log(norm)) - weights @ logits + ridge / 2 * u @ u), p / norm
+
+    vector = np.zeros(factors.shape[1])
+    value, p = objective(vector)
+    for _ in range(FOLD_IN_MAX_STEPS):
+        mean = factors.T @ p
+        gradient = total * mean - target + ridge * vector
+        hessian = total * ((factors * p[:, None]).T @ factors - np.outer(mean, mean))
+        hessian[np.diag_indices_from(hessian)] += ridge
+        step = np.linalg.solve(hessian, gradient)
+        # Halving keeps every step downhill; near the optimum the full Newton step is taken.
+        scale = 1.0
+        while True:
+            candidate = vector - scale * step
+            new_value, new_p = objective(candidate)
+            if new_value <= value or scale < 1e-3:
+                break
+            scale /= 2
+        if new_value > value:
+            break
+        done = value - new_value <= 1e-10 * max(1.0, abs(value))
+        vector, value, p = candidate, new_value, new_p
+        if done:
+            break
+    return vector.astype(np.float32)
+
+
+def ranking_top_k(*, model: RankingModel, user_vector: np.ndarray, exclude_rows: np.ndarray, k: int) -> np.ndarray:
+    """Movie rows of the k best scores for one user, best first, never one of ``exclude_rows`` (the rated)."""
+    scores = model.scores(user_vector).astype(np.float64)
+    scores[np.asarray(exclude_rows, dtype=np.int64)] = -np.inf
+    k = min(k, int(np.isfinite(scores).sum()))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    best = np.argpartition(-scores, k - 1)[:k]
+    return best[np.argsort(-scores[best], kind="stable")]
+
+
+def ranking_reasons(*, model: RankingModel, movie_rows: np.ndarray, rated_rows: np.ndarray) -> np.ndarray:
+    """For each recommended movie row, the rated movie row nearest to it by cosine of the ranking factors."""
+    norms = np.linalg.norm(model.movie_factors, axis=1, keepdims=True)
+    units = model.movie_factors / np.where(norms > 0, norms, 1.0)
+    rated_rows = np.asarray(rated_rows, dtype=np.int64)
+    nearest = (units[np.asarray(movie_rows, dtype=np.int64)] @ units[rated_rows].T).argmax(axis=1)
+    return rated_rows[nearest]
