@@ -20,8 +20,29 @@ class UnknownIdError(KeyError):
 
 
 @dataclass(frozen=True, eq=False)
+class DenseLayer:
+    """One layer of an ``nn`` model's head (fastai ``LinBnDrop``): linear, then on hidden layers ReLU and batch norm."""
+
+    weight: np.ndarray  # float32 [out, in]
+    bias: np.ndarray  # float32 [out]
+    # A hidden layer's eval-mode batch norm after its ReLU, folded into h * scale + shift; None on the output layer.
+    scale: np.ndarray | None = None
+    shift: np.ndarray | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        h = x @ self.weight.T + self.bias
+        if self.scale is None:
+            return h
+        return np.maximum(h, 0.0) * self.scale + self.shift
+
+
+@dataclass(frozen=True, eq=False)
 class FactorModel:
-    """Biased matrix factorisation: rating = lo + (hi - lo) * sigmoid(u . m + b_u + b_m)."""
+    """Biased matrix factorisation: rating = lo + (hi - lo) * sigmoid(u . m + b_u + b_m).
+
+    An ``nn`` model (fastai ``EmbeddingNN``) carries ``mlp``, its head, which replaces the dot product:
+    rating = lo + (hi - lo) * sigmoid(mlp([u, m])), its biases being zero.
+    """
 
     user_ids: np.ndarray  # int64 [n_users], Django User pks
     movie_ids: np.ndarray  # int64 [n_movies], Movie pks
@@ -36,6 +57,7 @@ class FactorModel:
     rating_user_rows: np.ndarray | None = None  # int32 [n_ratings]
     rating_movie_rows: np.ndarray | None = None  # int32 [n_ratings]
     rating_scores: np.ndarray | None = None  # float32 [n_ratings]
+    mlp: tuple[DenseLayer, ...] = ()
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
 
@@ -69,13 +91,34 @@ class FactorModel:
         lo, hi = self.y_range
         return lo + (hi - lo) / (1.0 + np.exp(-logits))
 
+    @property
+    def has_mlp(self) -> bool:
+        return bool(self.mlp)
+
+    def _interactions(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        """The logit of each (user factors, movie factors) row pair, biases left out."""
+        if not self.mlp:
+            return np.einsum("ij,ij->i", users, movies)
+        h = np.concatenate([users, movies], axis=1)
+        for layer in self.mlp:
+            h = layer(h)
+        return h[:, 0]
+
     def predict_vector(
         self, user_vector: np.ndarray, user_bias: float, movie_rows: np.ndarray | None = None
     ) -> np.ndarray:
         """Predicted ratings of the given movie rows (all movies when None) for a user given by factors."""
         factors = self.movie_factors if movie_rows is None else self.movie_factors[movie_rows]
         bias = self.movie_bias if movie_rows is None else self.movie_bias[movie_rows]
+        if self.mlp:
+            users = np.broadcast_to(user_vector, (len(factors), len(user_vector)))
+            return self.squash(self._interactions(users, factors) + user_bias + bias)
         return self.squash(factors @ user_vector + user_bias + bias)
+
+    def predict_pairs(self, user_rows: np.ndarray, movie_rows: np.ndarray) -> np.ndarray:
+        """Predicted rating of each (user row, movie row) pair."""
+        logits = self._interactions(self.user_factors[user_rows], self.movie_factors[movie_rows])
+        return self.squash(logits + self.user_bias[user_rows] + self.movie_bias[movie_rows])
 
     def predict_user(self, user_row: int, movie_rows: np.ndarray | None = None) -> np.ndarray:
         return self.predict_vector(self.user_factors[user_row], float(self.user_bias[user_row]), movie_rows)
@@ -113,9 +156,14 @@ class FactorModel:
             if self.has_training_ratings
             else {}
         )
+        mlp = {}
+        for i, layer in enumerate(self.mlp):
+            parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
+            mlp.update({f"mlp_{i}_{name}": a.astype(np.float32) for name, a in parts.items() if a is not None})
         np.savez(
             arrays_path,
             **training_ratings,
+            **mlp,
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
             user_factors=self.user_factors.astype(np.float32),
@@ -133,4 +181,9 @@ class FactorModel:
             loaded = {name: arrays[name] for name in arrays.files}
         meta = json.loads((directory / SERVING_META).read_text())
         y_range = loaded.pop("y_range")
-        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta)
+        layers: dict[int, dict[str, np.ndarray]] = {}
+        for name in [name for name in loaded if name.startswith("mlp_")]:
+            _, index, part = name.split("_", 2)
+            layers.setdefault(int(index), {})[part] = loaded.pop(name)
+        mlp = tuple(DenseLayer(**layers[i]) for i in sorted(layers))
+        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta, mlp=mlp)
