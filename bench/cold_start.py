@@ -54,7 +54,7 @@ def factor_model_train(
     from fastai.torch_core import set_seed
 
     # Python, numpy and torch all seeded, so that a rerun trains the same model and prints the same figures.
-    set_seed(seed, reseed_workers=True)
+    set_seed(seed, reproducible=True)
     dls = CollabDataLoaders.from_df(train[["user", "movie", "rating"]], valid_pct=0.1, seed=seed, bs=bs)
     learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
     started = time.perf_counter()
