@@ -2,13 +2,13 @@
 
 Splits: a random 80/20 split of the ratings (seed 42), and a per-user time split (each user's last 20% of
 ratings by time go to the test set). Contenders: the popularity list, the classic fastai recipe (``bs=64``),
-and our ``dot`` and ``nn`` defaults. The learned models go through the same code as ``manage.py evaluate``;
-every metric comes from ``recommender.services.metrics``. This module trains models: it imports torch (through
-the evaluation service) and must never be imported by the web process.
+and our ``dot`` and ``nn`` defaults. Each contender is a trainer of the evaluation service, measured by
+``evaluation_run``, the code behind ``manage.py evaluate``, so every metric comes from
+``recommender.services.metrics``. The fastai trainers import torch when they train: never import this module
+from the web process.
 """
 
 import datetime as dt
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,29 +17,26 @@ import numpy as np
 import pandas as pd
 
 from ratings.services.movielens import MovieLensError, SourceFiles, movielens_fetch, movielens_read
-from recommender.services.metrics import (
-    catalogue_coverage,
-    mae,
-    ranking_metrics,
-    relevant_by_user,
-    rmse,
-    top_k_unseen,
+from recommender.services.evaluation import (
+    U_DATA_COLUMNS,
+    EvaluationError,
+    K,
+    Trainer,
+    evaluation_run,
+    fastai_trainer,
+    popularity_trainer,
 )
+from recommender.services.evaluation import ratings_read as evaluation_ratings_read
+from recommender.services.training import CLASSIC_HYPERPARAMETERS
 
 SEED = 42
 TEST_SHARE = 0.2
-K = 10
 QUICK_EPOCHS = 1
-# The classic recipe of the fastai book, chapter 8: the baseline that our defaults must beat on speed.
-CLASSIC_HYPERPARAMETERS = {"bs": 64}
 COLUMNS = ("rmse", "mae", f"ndcg@{K}", f"precision@{K}", f"recall@{K}", f"coverage@{K}", "train_seconds")
 HEADERS = ("RMSE", "MAE", f"NDCG@{K}", f"P@{K}", f"R@{K}", f"coverage@{K}", "train s")
 MARK_START = "<!-- benchmark:start -->"
 MARK_END = "<!-- benchmark:end -->"
-U_DATA_COLUMNS = ["user", "movie", "rating", "timestamp"]
-U_DATA_TYPES = {"user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"}
 
-DATA_NOT_U_DATA = "{path} is not in the u.data layout (user, movie, rating, timestamp; tab-separated, no header)"
 MARKERS_OUT_OF_ORDER = "{path} has the benchmark end marker before its start marker"
 
 
@@ -65,7 +62,7 @@ class Options:
 @dataclass(frozen=True)
 class Contender:
     name: str
-    run: Callable[[Split, Options], dict[str, float]]
+    trainer: Callable[[Options], Trainer]  # the evaluation service's trainer for this run's options
 
 
 @dataclass
@@ -80,15 +77,12 @@ class Report:
 
 
 def ratings_read(path: Path) -> pd.DataFrame:
-    """A u.data file, or a MovieLens folder or zip in any layout that the importer reads."""
+    """A u.data file (read by the evaluation service), or a MovieLens folder or zip in any importer layout."""
     if path.is_file() and path.suffix not in {".zip", ".whl"}:
         try:
-            ratings = pd.read_csv(path, sep="\t", names=U_DATA_COLUMNS, dtype=U_DATA_TYPES)
-        except (ValueError, pd.errors.ParserError) as error:
-            raise BenchmarkError(DATA_NOT_U_DATA.format(path=path)) from error
-        if ratings.isna().any().any():
-            raise BenchmarkError(DATA_NOT_U_DATA.format(path=path))
-        return ratings
+            return evaluation_ratings_read(path=path)
+        except EvaluationError as error:
+            raise BenchmarkError(str(error)) from error
     return _ratings_from_movielens(path)
 
 
@@ -134,69 +128,16 @@ def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> S
 # --- contenders --------------------------------------------------------------------------------------------------
 
 
-def popularity_run(split: Split, options: Options) -> dict[str, float]:
-    """Recommend the most rated training movies the user has not rated; predict a rating by the movie's mean."""
-    started = time.perf_counter()
-    train, test = split.train, split.test
-    movies = np.sort(train["movie"].unique())
-    stats = train.groupby("movie")["rating"].agg(["size", "mean"]).reindex(movies)
-    global_mean = float(train["rating"].mean())
-    seconds = time.perf_counter() - started
-
-    known = test[test["user"].isin(train["user"]) & test["movie"].isin(movies)]
-    predicted = known["movie"].map(stats["mean"]).fillna(global_mean).to_numpy()
-    users = np.sort(test["user"].unique())
-    top_k = _top_k_by_scores(
-        train, users, movies, np.broadcast_to(stats["size"].to_numpy(float), (len(users), len(movies)))
-    )
-    return {
-        "rmse": rmse(predicted, known["rating"].to_numpy()),
-        "mae": mae(predicted, known["rating"].to_numpy()),
-        **_ranking(test, top_k, n_candidates=len(movies)),
-        "train_seconds": seconds,
-    }
-
-
-def _top_k_by_scores(train: pd.DataFrame, users: np.ndarray, movies: np.ndarray, scores: np.ndarray) -> dict:
-    movie_column = {int(m): i for i, m in enumerate(movies)}
-    user_row = {int(u): i for i, u in enumerate(users)}
-    seen = np.zeros(scores.shape, dtype=bool)
-    rated = train[train["user"].isin(users)]
-    seen[rated["user"].map(user_row).to_numpy(), rated["movie"].map(movie_column).to_numpy()] = True
-    best = top_k_unseen(np.asarray(scores), seen, K)
-    # With fewer than K unseen movies, top_k_unseen fills the list with seen ones: drop them.
-    return {
-        int(user): [int(movies[i]) for i in row if not seen[r, i]]
-        for r, (user, row) in enumerate(zip(users, best, strict=True))
-    }
-
-
-def _ranking(test: pd.DataFrame, top_k: dict, *, n_candidates: int) -> dict[str, float]:
-    relevant = relevant_by_user(test["user"], test["movie"], test["rating"])
-    ranked = ranking_metrics(top_k=top_k, relevant=relevant, k=K)
-    ranked.pop("n_ranked_users", None)
-    return {**ranked, f"coverage@{K}": catalogue_coverage(top_k=top_k, n_candidates=n_candidates)}
-
-
-def learned(algorithm: str, hyperparameters: dict | None = None) -> Callable[[Split, Options], dict[str, float]]:
-    """A contender trained and scored by the evaluation service, the code behind ``manage.py evaluate``."""
-
-    def run(split: Split, options: Options) -> dict[str, float]:
-        return evaluate_split(split, algorithm=algorithm, hyperparameters=options.overrides(hyperparameters or {}))
-
-    return run
-
-
-def evaluate_split(split: Split, *, algorithm: str, hyperparameters: dict) -> dict[str, float]:
-    raise NotImplementedError  # filled in with the evaluation service
+def fastai(algorithm: str, hyperparameters: dict | None = None) -> Callable[[Options], Trainer]:
+    return lambda options: fastai_trainer(algorithm=algorithm, hyperparameters=options.overrides(hyperparameters or {}))
 
 
 # One line per contender: a new model is one more line here.
 CONTENDERS: tuple[Contender, ...] = (
-    Contender("popularity", popularity_run),
-    Contender("classic (dot, bs=64)", learned("dot", CLASSIC_HYPERPARAMETERS)),
-    Contender("dot (default)", learned("dot")),
-    Contender("nn (default)", learned("nn")),
+    Contender("popularity", lambda options: popularity_trainer()),
+    Contender("classic (dot, bs=64)", fastai("dot", CLASSIC_HYPERPARAMETERS)),
+    Contender("dot (default)", fastai("dot")),
+    Contender("nn (default)", fastai("nn")),
 )
 
 
@@ -216,7 +157,8 @@ def benchmark_run(
         for contender in contenders:
             if progress:
                 progress(f"{split.name}: {contender.name} ...")
-            report.rows.append((split.name, contender.name, contender.run(split, options)))
+            result = evaluation_run(train=split.train, test=split.test, trainer=contender.trainer(options), k=K)
+            report.rows.append((split.name, contender.name, result.metrics))
     return report
 
 
@@ -250,10 +192,11 @@ def report_markdown(report: Report, *, command: str) -> str:
             "",
             f"`{command}` on {report.dataset} ({report.n_ratings:,} ratings).{quick}",
             "Random split: 20% of the ratings, seed 42. Time split: each user's last 20% of ratings by time.",
-            f"RMSE and MAE over test pairs whose user and movie are in the training data (popularity predicts the "
-            f"movie's mean training rating). Ranking: candidates are the training movies the user has not rated "
-            f"there, relevant are test movies rated 4 or more, binary NDCG; coverage@{K} is the share of the "
-            f"candidate catalogue that appears in some top-{K} list.",
+            "Every row goes through the evaluation service (`manage.py evaluate`). RMSE and MAE cover the test pairs "
+            "whose user and movie are in the training data (popularity predicts the movie's mean training rating). "
+            "Ranking: candidates are the training movies the user has not rated there, relevant are the test movies "
+            "rated 4 or more, users with none (or absent from training) are left out, binary NDCG; "
+            f"coverage@{K} is the share of the candidate catalogue that appears in at least one top-{K} list.",
             "",
             report_table(report, markdown=True),
         ]

@@ -16,7 +16,9 @@ from recommender.services.factors import FactorModel
 BIAS_LIST_LENGTH = 10
 MAP_MOVIES = 50
 MAP_END_TITLES = 3
-PREDICTION_SAMPLE_USERS = 500
+# Pairs drawn for the histogram of predicted ratings: enough for a smooth histogram, few enough that an nn model's
+# head (an MLP per pair) draws it in a fraction of a second.
+PREDICTION_SAMPLE_PAIRS = 100_000
 PREDICTION_SAMPLE_SEED = 0
 
 
@@ -59,8 +61,8 @@ class FactorMap:
 
 @dataclass(frozen=True)
 class PredictionSummary:
-    n_users: int
     n_predictions: int
+    n_pairs: int  # every user x movie pair of the model; n_predictions is all of them or a random sample
     counts: list[int]
     edges: list[float]
     mean: float
@@ -172,26 +174,26 @@ def movie_factor_map(*, model: FactorModel, n: int = MAP_MOVIES) -> FactorMap:
 
 
 def predicted_ratings_sample(
-    *, model: FactorModel, max_users: int = PREDICTION_SAMPLE_USERS, seed: int = PREDICTION_SAMPLE_SEED
+    *, model: FactorModel, max_pairs: int = PREDICTION_SAMPLE_PAIRS, seed: int = PREDICTION_SAMPLE_SEED
 ) -> np.ndarray:
-    """Predictions for every movie of a fixed random sample of users (all users when there are few)."""
-    n_users = len(model.user_ids)
-    rows = np.arange(n_users)
-    if n_users > max_users:
-        rows = np.sort(np.random.default_rng(seed).choice(n_users, size=max_users, replace=False))
-    logits = model.user_factors[rows] @ model.movie_factors.T
-    logits += model.user_bias[rows, None] + model.movie_bias[None, :]
-    return model.squash(logits.astype(np.float64))
+    """Predictions of every user x movie pair, or of a fixed random sample of them when there are more."""
+    n_users, n_movies = len(model.user_ids), len(model.movie_ids)
+    if n_users * n_movies <= max_pairs:
+        user_rows, movie_rows = (grid.ravel() for grid in np.meshgrid(np.arange(n_users), np.arange(n_movies)))
+    else:
+        rng = np.random.default_rng(seed)
+        user_rows, movie_rows = rng.integers(n_users, size=max_pairs), rng.integers(n_movies, size=max_pairs)
+    return np.asarray(model.predict_pairs(user_rows, movie_rows), dtype=np.float64)
 
 
 def predicted_ratings_summary(*, model: FactorModel) -> PredictionSummary:
-    predictions = predicted_ratings_sample(model=model).ravel()
+    predictions = predicted_ratings_sample(model=model)
     lo, hi = model.y_range
     counts, edges = np.histogram(predictions, bins=np.linspace(lo, hi, 23))
     p5, median, p95 = np.percentile(predictions, [5, 50, 95])
     return PredictionSummary(
-        n_users=min(len(model.user_ids), PREDICTION_SAMPLE_USERS),
         n_predictions=int(predictions.size),
+        n_pairs=len(model.user_ids) * len(model.movie_ids),
         counts=[int(c) for c in counts],
         edges=[float(e) for e in edges],
         mean=float(predictions.mean()),

@@ -64,7 +64,8 @@ def version_report(*, version: ModelVersion) -> dict:
         "n_movies": len(model.movie_ids),
         "n_factors": model.n_factors,
         "y_range": model.y_range,
-        "bias_tables": [("Lowest bias", lowest), ("Highest bias", highest)],
+        # An nn model's head replaces the dot product and its biases are zero: no bias to list.
+        "bias_tables": [] if model.has_mlp else [("Lowest bias", lowest), ("Highest bias", highest)],
         "factor_map": factor_map,
         "map_ends": factor_map.ends,
         "factor_map_svg": charts.factor_map_chart(factor_map),

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from insights import benchmark
-from insights.benchmark import MARK_END, MARK_START, Options, Split
+from insights.benchmark import MARK_END, MARK_START, Options
+from recommender.services.evaluation import evaluation_run
 
 N_USERS, N_MOVIES = 40, 30
 
@@ -48,14 +49,15 @@ def test_time_split_holds_out_each_users_latest_fifth() -> None:
         assert train["timestamp"].max() < test["timestamp"].min()
 
 
-def test_popularity_recommends_the_most_rated_unseen_movies_and_predicts_movie_means() -> None:
-    """Popularity ranks training movies by count, skips what the user rated, and predicts each movie's mean."""
+def test_popularity_row_recommends_the_most_rated_unseen_movies_and_predicts_movie_means() -> None:
+    """The popularity row ranks training movies by count, skips what the user rated, predicts movie means."""
     train = pd.DataFrame(
         [(1, 10, 5.0, 1), (2, 10, 3.0, 2), (3, 10, 4.0, 3), (1, 20, 2.0, 4), (2, 20, 4.0, 5), (3, 30, 1.0, 6)],
         columns=benchmark.U_DATA_COLUMNS,
     )
     test = pd.DataFrame([(3, 20, 5.0, 7), (1, 30, 1.0, 8)], columns=benchmark.U_DATA_COLUMNS)
-    metrics = benchmark.popularity_run(Split(name="hand", train=train, test=test), Options())
+    popularity = next(c for c in benchmark.CONTENDERS if c.name == "popularity")
+    metrics = evaluation_run(train=train, test=test, trainer=popularity.trainer(Options())).metrics
 
     # Predictions: movie 20 has mean 3.0 (actual 5), movie 30 mean 1.0 (actual 1).
     assert metrics["rmse"] == pytest.approx(np.sqrt((2.0**2 + 0.0**2) / 2))

@@ -48,7 +48,7 @@ def test_charts_can_share_one_page_without_clashing_ids() -> None:
     """Two different charts inline on one page define no element id twice."""
     losses = [{"epoch": 1, "train_loss": 1.2, "valid_loss": 1.0}]
     summary = PredictionSummary(
-        n_users=2,
+        n_pairs=4,
         n_predictions=4,
         counts=[1, 3],
         edges=[0.0, 2.75, 5.5],

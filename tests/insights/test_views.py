@@ -2,6 +2,7 @@
 
 import html
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 from ratings.models import Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
+from recommender.services.factors import DenseLayer
 from tests.factories import RatingFactory, UserFactory
 from tests.insights.conftest import write_model_version
 
@@ -148,3 +150,30 @@ def test_admin_index_links_to_the_model_section(staff_client) -> None:
 
 def _svg_texts(svg: str) -> list[str]:
     return [text.strip() for text in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_nn_version_page_draws_predictions_through_its_head_and_lists_no_biases(staff_client, written_model) -> None:
+    """An nn model (zero biases, an MLP head) gets its page: no bias tables, predictions from its own head."""
+    rng = np.random.default_rng(11)
+    dot = written_model.model
+    width = 2 * dot.n_factors
+    head = (
+        DenseLayer(
+            weight=rng.normal(0, 0.3, (8, width)).astype(np.float32),
+            bias=np.zeros(8, np.float32),
+            scale=np.ones(8, np.float32),
+            shift=np.zeros(8, np.float32),
+        ),
+        DenseLayer(weight=rng.normal(0, 0.3, (1, 8)).astype(np.float32), bias=np.array([0.4], np.float32)),
+    )
+    nn_model = replace(dot, user_bias=np.zeros_like(dot.user_bias), movie_bias=np.zeros_like(dot.movie_bias), mlp=head)
+    version = write_model_version(model=nn_model, status=ModelVersion.Status.READY, metrics={"rmse": 0.95})
+
+    response = staff_client.get(reverse("insights:version", args=[version.pk]))
+    assert response.status_code == 200
+    assert response.context["bias_tables"] == []
+    assert "no per-movie bias" in response.content.decode()
+    rows = np.arange(len(dot.user_ids))
+    expected = np.concatenate([nn_model.predict_user(row) for row in rows])
+    assert response.context["predictions"].mean == pytest.approx(float(expected.mean()), rel=1e-5)
+    assert len(response.context["factor_map"].points) == 50
