@@ -30,7 +30,10 @@ class DenseLayer:
     shift: np.ndarray | None = None
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        h = x @ self.weight.T + self.bias
+        return self.activate(x @ self.weight.T + self.bias)
+
+    def activate(self, h: np.ndarray) -> np.ndarray:
+        """What follows the linear map: nothing on the output layer, ReLU and batch norm on a hidden one."""
         if self.scale is None:
             return h
         return np.maximum(h, 0.0) * self.scale + self.shift
@@ -60,10 +63,17 @@ class FactorModel:
     mlp: tuple[DenseLayer, ...] = ()
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
+    # With an MLP: each movie's share of the first layer's input, computed once, since [u, m] @ W.T splits into
+    # u @ W_u.T + m @ W_m.T and only the user's share changes from one request to the next.
+    _movie_inputs: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_user_index", {int(u): i for i, u in enumerate(self.user_ids)})
         object.__setattr__(self, "_movie_index", {int(m): i for i, m in enumerate(self.movie_ids)})
+        movie_inputs = None
+        if self.mlp:
+            movie_inputs = self.movie_factors @ self.mlp[0].weight[:, self.user_factors.shape[1] :].T
+        object.__setattr__(self, "_movie_inputs", movie_inputs)
 
     @property
     def n_factors(self) -> int:
@@ -95,12 +105,12 @@ class FactorModel:
     def has_mlp(self) -> bool:
         return bool(self.mlp)
 
-    def _interactions(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        """The logit of each (user factors, movie factors) row pair, biases left out."""
-        if not self.mlp:
-            return np.einsum("ij,ij->i", users, movies)
-        h = np.concatenate([users, movies], axis=1)
-        for layer in self.mlp:
+    def _mlp_logits(self, users: np.ndarray, movie_rows: np.ndarray | None) -> np.ndarray:
+        """The MLP's output for user factors ``users`` (one vector, or one row per movie row) and movie rows."""
+        first = self.mlp[0]
+        movie_inputs = self._movie_inputs if movie_rows is None else self._movie_inputs[movie_rows]
+        h = first.activate(users @ first.weight[:, : self.user_factors.shape[1]].T + movie_inputs + first.bias)
+        for layer in self.mlp[1:]:
             h = layer(h)
         return h[:, 0]
 
@@ -111,13 +121,16 @@ class FactorModel:
         factors = self.movie_factors if movie_rows is None else self.movie_factors[movie_rows]
         bias = self.movie_bias if movie_rows is None else self.movie_bias[movie_rows]
         if self.mlp:
-            users = np.broadcast_to(user_vector, (len(factors), len(user_vector)))
-            return self.squash(self._interactions(users, factors) + user_bias + bias)
+            return self.squash(self._mlp_logits(user_vector, movie_rows) + user_bias + bias)
         return self.squash(factors @ user_vector + user_bias + bias)
 
     def predict_pairs(self, user_rows: np.ndarray, movie_rows: np.ndarray) -> np.ndarray:
         """Predicted rating of each (user row, movie row) pair."""
-        logits = self._interactions(self.user_factors[user_rows], self.movie_factors[movie_rows])
+        users = self.user_factors[user_rows]
+        if self.mlp:
+            logits = self._mlp_logits(users, np.asarray(movie_rows))
+        else:
+            logits = np.einsum("ij,ij->i", users, self.movie_factors[movie_rows])
         return self.squash(logits + self.user_bias[user_rows] + self.movie_bias[movie_rows])
 
     def predict_user(self, user_row: int, movie_rows: np.ndarray | None = None) -> np.ndarray:
