@@ -1,0 +1,114 @@
+"""Admin for the model registry: versions with their metrics, activation (rollback) and "retrain now"."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
+from redis.exceptions import RedisError
+
+from recommender.models import ModelVersion
+from recommender.services.artifacts import ArtifactError
+from recommender.services.registry import RegistryError, retrain_enqueue, retrain_running, version_activate
+
+ACTIVATE_ONE = "Select exactly one version to activate."
+ACTIVATED = "v{version} is now the active version."
+RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears here once trained."
+RETRAIN_BUSY = "A retrain is already running (or queued); this one was not started."
+
+
+def _metric(version: ModelVersion, name: str) -> str:
+    value = version.metrics.get(name)
+    return "-" if value is None else f"{value:.4f}"
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    change_list_template = "admin/recommender/modelversion/change_list.html"
+    list_display = [
+        "__str__",
+        "algorithm",
+        "status",
+        "rmse",
+        "mae",
+        "ndcg",
+        "n_ratings",
+        "training_time",
+        "created_at",
+        "activated_at",
+    ]
+    list_filter = ["status", "algorithm"]
+    actions = ["activate"]
+
+    # Versions are written by training only; the admin reads them, activates one, or asks for a retrain.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return False
+
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommender.change_modelversion")
+
+    @admin.display(description="RMSE")
+    def rmse(self, version: ModelVersion) -> str:
+        return _metric(version, "rmse")
+
+    @admin.display(description="MAE")
+    def mae(self, version: ModelVersion) -> str:
+        return _metric(version, "mae")
+
+    @admin.display(description="NDCG@10")
+    def ndcg(self, version: ModelVersion) -> str:
+        return _metric(version, "ndcg@10")
+
+    @admin.display(description="training", ordering="training_seconds")
+    def training_time(self, version: ModelVersion) -> str:
+        return "-" if version.training_seconds is None else f"{version.training_seconds:.1f} s"
+
+    @admin.action(description="Activate the selected version (rollback)", permissions=["activate"])
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, ACTIVATE_ONE, messages.ERROR)
+            return
+        try:
+            version = version_activate(version=queryset.get())
+        except (RegistryError, ArtifactError) as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, ACTIVATED.format(version=version.pk), messages.SUCCESS)
+
+    def get_urls(self) -> list[URLPattern]:
+        retrain = path(
+            "retrain/", self.admin_site.admin_view(self.retrain_view), name="recommender_modelversion_retrain"
+        )
+        return [retrain, *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        try:
+            running = retrain_running()
+        except RedisError:
+            running = False  # the list still shows; the button will say what Redis says when pressed
+        context = {
+            "retrain_running": running,
+            "can_retrain": self.has_activate_permission(request),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def retrain_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_activate_permission(request):
+            raise PermissionDenied
+        # "Retrain now" means a new version even when the ratings have not changed: forced.
+        task = retrain_enqueue(force=True)
+        if task is None:
+            self.message_user(request, RETRAIN_BUSY, messages.WARNING)
+        else:
+            self.message_user(request, RETRAIN_QUEUED.format(task=task), messages.SUCCESS)
+        return redirect("admin:recommender_modelversion_changelist")
