@@ -4,16 +4,29 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.cache import cache
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import TemplateView
+from kombu.exceptions import OperationalError
+from redis.exceptions import RedisError
 
 from insights import charts, selectors
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ArtifactError
+from recommender.services.registry import RegistryError, retrain_enqueue, retrain_running, version_activate
 
 CACHE_SECONDS = 60 * 60
+# The permission the registry's admin asks for before activating or retraining.
+MANAGE_PERMISSION = "recommender.change_modelversion"
+
+ACTIVATED = "v{version} is now the active version: the site serves it from its next request."
+RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears here once trained."
+RETRAIN_BUSY = "A retrain is already running or queued; no other was started."
+RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer ({error})."
 T = TypeVar("T")
 
 
@@ -32,13 +45,27 @@ class StaffRequiredMixin(UserPassesTestMixin):
         return user.is_active and user.is_staff
 
 
+def _can_manage(request: HttpRequest) -> bool:
+    return request.user.has_perm(MANAGE_PERMISSION)
+
+
+def _retrain_running() -> bool | None:
+    try:
+        return retrain_running()
+    except RedisError:
+        return None  # unknown: the page still shows, and the button says what Redis says when pressed
+
+
 class HistoryView(StaffRequiredMixin, TemplateView):
     template_name = "insights/history.html"
 
     def get_context_data(self, **kwargs: object) -> dict:
         versions = selectors.version_history()
+        can_manage = _can_manage(self.request)
         return super().get_context_data(
             **kwargs,
+            can_manage=can_manage,
+            retrain_running=_retrain_running() if can_manage else None,
             section="history",
             page_title="Versions",
             versions=versions,
@@ -84,6 +111,7 @@ class VersionView(StaffRequiredMixin, TemplateView):
             section="history",
             page_title=f"Version v{version.pk}",
             version=version,
+            can_manage=_can_manage(self.request),
             losses=version.epoch_losses,
             best_epoch=min(
                 (row for row in version.epoch_losses if row.get("valid_loss") is not None),
@@ -124,3 +152,39 @@ class DataView(StaffRequiredMixin, TemplateView):
 def _daily_report() -> tuple[selectors.DailyCounts, selectors.DailyCounts, str]:
     movielens, site = selectors.ratings_per_day_by_source()
     return movielens, site, charts.ratings_per_day_chart(movielens, site)
+
+
+class ManageView(StaffRequiredMixin, View):
+    """POST only, for staff who may change model versions, as in the registry's admin."""
+
+    http_method_names = ["post"]
+
+    def test_func(self) -> bool:
+        return super().test_func() and _can_manage(self.request)
+
+
+class ActivateView(ManageView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        version = get_object_or_404(ModelVersion, pk=pk)
+        try:
+            version_activate(version=version)
+        except (RegistryError, ArtifactError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, ACTIVATED.format(version=version.pk))
+        return redirect("insights:history")
+
+
+class RetrainView(ManageView):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            # "Retrain now" means a new version even when the ratings have not changed: forced.
+            task = retrain_enqueue(force=True)
+        except (RedisError, OperationalError) as error:  # Redis holds the retrain lock and is the Celery broker
+            messages.error(request, RETRAIN_UNAVAILABLE.format(error=error))
+        else:
+            if task is None:
+                messages.warning(request, RETRAIN_BUSY)
+            else:
+                messages.success(request, RETRAIN_QUEUED.format(task=task))
+        return redirect("insights:history")
