@@ -143,7 +143,7 @@ def model_train(
     threadpool_limits(limits=int(hp["threads"]))
     set_seed(int(hp["seed"]), reproducible=True)
     started = time.perf_counter()
-    n_train = len(frame) - round(len(frame) * float(hp["valid_pct"]))
+    n_train = len(frame) - int(len(frame) * float(hp["valid_pct"]))  # as fastai's RandomSplitter
     # Training batches of fewer ratings than bs are dropped: cap bs so that a small database still trains.
     loader = {} if hp["sample_with_replacement"] else {"dl_type": TabDataLoader}
     dls = CollabDataLoaders.from_df(

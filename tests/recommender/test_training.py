@@ -1,0 +1,148 @@
+"""Tests of the training service: fastai in, a numpy serving form that predicts what fastai predicts, out."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastai.learner import load_learner
+
+from recommender.models import ModelVersion
+from recommender.services.factors import FactorModel
+from recommender.services.registry import model_retrain
+from recommender.services.training import (
+    ALGORITHM_UNKNOWN,
+    HYPERPARAMETER_UNKNOWN,
+    LEARNER_FILE,
+    TOO_FEW_RATINGS,
+    TrainingError,
+    hyperparameters_resolve,
+    learner_export,
+    model_train,
+)
+from tests.recommender.training_data import SMALL, redis_test_url, synthetic_ratings
+
+
+@pytest.fixture(scope="module")
+def ratings() -> pd.DataFrame:
+    return synthetic_ratings(n_users=40, n_movies=50, density=0.6)
+
+
+@pytest.fixture(scope="module", params=["dot", "nn"])
+def trained(request: pytest.FixtureRequest, ratings: pd.DataFrame):
+    overrides = {**SMALL, "layers": [8, 4]} if request.param == "nn" else SMALL
+    hyperparameters = hyperparameters_resolve(algorithm=request.param, overrides=overrides)
+    return model_train(ratings=ratings, algorithm=request.param, hyperparameters=hyperparameters)
+
+
+def _fastai_predictions(trained, pairs: pd.DataFrame) -> np.ndarray:
+    with trained.learner.no_bar():
+        predictions, _ = trained.learner.get_preds(dl=trained.learner.dls.test_dl(pairs[["user", "movie"]]))
+    return predictions.numpy().ravel()
+
+
+def _known(factors: FactorModel, pairs: pd.DataFrame) -> pd.DataFrame:
+    return pairs[pairs["user"].isin(factors.user_ids) & pairs["movie"].isin(factors.movie_ids)]
+
+
+def test_serving_form_predicts_what_fastai_predicts(trained) -> None:
+    """The numpy FactorModel (dot product, or the MLP head of nn) gives the learner's predictions on held-out pairs."""
+    pairs = _known(trained.factors, trained.valid)
+    rows_u = np.array([trained.factors.user_index(u) for u in pairs["user"]])
+    rows_m = np.array([trained.factors.movie_index(m) for m in pairs["movie"]])
+    assert len(pairs) > 50
+    np.testing.assert_allclose(
+        trained.factors.predict_pairs(rows_u, rows_m), _fastai_predictions(trained, pairs), atol=1e-5
+    )
+    # One user against many movies (what a request asks) agrees with the pairwise form.
+    first = rows_u[0]
+    np.testing.assert_allclose(
+        trained.factors.predict_user(first, rows_m),
+        trained.factors.predict_pairs(np.full(len(rows_m), first), rows_m),
+        atol=1e-5,
+    )
+
+
+def test_vocabularies_are_the_training_ids_without_na(trained) -> None:
+    """The serving form's ids are exactly the users and movies of the training split, '#na#' left out."""
+    assert sorted(trained.factors.user_ids.tolist()) == sorted(trained.train["user"].unique().tolist())
+    assert sorted(trained.factors.movie_ids.tolist()) == sorted(trained.train["movie"].unique().tolist())
+    assert len(trained.factors.user_factors) == len(trained.factors.user_ids)
+    assert trained.factors.has_training_ratings
+    assert len(trained.factors.rating_scores) == len(trained.train)
+
+
+def test_split_holds_out_the_configured_share(trained, ratings: pd.DataFrame) -> None:
+    """A random 20% of the ratings is held out and never trained on."""
+    assert len(trained.valid) == int(0.2 * len(ratings))
+    assert len(trained.train) + len(trained.valid) == len(ratings)
+    assert not set(trained.train.index) & set(trained.valid.index)
+
+
+def test_every_epoch_records_training_and_validation_loss(trained) -> None:
+    """One entry per epoch, numbered from 1, with finite training and validation losses."""
+    assert [loss["epoch"] for loss in trained.epoch_losses] == [1, 2, 3]
+    for loss in trained.epoch_losses:
+        assert np.isfinite(loss["train_loss"]) and np.isfinite(loss["valid_loss"])
+
+
+def test_validation_metrics_are_those_of_the_held_out_known_pairs(trained) -> None:
+    """RMSE and MAE are computed over the held-out pairs whose user and movie were trained on."""
+    pairs = _known(trained.factors, trained.valid)
+    errors = _fastai_predictions(trained, pairs) - pairs["rating"].to_numpy()
+    assert trained.metrics["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)), abs=1e-5)
+    assert trained.metrics["mae"] == pytest.approx(np.mean(np.abs(errors)), abs=1e-5)
+    assert 0.0 <= trained.metrics["ndcg@10"] <= 1.0
+
+
+def test_export_writes_a_loadable_learner_and_pickle_free_arrays(trained, tmp_path) -> None:
+    """learner.pkl loads with fastai's load_learner; the serving arrays load without pickle and predict alike."""
+    files = learner_export(trained=trained, directory=tmp_path)
+    assert sorted(path.name for path in files) == sorted([LEARNER_FILE, "serving.npz", "serving.json"])
+    learner = load_learner(tmp_path / LEARNER_FILE)
+    pairs = _known(trained.factors, trained.valid).head(20)
+    with learner.no_bar():
+        loaded_predictions, _ = learner.get_preds(dl=learner.dls.test_dl(pairs[["user", "movie"]]))
+    served = FactorModel.load(tmp_path)
+    rows_u = np.array([served.user_index(u) for u in pairs["user"]])
+    rows_m = np.array([served.movie_index(m) for m in pairs["movie"]])
+    np.testing.assert_allclose(served.predict_pairs(rows_u, rows_m), loaded_predictions.numpy().ravel(), atol=1e-5)
+    assert served.meta["algorithm"] == trained.algorithm
+
+
+def test_training_is_reproducible(ratings: pd.DataFrame) -> None:
+    """The same data and hyperparameters (seed included) give the same model."""
+    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
+    first = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+    second = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+    np.testing.assert_array_equal(first.factors.movie_factors, second.factors.movie_factors)
+    assert first.metrics == second.metrics
+
+
+def test_unknown_algorithm_and_hyperparameter_are_refused() -> None:
+    """A typo in an algorithm or hyperparameter name is an error that names it, not a silent default."""
+    with pytest.raises(TrainingError) as error:
+        hyperparameters_resolve(algorithm="svd")
+    assert str(error.value) == ALGORITHM_UNKNOWN.format(algorithm="svd", choices="dot, nn")
+    with pytest.raises(TrainingError) as error:
+        hyperparameters_resolve(algorithm="dot", overrides={"learning_rate": 0.1})
+    assert str(error.value).startswith(
+        HYPERPARAMETER_UNKNOWN.split("{known}")[0].format(name="learning_rate", algorithm="dot")
+    )
+
+
+def test_too_few_ratings_is_an_error(ratings: pd.DataFrame) -> None:
+    """One rating cannot be split and learned from."""
+    with pytest.raises(TrainingError) as error:
+        model_train(ratings=ratings.head(1), algorithm="dot", hyperparameters=hyperparameters_resolve(algorithm="dot"))
+    assert str(error.value) == TOO_FEW_RATINGS.format(n=1, minimum=2)
+
+
+@pytest.mark.slow
+def test_movielens_100k_default_training_reaches_the_target_rmse(movielens_100k_imported, settings, tmp_path) -> None:
+    """On all of MovieLens 100k, the default dot training validates at RMSE <= 0.915 and is activated."""
+    settings.MODEL_DIR = tmp_path
+    settings.REDIS_URL = redis_test_url()
+    outcome = model_retrain()
+    assert outcome.status == "activated"
+    assert outcome.version.status == ModelVersion.Status.ACTIVE
+    assert outcome.version.n_ratings == 100_000
+    assert outcome.version.metrics["rmse"] <= 0.915
