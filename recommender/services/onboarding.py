@@ -38,7 +38,7 @@ LOGIT_EPSILON = 1e-3
 ONBOARDING_POOL = 300
 
 UNKNOWN_COLD_START_METHOD = "unknown cold-start method {method!r}; choose one of {choices}"
-CLASSIC_NEEDS_RATINGS = "model has no training ratings for the classic cold start; placing the user by fold-in"
+CLASSIC_NEEDS_RATINGS = "model has no training ratings for the classic cold start; placing the user without neighbours"
 
 # Computed once per loaded model; forgotten with it.
 _priors: WeakKeyDictionary = WeakKeyDictionary()
@@ -106,14 +106,21 @@ def user_classic(
 def user_place(
     *, model: FactorModel, movie_rows: np.ndarray, scores: np.ndarray, method: str | None = None
 ) -> tuple[np.ndarray, float]:
-    """Place a user from their ratings (movie rows of ``model``) by ``method`` or the RECOMMENDER_COLD_START setting."""
+    """Place a user from their ratings (movie rows of ``model``) by ``method`` or the RECOMMENDER_COLD_START setting.
+
+    An ``nn`` model is always placed the classic way: fold-in solves a linear system that only a dot product
+    gives. Without training ratings the classic way has no neighbours to ask, and the user is placed by
+    fold-in (dot model) or at the average user (nn model).
+    """
     method = method or getattr(settings, "RECOMMENDER_COLD_START", COLD_START_DEFAULT)
     if method not in COLD_START_METHODS:
         raise ValueError(UNKNOWN_COLD_START_METHOD.format(method=method, choices=", ".join(COLD_START_METHODS)))
-    if method == CLASSIC:
+    if method == CLASSIC or model.has_mlp:
         if model.has_training_ratings:
             return user_classic(model=model, movie_rows=movie_rows, scores=scores)
         logger.warning(CLASSIC_NEEDS_RATINGS)
+        if model.has_mlp:
+            return model.user_factors.mean(axis=0).astype(np.float64), float(model.user_bias.mean())
     return user_fold_in(model=model, movie_rows=movie_rows, scores=scores)
 
 

@@ -34,11 +34,13 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 def _shapes_check(model: FactorModel) -> None:
     """An artifact can be authentic and still malformed; refuse it at load rather than fail a request later."""
-    n_users, n_movies, k = len(model.user_ids), len(model.movie_ids), model.n_factors
+    n_users, n_movies = len(model.user_ids), len(model.movie_ids)
+    # A dot model's user and movie vectors share one space; an nn model's head reads them at their own sizes.
+    user_k = model.user_factors.shape[1] if model.has_mlp else model.n_factors
     expected = {
-        "user_factors": (n_users, k),
+        "user_factors": (n_users, user_k),
         "user_bias": (n_users,),
-        "movie_factors": (n_movies, k),
+        "movie_factors": (n_movies, model.n_factors),
         "movie_bias": (n_movies,),
     }
     for name, shape in expected.items():

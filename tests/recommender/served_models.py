@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from ratings.models import Genre, Movie
 from recommender.models import ModelVersion
 from recommender.services.artifacts import file_sha256
-from recommender.services.factors import FactorModel
+from recommender.services.factors import DenseLayer, FactorModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
@@ -47,6 +47,7 @@ def model_version_create(
     movie_bias: np.ndarray | None = None,
     training_ratings: tuple[list[int], list[int], list[float]] | None = None,
     status: str = ModelVersion.Status.ACTIVE,
+    mlp: tuple[DenseLayer, ...] = (),
 ) -> ModelVersion:
     """Write a FactorModel under MODEL_DIR/<name> and register it with the SHA-256 of its files."""
     model = FactorModel(
@@ -58,6 +59,7 @@ def model_version_create(
         movie_bias=np.zeros(len(movie_ids), dtype=np.float32) if movie_bias is None else movie_bias,
         y_range=Y_RANGE,
         meta={"name": name},
+        mlp=mlp,
     )
     if training_ratings is not None:
         users, movies, scores = training_ratings
@@ -92,7 +94,22 @@ def world_create() -> World:
     return World(action, romance, action_movies, romance_movies, action_fan, romance_fan)
 
 
-def world_model_create(world: World, *, name: str = "v1", status: str = ModelVersion.Status.ACTIVE) -> ModelVersion:
+# An nn head that likes a movie when the user's and the movie's strong factor agree: one hidden unit per genre
+# (user_i + movie_i - 1, through ReLU), summed.
+GENRE_AGREEMENT_HEAD = (
+    DenseLayer(
+        weight=np.array([[1, 0, 1, 0], [0, 1, 0, 1]], dtype=np.float32),
+        bias=np.array([-1, -1], dtype=np.float32),
+        scale=np.ones(2, dtype=np.float32),
+        shift=np.zeros(2, dtype=np.float32),
+    ),
+    DenseLayer(weight=np.array([[1, 1]], dtype=np.float32), bias=np.array([-0.5], dtype=np.float32)),
+)
+
+
+def world_model_create(
+    world: World, *, name: str = "v1", status: str = ModelVersion.Status.ACTIVE, mlp: tuple[DenseLayer, ...] = ()
+) -> ModelVersion:
     """The hand-made model of ``world``: movie factors along the two genres, each fan along their genre."""
     movies = world.movies
     ratings = [(r.user_id, r.movie_id, r.score) for movie in movies for r in movie.ratings.all()]
@@ -104,4 +121,5 @@ def world_model_create(world: World, *, name: str = "v1", status: str = ModelVer
         movie_factors=np.array(ACTION_FACTORS + ROMANCE_FACTORS),
         training_ratings=tuple(map(list, zip(*ratings, strict=True))),
         status=status,
+        mlp=mlp,
     )

@@ -17,7 +17,12 @@ from recommender.services.recommendations import (
 )
 from recommender.services.serving import serving_reset
 from tests.factories import MovieFactory, RatingFactory, UserFactory
-from tests.recommender.served_models import model_version_create, world_create, world_model_create
+from tests.recommender.served_models import (
+    GENRE_AGREEMENT_HEAD,
+    model_version_create,
+    world_create,
+    world_model_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +150,18 @@ def test_classic_without_training_ratings_uses_fold_in(world, settings, caplog):
         page = recommendations_for_user(user=alice, limit=3)
     assert {i.movie for i in page.items} == set(world.action_movies[1:])
     assert CLASSIC_NEEDS_RATINGS in caplog.messages
+
+
+def test_nn_model_places_new_users_by_neighbours(world, settings):
+    """An nn model (MLP head) is served too; a new user is placed the classic way, whatever the setting."""
+    settings.RECOMMENDER_COLD_START = "fold_in"
+    world_model_create(world, mlp=GENRE_AGREEMENT_HEAD)
+    alice = new_user("alice", {world.action_movies[0]: 5.0, world.action_movies[1]: 5.0, world.romance_movies[0]: 1.0})
+    page = recommendations_for_user(user=alice, limit=2)
+    assert not page.is_fallback
+    assert {i.movie for i in page.items} == {world.action_movies[2], world.action_movies[3]}
+    fan_top = {i.movie for i in recommendations_for_user(user=world.romance_fan, limit=2).items}
+    assert fan_top == {world.romance_movies[2], world.romance_movies[3]}
 
 
 def test_model_user_uses_learned_vector(world):

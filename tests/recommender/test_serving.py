@@ -15,7 +15,7 @@ from django.test import override_settings
 from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
-from recommender.services.factors import SERVING_ARRAYS, FactorModel
+from recommender.services.factors import SERVING_ARRAYS, DenseLayer, FactorModel
 from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
 from recommender.services.serving import MODEL_LOAD_FAILED, served_model, serving_reset
 from tests.factories import RatingFactory, UserFactory
@@ -160,6 +160,21 @@ def test_malformed_artifact_with_valid_hash_falls_back(world, caplog):
         page = recommendations_for_user(user=world.action_fan)
     assert page.is_fallback
     assert any("malformed" in r.getMessage() for r in caplog.records)
+
+
+def test_nn_artifact_with_its_own_embedding_sizes_is_served(world):
+    """An nn model's user and movie vectors may differ in size (its head reads both); that is not malformed."""
+    model_version_create(
+        name="nn",
+        user_ids=[world.action_fan.pk, world.romance_fan.pk],
+        user_factors=np.ones((2, 3)),
+        movie_ids=[m.pk for m in world.movies],
+        movie_factors=np.ones((len(world.movies), 2)),
+        mlp=(DenseLayer(weight=np.ones((1, 5), dtype=np.float32), bias=np.zeros(1, dtype=np.float32)),),
+    )
+    served = served_model()
+    assert served is not None and served.model.has_mlp
+    assert recommendations_for_user(user=world.action_fan).model_version == served.version
 
 
 def test_a_fixed_activation_recovers_from_a_broken_one(world):
