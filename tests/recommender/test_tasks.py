@@ -1,0 +1,210 @@
+"""Tests of the retrain task on a real Celery worker: a separate process fed by the real Redis, no eager mode.
+
+The worker runs the test settings on the test database (on SQLite a file, see tests/conftest.py) and the same
+MODEL_DIR; its broker, results and the retrain lock live in Redis database 13. The tests commit their data
+(transactional), send the task by name, and read what the worker wrote.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from celery import Celery
+from celery.result import AsyncResult
+from django.conf import settings
+from django.db import connections
+from django.urls import reverse
+
+from recommender.admin import RETRAIN_BUSY
+from recommender.models import ModelVersion
+from recommender.services.artifacts import artifact_verify
+from recommender.services.registry import RETRAIN_ALREADY_RUNNING, STAGING_PREFIX
+from tests.recommender.training_data import SMALL, ratings_create, redis_test_url, synthetic_ratings
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+WORKER_START_S = 90
+TASK_S = 240
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class Worker:
+    client: Celery  # sends tasks by name and reads their results, on the worker's Redis
+    log: Path
+
+    def result(self, result: AsyncResult) -> dict:
+        try:
+            return result.get(timeout=TASK_S)
+        except Exception as error:
+            raise AssertionError(f"{error!r}; worker log:\n{self.log_tail()}") from error
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:]
+
+    def retrain(self, **kwargs: object) -> AsyncResult:
+        return self.client.send_task("recommender.tasks.retrain", kwargs={"hyperparameters": SMALL, **kwargs})
+
+
+def _database_url() -> str:
+    database = connections["default"].settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(database["NAME"])
+        if "memory" in name or not name:
+            pytest.fail("the test database is in memory: a worker process cannot open it (tests/conftest.py)")
+        return f"sqlite:///{Path(name).resolve()}"
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        port = database["PORT"] or 5432
+        return f"postgres://{database['USER']}{password}@{database['HOST'] or 'localhost'}:{port}/{database['NAME']}"
+    pytest.fail(f"no worker database URL for {database['ENGINE']}")
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup: None, django_db_blocker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    """A Celery worker (prefork, two processes) on the test database, MODEL_DIR and Redis database 13."""
+    url = redis_test_url()
+    redis.Redis.from_url(url).flushdb()  # tasks left by an interrupted run would be taken first
+    with django_db_blocker.unblock():
+        database_url = _database_url()
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test",
+        "DATABASE_URL": database_url,
+        "MODEL_DIR": str(settings.MODEL_DIR),
+        "REDIS_URL": url,
+        "CELERY_BROKER_URL": url,
+        "CELERY_RESULT_BACKEND": url,
+        "LOG_LEVEL": "INFO",
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=2",
+             "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
+             "-n", f"recommender-tests-{uuid.uuid4().hex[:8]}@%h"],
+            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    client = Celery("recommender-tests", broker=url, backend=url)
+    try:
+        deadline = time.monotonic() + WORKER_START_S
+        while not client.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start; its log:\n{log.read_text()[-4000:]}")
+        yield Worker(client=client, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        client.close()
+
+
+@pytest.fixture
+def on_worker_redis(settings, worker: Worker) -> str:
+    """This process keeps the lock and the queued mark where the worker looks for them."""
+    settings.REDIS_URL = redis_test_url()
+    return settings.REDIS_URL
+
+
+def _leftovers(version: ModelVersion) -> list[Path]:
+    model_dir = Path(settings.MODEL_DIR)
+    return [*model_dir.glob(f"v{version.pk}-*"), *model_dir.glob(f"{STAGING_PREFIX}v{version.pk}-*")]
+
+
+def test_retrain_on_a_real_worker_trains_and_activates(worker: Worker) -> None:
+    """The worker reads the committed ratings, trains, exports and activates a version with its metrics."""
+    ratings = ratings_create(synthetic_ratings())
+    outcome = worker.result(worker.retrain())
+    assert outcome["status"] == "activated", outcome
+    version = ModelVersion.objects.get(pk=outcome["version"])
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert version.n_ratings == len(ratings)
+    assert {"rmse", "mae", "ndcg@10"} <= set(version.metrics)
+    assert len(version.epoch_losses) == SMALL["epochs"]
+    artifact_verify(version=version)
+
+
+def test_two_triggers_at_once_train_once(worker: Worker, on_worker_redis: str) -> None:
+    """Two retrains sent together reach two worker processes: one trains, the other answers "already running"."""
+    ratings_create(synthetic_ratings())
+    first, second = worker.retrain(force=True), worker.retrain(force=True)
+    statuses = sorted(worker.result(result)["status"] for result in (first, second))
+    assert statuses == ["activated", RETRAIN_ALREADY_RUNNING]
+    assert ModelVersion.objects.count() == 1
+
+
+def test_retrain_skips_when_the_ratings_are_unchanged(worker: Worker) -> None:
+    """Scheduled (not forced), a retrain after one on the same ratings trains nothing."""
+    ratings_create(synthetic_ratings())
+    trained = worker.result(worker.retrain())
+    skipped = worker.result(worker.retrain())
+    assert skipped["status"] == "skipped"
+    assert skipped["version"] == trained["version"]
+    assert ModelVersion.objects.count() == 1
+
+
+def test_a_failing_training_leaves_the_active_model_and_no_files(worker: Worker) -> None:
+    """A forced retrain that fails mid-training: the task fails, the version is failed with the reason, its files
+    are gone, and the active version is the one it was."""
+    ratings_create(synthetic_ratings())
+    active = ModelVersion.objects.get(pk=worker.result(worker.retrain())["version"])
+    failing = worker.retrain(force=True, hyperparameters={**SMALL, "n_factors": -1})
+    failing.get(timeout=TASK_S, propagate=False)
+    assert failing.state == "FAILURE", worker.log_tail()
+    failed = ModelVersion.objects.exclude(pk=active.pk).get()
+    assert failed.status == ModelVersion.Status.FAILED
+    assert failed.error.startswith("RuntimeError:")
+    assert _leftovers(failed) == []
+    active.refresh_from_db()
+    assert active.status == ModelVersion.Status.ACTIVE
+    artifact_verify(version=active)
+
+
+@pytest.fixture
+def site_app_on_worker_redis(on_worker_redis: str) -> Iterator[None]:
+    """The site's Celery app (what the admin enqueues with) publishes to the worker's Redis during the test."""
+    from movierec_site.celery import app
+
+    previous = {"broker_url": app.conf.broker_url, "result_backend": app.conf.result_backend}
+
+    def connect(**conf: str) -> None:
+        app.conf.update(**conf)
+        # Pooled connections and producers remember the broker they were made for.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    connect(broker_url=on_worker_redis, result_backend=on_worker_redis)
+    try:
+        yield
+    finally:
+        connect(**previous)
+
+
+def test_retrain_now_in_the_admin_produces_one_new_version(
+    worker: Worker, site_app_on_worker_redis: None, admin_client
+) -> None:
+    """Two clicks on "Retrain now": the second is refused while the first is queued or running; the worker
+    trains one new version, which the admin lists with its metrics."""
+    ratings_create(synthetic_ratings())
+    url = reverse("admin:recommender_modelversion_retrain")
+    admin_client.post(url)
+    second = admin_client.post(url, follow=True)
+    assert RETRAIN_BUSY in [str(message) for message in second.context["messages"]]
+    deadline = time.monotonic() + TASK_S
+    while not ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).exists():
+        assert time.monotonic() < deadline, worker.log_tail()
+        time.sleep(0.5)
+    version = ModelVersion.objects.get()
+    assert version.status == ModelVersion.Status.ACTIVE, version.error
+    page = admin_client.get(reverse("admin:recommender_modelversion_changelist"))
+    assert f"{version.metrics['rmse']:.4f}" in page.content.decode()
