@@ -195,3 +195,12 @@ RECOMMENDER_RETRAIN_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
 # edit it afterwards in the admin (Periodic tasks).
 RECOMMENDER_RETRAIN_CRONTAB = env("RECOMMENDER_RETRAIN_CRONTAB", default="30 3 * * *")
 # END Recommender training -------------------------------------------------------------------------------------------
+
+# Recommender serving ------------------------------------------------------------------------------------------------
+# How new users are placed before the next retrain: "fold_in" (ridge against the frozen movie factors) or "classic"
+# (average of the most similar users); bench/cold_start.py measured both.
+RECOMMENDER_COLD_START = env("RECOMMENDER_COLD_START", default="fold_in")
+# How often a web process asks the database which version is active (one indexed query), to swap in a new one.
+RECOMMENDER_ACTIVE_CHECK_SECONDS = env.float("RECOMMENDER_ACTIVE_CHECK_SECONDS", default=2.0)
+# How long a web process keeps the per-movie rating counts and Bayesian means behind the popularity list.
+RECOMMENDER_STATS_SECONDS = env.float("RECOMMENDER_STATS_SECONDS", default=300.0)
