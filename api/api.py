@@ -11,7 +11,7 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from api.auth import USER_AUTH
-from api.routers import auth, health, me, movies, recommendations
+from api.routers import auth, health, me, models, movies, recommendations
 from api.throttling import RATE_LIMITED
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ api.add_router("/health", health.router)
 api.add_router("/movies", movies.router)
 api.add_router("/me", me.router)
 api.add_router("", recommendations.router)
+api.add_router("/models", models.router)
 
 
 def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:

@@ -5,6 +5,7 @@ import uuid
 import numpy as np
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from api.services import token_create
@@ -58,7 +59,10 @@ def auth(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def staff(db: None) -> object:
-    return UserFactory(username="admin", is_staff=True)
+    """A staff member allowed to change model versions (the permission the registry's admin asks for)."""
+    user = UserFactory(username="admin", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="change_modelversion"))
+    return user
 
 
 @pytest.fixture
@@ -81,8 +85,10 @@ def catalogue(db: None) -> list[Movie]:
     return movies
 
 
-def model_activate(*, users: list, movies: list[Movie], n_factors: int = 4, seed: int = 0) -> ModelVersion:
-    """Write a small random FactorModel as an artifact and register it as the active version."""
+def model_activate(
+    *, users: list, movies: list[Movie], n_factors: int = 4, seed: int = 0, status: str = ModelVersion.Status.ACTIVE
+) -> ModelVersion:
+    """Write a small random FactorModel as an artifact and register it as a version, active by default."""
     rng = np.random.default_rng(seed)
     model = FactorModel(
         user_ids=np.array([u.pk for u in users], dtype=np.int64),
@@ -98,9 +104,11 @@ def model_activate(*, users: list, movies: list[Movie], n_factors: int = 4, seed
     directory = settings.MODEL_DIR / folder
     directory.mkdir(parents=True)
     files = model.save(directory)
-    ModelVersion.objects.active().update(status=ModelVersion.Status.READY)
+    if status == ModelVersion.Status.ACTIVE:
+        ModelVersion.objects.active().update(status=ModelVersion.Status.READY)
     version = ModelVersion.objects.create(
-        status=ModelVersion.Status.ACTIVE,
+        status=status,
+        metrics={"rmse": 0.9},
         n_users=len(users),
         n_movies=len(movies),
         artifact_dir=folder,
