@@ -126,22 +126,33 @@ def factor_map_chart(factor_map: FactorMap) -> str:
 
 
 def prediction_chart(summary: PredictionSummary, actual: dict[float, int]) -> str:
-    """Density of predicted ratings beside the density of the actual ratings, so both read on one scale."""
+    """Predicted ratings as a histogram (left axis), actual ratings as dots at their scores (right axis).
+
+    Two axes, because the two are not alike: predictions are continuous, ratings are whole (MovieLens) or half
+    stars (the site), and a shared density scale would draw half stars that MovieLens never had as dips.
+    """
     figure, (axes,) = _figure(7, 3.4)
     total = sum(summary.counts) or 1
     widths = [b - a for a, b in zip(summary.edges, summary.edges[1:], strict=False)]
-    densities = [c / total / w for c, w in zip(summary.counts, widths, strict=True)]
-    axes.bar(summary.edges[:-1], densities, width=widths, align="edge", color=BLUE, alpha=0.75, label="predicted")
+    shares = [c / total for c in summary.counts]
+    handles = [axes.bar(summary.edges[:-1], shares, width=widths, align="edge", color=BLUE, alpha=0.75)]
+    labels = ["predicted (share per bin, left)"]
+    handles.append(axes.axvline(summary.mean, color=GREY, linestyle="--"))
+    labels.append(f"predicted mean {summary.mean:.2f}")
+    axes.set_xlabel("rating")
+    axes.set_ylabel("share of predictions")
     n_actual = sum(actual.values())
     if n_actual:
         scores = sorted(actual)
-        # Whole stars (MovieLens) spread each score over 1 point of the scale; half stars over 0.5.
-        step = 0.5 if any(score % 1 for score in scores) else 1.0
-        axes.plot(scores, [actual[s] / n_actual / step for s in scores], "o-", color=ORANGE, label="actual ratings")
-    axes.axvline(summary.mean, color=GREY, linestyle="--", label=f"predicted mean {summary.mean:.2f}")
-    axes.set_xlabel("rating")
-    axes.set_ylabel("density")
-    axes.legend(frameon=False, loc="upper left")
+        right = axes.twinx()
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        right.spines["top"].set_visible(False)
+        handles.append(right.plot(scores, [actual[s] / n_actual for s in scores], "o", color=ORANGE)[0])
+        labels.append("actual ratings (share per score, right)")
+        right.set_ylabel("share of actual ratings")
+        right.set_ylim(bottom=0)
+    axes.legend(handles, labels, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return _svg(figure, name="predictions")
 
 

@@ -98,6 +98,7 @@ def version_report(*, version: ModelVersion) -> dict:
         "factor_map_svg": charts.factor_map_chart(factor_map),
         "predictions": predictions,
         "prediction_svg": charts.prediction_chart(predictions, actual),
+        "actual_shares": [(score, n / sum(actual.values())) for score, n in actual.items()],
     }
 
 

@@ -20,7 +20,7 @@ from tests.insights.conftest import write_model_version
 
 pytestmark = pytest.mark.django_db
 # A Redis database of its own: the retrain lock, the queued mark and the Celery queue of these tests.
-ACTIONS_REDIS_DB = 13
+ACTIONS_REDIS_DB = 15  # 11 to 13 are taken by the e2e, api and recommender tests
 
 
 @pytest.fixture
