@@ -162,3 +162,15 @@ def movielens_100k_imported(db: None, movielens_100k_path: Path) -> "ImportSumma
     from ratings.services.movielens import movielens_import
 
     return movielens_import(source=movielens_100k_path)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An SQLite test database in a file of this run, not in memory: a Celery worker process must open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")

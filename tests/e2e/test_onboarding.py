@@ -1,0 +1,59 @@
+"""A new visitor, in a real browser: sign up, rate ten movies on the onboarding page, get personal recommendations."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.browsing import PASSWORD, Site, movie_pk, screenshot_path, stars_label
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# Varied on purpose: a user who gives everything the same score teaches the model nothing about their taste.
+ONBOARDING_SCORES = (5, 4.5, 2, 4, 1.5, 5, 3, 4, 2.5, 3.5)
+
+
+def test_new_visitor_signs_up_rates_ten_movies_and_gets_recommendations_without_them(
+    page: Page, e2e_site: Site
+) -> None:
+    """Sign up leads to onboarding; ten star clicks (no reload) fill the progress bar; the recommendations that
+    follow show a predicted rating and a reason naming a rated movie on every card, and none of the rated movies."""
+    from ratings.models import Rating
+
+    page.goto("/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("Username").fill("new_visitor")
+    page.get_by_label("Email").fill("new_visitor@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+
+    expect(page).to_have_url(re.compile(r"/welcome/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome, new_visitor")
+    page.evaluate("window.e2eSamePage = true")  # gone if any click below reloads the page
+    cards = page.locator(".onboarding-card")
+    rated: dict[int, float] = {}
+    for index, score in enumerate(ONBOARDING_SCORES):
+        card = cards.nth(index)
+        card.get_by_role("button", name=stars_label(score), exact=True).click()
+        expect(card.locator(".rating-status")).to_have_text(f"Your rating: {score:g} / 5")
+        rated[movie_pk(card.get_by_role("heading").get_by_role("link").get_attribute("href"))] = score
+        expect(page.locator("#onboarding-progress")).to_contain_text(f"Rated {index + 1} of 10")
+    assert page.evaluate("window.e2eSamePage") is True
+    assert dict(Rating.objects.filter(user__username="new_visitor").values_list("movie_id", "score")) == rated
+
+    page.get_by_role("link", name="See your recommendations").click()
+    expect(page).to_have_url(f"{e2e_site.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recommended for you")
+    expect(page.locator(".note")).to_have_count(0)  # no "popular movies instead" notice: the list is personal
+    recommendations = page.locator(".grid > .card")
+    expect(recommendations).to_have_count(20)
+    for card in recommendations.all():
+        assert movie_pk(card.locator(".card-title a").get_attribute("href")) not in rated
+        expect(card.locator(".predicted")).to_have_text(re.compile(r"^For you: [0-5]\.\d ★ stars$"))
+        reason = card.locator(".reason")
+        expect(reason).to_have_text(re.compile(r"^Because you rated .+ \d(\.5)? stars?$"))
+        reason_pk = movie_pk(reason.get_by_role("link").get_attribute("href"))
+        assert reason_pk in rated
+        assert reason.inner_text().endswith(f" {stars_label(rated[reason_pk])}")
+    page.screenshot(path=screenshot_path("recommendations"))
