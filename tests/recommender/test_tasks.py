@@ -137,9 +137,14 @@ def test_retrain_on_a_real_worker_trains_and_activates(worker: Worker) -> None:
 def test_two_triggers_at_once_train_once(worker: Worker, on_worker_redis: str) -> None:
     """Two retrains sent together reach two worker processes: one trains, the other answers "already running"."""
     ratings_create(synthetic_ratings())
-    first, second = worker.retrain(force=True), worker.retrain(force=True)
-    statuses = sorted(worker.result(result)["status"] for result in (first, second))
-    assert statuses == ["activated", RETRAIN_ALREADY_RUNNING]
+    # More epochs than elsewhere: the first holds the lock for a while after the second has arrived.
+    longer = {**SMALL, "epochs": 20}
+    first, second = (
+        worker.retrain(force=True, hyperparameters=longer),
+        worker.retrain(force=True, hyperparameters=longer),
+    )
+    outcomes = [worker.result(result) for result in (first, second)]
+    assert sorted(outcome["status"] for outcome in outcomes) == ["activated", RETRAIN_ALREADY_RUNNING], outcomes
     assert ModelVersion.objects.count() == 1
 
 
