@@ -5,15 +5,17 @@ Prepares a SQLite copy with MovieLens 100k and an active model (through ``manage
 gunicorn on a free local port, signs up one API user per client (each rates a few movies first), then runs:
 
 1. baseline: 1 client, the same request mix, paced like every client of the next phase;
-2. load: 20 clients (default) for 30 s (default), each paced at --rate requests per second;
+2. load: 20 clients (default) for 30 s (default), each paced at --rate requests per second (default 2, a busy
+   app user; 40 requests per second in all);
 3. saturation: the same clients with no pause, to find the most requests per second the server gives.
 
 The mix: GET /api/me/recommendations (45%), GET /api/movies?search= (30%), PUT /api/me/ratings/{id} (25%).
 Latency is measured from the moment a request was due, not when it was sent, so a server that falls behind
-is charged for the wait (no coordinated omission). Afterwards every acknowledged rating is looked up in the
-database: each client's last written score per movie must be there.
+is charged for the wait (no coordinated omission); the "in server" columns are gunicorn's own request times
+from its access log, without the wait for a free worker. Afterwards every acknowledged rating is looked up in
+the database: each client's last written score per movie must be there.
 
-    .venv/bin/python bench/api_load.py [--clients 20] [--seconds 30] [--rate 10] [--fresh]
+    .venv/bin/python bench/api_load.py [--clients 20] [--seconds 30] [--rate 2] [--fresh] [--keep]
 
 Goal (issue 5): GET /api/me/recommendations p99 <= 20 ms at 20 clients, zero errors, no rating lost.
 """
@@ -46,6 +48,7 @@ SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "
 SCORES = tuple(step / 2 for step in range(1, 11))
 FIRST_RATINGS = 10
 GOAL_P99_MS = 20.0
+ACCESS_LOG = "access.log"
 PASSWORD = "bench passphrase 2024!"  # noqa: S105 (throwaway users of a throwaway database)
 
 
@@ -63,7 +66,10 @@ def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",
         "DEBUG": "False",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        # IMMEDIATE: a write transaction takes SQLite's write lock when it begins, waiting up to the busy timeout.
+        # With the default DEFERRED, a transaction that reads first (update_or_create) and then writes cannot
+        # wait: SQLite answers "database is locked" at once when the other worker writes meanwhile.
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}?transaction_mode=IMMEDIATE",
         "MODEL_DIR": str(workdir / "models"),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
@@ -97,8 +103,14 @@ def prepare(workdir: Path, redis_url: str, *, fresh: bool, source: str | None) -
 
 def gunicorn_start(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen:
     log = (workdir / "gunicorn.log").open("w")
+    # The access log holds the time spent in the server per request (microseconds), to tell it from the time
+    # spent queueing for a worker or in the clients.
+    command = [
+        GUNICORN, "movierec_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+        "--access-logfile", str(workdir / ACCESS_LOG), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
+    ]  # fmt: skip
     server = subprocess.Popen(
-        [GUNICORN, "movierec_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        command,
         env=env,
         cwd=ROOT,
         stdout=log,
@@ -107,9 +119,9 @@ def gunicorn_start(workdir: Path, env: dict[str, str], port: int) -> subprocess.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=10).status_code == 200:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading
             pass
         if server.poll() is not None:
             break
@@ -148,15 +160,17 @@ class Client:
 @dataclass
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    server: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # seconds inside gunicorn
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     sources: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def drive(clients: list[Client], seconds: float, rate: float | None) -> Results:
+def drive(clients: list[Client], seconds: float, rate: float | None, log: Path) -> Results:
     """Each client in its own thread for ``seconds``; paced at ``rate`` requests/s each, or flat out when None."""
     results = Results()
+    logged_before = len(log.read_text().splitlines())
     kinds, weights = zip(*MIX, strict=True)
     start = time.perf_counter() + 0.05
     stop = start + seconds
@@ -193,7 +207,30 @@ def drive(clients: list[Client], seconds: float, rate: float | None) -> Results:
     for thread in threads:
         thread.join()
     results.seconds = time.perf_counter() - start
+    time.sleep(0.5)  # gunicorn writes the access line after the response
+    server_times(log, results, skip=logged_before)
     return results
+
+
+def endpoint_of(method: str, path: str) -> str | None:
+    if method == "GET" and path == "/api/me/recommendations":
+        return RECOMMENDATIONS
+    if method == "GET" and path == "/api/movies":
+        return SEARCH
+    if method == "PUT" and path.startswith("/api/me/ratings/"):
+        return RATE
+    return None
+
+
+def server_times(log: Path, results: Results, *, skip: int) -> int:
+    """Add the server-side times of the access log's lines after the first ``skip``; returns the lines read."""
+    lines = log.read_text().splitlines()
+    for line in lines[skip:]:
+        method, path, _status, micros = line.split()
+        kind = endpoint_of(method, path)
+        if kind:
+            results.server[kind].append(int(micros) / 1e6)
+    return len(lines)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -208,7 +245,10 @@ def report(title: str, results: Results) -> dict[str, tuple[float, float]]:
     print(
         f"\n{title}: {total} requests in {results.seconds:.1f} s = {total / results.seconds:.0f} req/s, {errors} errors"
     )
-    print(f"  {'endpoint':32} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}")
+    print(
+        f"  {'endpoint':32} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6}"
+        f"   in server: {'p50 ms':>7} {'p99 ms':>7}"
+    )
     figures = {}
     for kind, _ in MIX:
         values = results.latencies[kind]
@@ -217,6 +257,8 @@ def report(title: str, results: Results) -> dict[str, tuple[float, float]]:
         print(
             f"  {kind:32} {len(values):>8} {len(values) / results.seconds:>7.1f} {p50:>7.2f} {p99:>7.2f} "
             f"{max(values, default=0) * 1000:>7.1f} {len(results.errors[kind]):>6}"
+            f"              {quantile(results.server[kind], 0.5) * 1000:>7.2f} "
+            f"{quantile(results.server[kind], 0.99) * 1000:>7.2f}"
         )
     for kind, found in results.errors.items():
         if found:
@@ -257,11 +299,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="length of the load phase (at least 30)")
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--saturation-seconds", type=float, default=10.0, help="0 skips the saturation phase")
-    parser.add_argument("--rate", type=float, default=10.0, help="requests per second of each paced client")
+    parser.add_argument("--rate", type=float, default=2.0, help="requests per second of each paced client")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--source", help="MovieLens copy for import_movielens (default: its own default)")
     parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database, model and server logs")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="movierec-api-load-"))
@@ -287,18 +330,18 @@ def main() -> int:
                 client.session.put(url, json={"rating": score}, timeout=10).raise_for_status()
                 client.written[movie_id] = score
             clients.append(client)
-        drive(clients[:1], 3.0, args.rate)  # warm both workers' model and statistics caches
-        drive(clients[1:], 3.0, args.rate)
+        log = workdir / ACCESS_LOG
+        drive(clients[:1], 3.0, args.rate, log)  # warm both workers' model and statistics caches
+        drive(clients[1:], 3.0, args.rate, log)
 
         print(f"gunicorn, 2 workers, production settings, SQLite copy in {workdir}; clients paced at {args.rate:g}/s")
-        baseline = report(
-            f"Baseline: 1 client, {args.baseline_seconds:g} s", drive(clients[:1], args.baseline_seconds, args.rate)
-        )
-        load_results = drive(clients[1:], args.seconds, args.rate)
+        baseline_results = drive(clients[:1], args.baseline_seconds, args.rate, log)
+        baseline = report(f"Baseline: 1 client, {args.baseline_seconds:g} s", baseline_results)
+        load_results = drive(clients[1:], args.seconds, args.rate, log)
         load = report(f"Load: {args.clients} clients, {args.seconds:g} s", load_results)
         saturation_errors = 0
         if args.saturation_seconds > 0:
-            saturation_results = drive(clients[1:], args.saturation_seconds, None)
+            saturation_results = drive(clients[1:], args.saturation_seconds, None, log)
             report(
                 f"Saturation: {args.clients} clients with no pause, {args.saturation_seconds:g} s", saturation_results
             )
@@ -321,7 +364,13 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
+        failures = [line for line in (workdir / "gunicorn.log").read_text().splitlines() if "Error" in line]
+        if failures:
+            print(f"\nErrors logged by the server ({len(failures)} lines), the last ones:", *failures[-5:], sep="\n  ")
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
