@@ -66,10 +66,7 @@ def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",
         "DEBUG": "False",
-        # IMMEDIATE: a write transaction takes SQLite's write lock when it begins, waiting up to the busy timeout.
-        # With the default DEFERRED, a transaction that reads first (update_or_create) and then writes cannot
-        # wait: SQLite answers "database is locked" at once when the other worker writes meanwhile.
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}?transaction_mode=IMMEDIATE",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "MODEL_DIR": str(workdir / "models"),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
