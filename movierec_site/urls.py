@@ -12,3 +12,6 @@ urlpatterns = [
     path("", include("ratings.urls")),
     path("", include("recommender.urls")),
 ]
+
+# A database that does not answer is a 503 page (JSON under /api/) instead of the 500 page.
+handler500 = "movierec_site.views.server_error"

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
+from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from recommender.models import ModelVersion
@@ -16,6 +17,7 @@ ACTIVATE_ONE = "Select exactly one version to activate."
 ACTIVATED = "v{version} is now the active version."
 RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears here once trained."
 RETRAIN_BUSY = "A retrain is already running (or queued); this one was not started."
+RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer ({error})."
 
 
 def _metric(version: ModelVersion, name: str) -> str:
@@ -106,7 +108,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if not self.has_activate_permission(request):
             raise PermissionDenied
         # "Retrain now" means a new version even when the ratings have not changed: forced.
-        task = retrain_enqueue(force=True)
+        try:
+            task = retrain_enqueue(force=True)
+        except (RedisError, OperationalError) as error:  # Redis holds the retrain lock and is the Celery broker
+            self.message_user(request, RETRAIN_UNAVAILABLE.format(error=error), messages.ERROR)
+            return redirect("admin:recommender_modelversion_changelist")
         if task is None:
             self.message_user(request, RETRAIN_BUSY, messages.WARNING)
         else:

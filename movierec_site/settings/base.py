@@ -77,9 +77,16 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # WAL lets the web process read while the worker writes a new model version.
+    # WAL lets the web process read while the worker writes a new model version. IMMEDIATE: a transaction takes
+    # the write lock when it begins, waiting up to the timeout; with the default DEFERRED, a transaction that reads
+    # before it writes (update_or_create) fails at once with "database is locked" when another process writes.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -190,7 +197,7 @@ RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", d
 RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=5)
 # The retrain lock expires after this many seconds, so that a killed worker cannot hold it forever; it outlives
 # the hard time limit, which ends any task that still runs.
-RECOMMENDER_RETRAIN_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT + 60
+RECOMMENDER_RETRAIN_LOCK_SECONDS = env.int("RECOMMENDER_RETRAIN_LOCK_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 # The nightly schedule that `manage.py retrain_schedule` creates (cron fields: minute hour day month weekday, UTC);
 # edit it afterwards in the admin (Periodic tasks).
 RECOMMENDER_RETRAIN_CRONTAB = env("RECOMMENDER_RETRAIN_CRONTAB", default="30 3 * * *")
