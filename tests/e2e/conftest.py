@@ -35,7 +35,6 @@ from tests.e2e.browsing import (
     screenshot_path,
 )
 
-TRAIN_EPOCHS = 2
 # The Redis database of the live server and the Celery worker (retrain lock, queue, broker), emptied first.
 E2E_REDIS_DB = 11
 WORKER_START_TIMEOUT_S = 60
@@ -75,7 +74,7 @@ def _test_database_ensure() -> list | None:
 def e2e_site(
     django_db_setup: None, django_db_blocker: pytest.FixtureRequest, movielens_100k_path: Path
 ) -> Iterator[Site]:
-    """ml-100k, a small model trained by the real train command, and a staff user in the test database, served by
+    """ml-100k, a model trained by the real train command, and a staff user in the test database, served by
     a live server thread. The retrain lock and queue live in a Redis database of their own, emptied first, so
     that another test run or a developer's worker cannot hold the lock or take the task."""
     from django.contrib.auth import get_user_model
@@ -95,7 +94,8 @@ def e2e_site(
         # Everything below is emptied at the end: never let that be a real database.
         assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE
         movielens_import(source=movielens_100k_path)
-        call_command("train", epochs=TRAIN_EPOCHS, stdout=io.StringIO(), stderr=io.StringIO())
+        # The site's default hyperparameters: five epochs, a second or two on ml-100k.
+        call_command("train", stdout=io.StringIO(), stderr=io.StringIO())
         get_user_model().objects.create_superuser(STAFF_USERNAME, "staff@example.com", PASSWORD)
         serving_reset()  # statistics cached by earlier tests describe another database
         server = LiveServer("127.0.0.1")
