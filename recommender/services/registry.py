@@ -228,7 +228,8 @@ def _sanity_problem(version: ModelVersion) -> str | None:
         "movie_bias": model.movie_bias,
     }
     for i, layer in enumerate(model.mlp):
-        arrays.update({f"mlp layer {i}": layer.weight, f"mlp layer {i} bias": layer.bias})
+        parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
+        arrays.update({f"mlp layer {i} {part}": a for part, a in parts.items() if a is not None})
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             return PROMOTION_NOT_FINITE.format(name=name)

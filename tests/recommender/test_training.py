@@ -93,6 +93,7 @@ def test_validation_metrics_are_those_of_the_held_out_known_pairs(trained) -> No
     assert 0.0 <= trained.metrics["ndcg@10"] <= 1.0
 
 
+@pytest.mark.filterwarnings("ignore:load_learner:UserWarning")
 def test_export_writes_a_loadable_learner_and_pickle_free_arrays(trained, tmp_path) -> None:
     """learner.pkl loads with fastai's load_learner; the serving arrays load without pickle and predict alike."""
     files = learner_export(trained=trained, directory=tmp_path)
@@ -142,7 +143,7 @@ def test_movielens_100k_default_training_reaches_the_target_rmse(movielens_100k_
     settings.MODEL_DIR = tmp_path
     settings.REDIS_URL = redis_test_url()
     outcome = model_retrain()
-    assert outcome.status == "activated"
+    assert outcome.status == "activated", outcome.as_dict()
     assert outcome.version.status == ModelVersion.Status.ACTIVE
     assert outcome.version.n_ratings == 100_000
     assert outcome.version.metrics["rmse"] <= 0.915
