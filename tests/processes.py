@@ -1,0 +1,151 @@
+"""Real services that tests start and stop themselves: a private redis-server and a Celery worker process.
+
+A fault test owns its own Redis (a free port, no persistence) so that killing it harms no other test, and
+starts its worker in a session of its own so that SIGKILL reaches the pool's children too, as when a machine
+or a container dies.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import redis
+from celery import Celery
+from django.db import connections
+
+ROOT = Path(__file__).resolve().parent.parent
+START_S = 90
+
+
+class ServiceError(Exception):
+    """A service did not start; the message holds the end of its log."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on a free local port; ``kill`` (SIGKILL) and ``start`` again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+
+    def answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+    def start(self) -> "RedisServer":
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServiceError("redis-server is not installed")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.workdir / "redis.log").open("a")
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                   "--dir", str(self.workdir)]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_S
+        while not self.answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise ServiceError((self.workdir / "redis.log").read_text()[-2000:])
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """Gone at once, as in a crash: SIGKILL, no save, connections refused from now on."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def database_url() -> str:
+    """The URL of the test database as this process sees it, for a worker process to open the same one."""
+    database = connections["default"].settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(database["NAME"])
+        if "memory" in name or not name:
+            raise ServiceError("the test database is in memory: a worker process cannot open it (tests/conftest.py)")
+        return f"sqlite:///{Path(name).resolve()}"
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        port = database["PORT"] or 5432
+        return f"postgres://{database['USER']}{password}@{database['HOST'] or 'localhost'}:{port}/{database['NAME']}"
+    raise ServiceError(f"no worker database URL for {database['ENGINE']}")
+
+
+class CeleryWorker:
+    """``celery -A movierec_site worker`` (prefork) on the given environment, in a process group of its own."""
+
+    def __init__(self, *, env: dict[str, str], log: Path, broker_url: str, concurrency: int = 2) -> None:
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test", **env}
+        self.log = log
+        self.concurrency = concurrency
+        self.client = Celery(f"tests-{uuid.uuid4().hex[:6]}", broker=broker_url, backend=broker_url)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "CeleryWorker":
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork",
+                 f"--concurrency={self.concurrency}", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
+                 "--without-mingle", "-n", f"tests-{uuid.uuid4().hex[:8]}@%h"],
+                cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + START_S
+        while not self.client.control.ping(timeout=0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise ServiceError(f"the Celery worker did not start; its log:\n{self.log_tail()}")
+        return self
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool's children at once: no cleanup code runs anywhere."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+
+def celery_app_use_broker(*, broker_url: str, result_backend: str) -> tuple[str, str]:
+    """Point the site's Celery app (what the admin, the Model pages and the API enqueue with) at a broker; returns
+    the previous (broker_url, result_backend) to restore."""
+    from movierec_site.celery import app
+
+    previous = (app.conf.broker_url, app.conf.result_backend)
+    app.conf.update(broker_url=broker_url, result_backend=result_backend)
+    # Pooled connections and producers remember the broker they were made for; drop them (as Celery does after a
+    # fork) rather than close them, since another broker's pool must stay usable for whoever restores it.
+    app._pool = None
+    app.amqp._producer_pool = None
+    return previous

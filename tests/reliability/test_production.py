@@ -1,0 +1,91 @@
+"""Production settings on real responses: HTTPS only, HSTS, secure cookies, nosniff, referrer policy, no framing.
+
+The values come from movierec_site/settings/production.py itself (imported with a SECRET_KEY in the environment)
+and are applied with override_settings, so a change there shows here.
+"""
+
+import importlib
+import sys
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+PRODUCTION_MODULE = "movierec_site.settings.production"
+SECURITY_PREFIXES = ("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "X_FRAME_OPTIONS", "DEBUG")
+HSTS = "max-age=31536000; includeSubDomains; preload"
+PASSWORD = "a long enough passphrase 42"
+
+
+@pytest.fixture
+def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """The security settings of the production module, in force for the test."""
+    monkeypatch.setenv("SECRET_KEY", "p" * 64)
+    for name in ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    sys.modules.pop(PRODUCTION_MODULE, None)
+    try:
+        module = importlib.import_module(PRODUCTION_MODULE)
+    finally:
+        sys.modules.pop(PRODUCTION_MODULE, None)
+    values = {name: getattr(module, name) for name in dir(module) if name.startswith(SECURITY_PREFIXES)}
+    with override_settings(**values):
+        yield values
+
+
+def test_production_turns_every_protection_on(production: dict) -> None:
+    """DEBUG off, HTTPS redirect, HSTS a year with subdomains and preload, secure cookies, nosniff, DENY."""
+    assert production["DEBUG"] is False
+    assert production["SECURE_SSL_REDIRECT"] is True
+    assert production["SECURE_HSTS_SECONDS"] >= 31536000
+    assert production["SESSION_COOKIE_SECURE"] is True
+    assert production["CSRF_COOKIE_SECURE"] is True
+    assert production["X_FRAME_OPTIONS"] == "DENY"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["login", "home", "movie-list", "api:movies", "admin:login"])
+def test_responses_carry_the_security_headers(production: dict, url_name: str) -> None:
+    """Pages, API answers and the admin: HSTS, nosniff, same-origin referrer policy, X-Frame-Options DENY."""
+    response = Client().get(reverse(url_name), secure=True)
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"] == HSTS
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_plain_http_is_redirected_to_https_except_the_health_check(production: dict) -> None:
+    """http:// answers a permanent redirect to https://; the load balancer's /api/health is answered as is."""
+    response = Client().get(reverse("movie-list"))
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/movies/"
+    assert Client().get(reverse("api:health")).status_code in {200, 503}
+
+
+@pytest.mark.django_db
+def test_session_and_csrf_cookies_are_secure(production: dict) -> None:
+    """The CSRF cookie of the login form and the session cookie of a login are Secure, SameSite=Lax; the session
+    cookie is HttpOnly, out of reach of scripts."""
+    UserFactory(username="carol", password=PASSWORD)
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(reverse("login"), secure=True)
+    csrf = page.cookies["csrftoken"]
+    assert csrf["secure"] is True
+    assert csrf["samesite"] == "Lax"
+    response = client.post(
+        reverse("login"),
+        {"username": "carol", "password": PASSWORD, "csrfmiddlewaretoken": csrf.value},
+        secure=True,
+        headers={"Referer": "https://testserver/accounts/login/"},  # over HTTPS, Django checks the referer too
+    )
+    assert response.status_code == 302
+    session = response.cookies["sessionid"]
+    assert session["secure"] is True
+    assert session["httponly"] is True
+    assert session["samesite"] == "Lax"
