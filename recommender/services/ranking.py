@@ -126,6 +126,13 @@ def ranking_train(
     with learner.no_bar(), learner.no_logging():
         # The user vectors' prior is in the loss (fold-in must solve the same problem): no decay on them.
         learner.fit_one_cycle(params.epochs, params.lr, wd=[0.0, params.wd])
+    return ranking_export(learner=learner, user_ids=user_ids, movie_ids=movie_ids, params=params)
+
+
+def ranking_export(
+    *, learner: Learner, user_ids: np.ndarray, movie_ids: np.ndarray, params: RankingParams
+) -> RankingModel:
+    """The trained learner's weights as the serving arrays."""
     model: SoftmaxFactors = learner.model
     return RankingModel(
         user_ids=user_ids,

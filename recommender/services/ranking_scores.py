@@ -70,7 +70,10 @@ def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:
 
 
 def rating_ages(user_rows: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
-    """Per rating, 0 for its user's newest and 1 for their oldest, evenly by rank between (ties: row order)."""
+    """Per rating, 0 for its user's newest and 1 for their oldest, evenly by rank between (ties: row order).
+
+    A user with a single rating has only a newest one.
+    """
     user_rows, timestamps = np.asarray(user_rows), np.asarray(timestamps)
     order = np.lexsort((np.arange(len(user_rows)), timestamps, user_rows))
     sorted_users = user_rows[order]
@@ -78,7 +81,8 @@ def rating_ages(user_rows: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
     sizes = np.diff(np.r_[starts, len(order)])
     rank = np.arange(len(order)) - np.repeat(starts, sizes)
     ages = np.empty(len(order))
-    ages[order] = 1.0 - rank / np.maximum(np.repeat(sizes, sizes) - 1, 1)
+    newer = np.repeat(sizes, sizes) - 1 - rank  # ratings of the same user after this one
+    ages[order] = newer / np.maximum(np.repeat(sizes, sizes) - 1, 1)
     return ages
 
 

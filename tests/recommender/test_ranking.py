@@ -1,0 +1,169 @@
+"""The ranking model: it learns who likes what, numpy serves exactly what torch trained, fold-in and lists."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from recommender.services.ranking import (
+    MISSING_COLUMNS,
+    NO_RATINGS,
+    RankingParams,
+    ranking_export,
+    ranking_learner,
+    ranking_train,
+)
+from recommender.services.ranking_scores import (
+    EMPTY_FOLD_IN,
+    RankingModel,
+    ranking_fold_in,
+    ranking_reasons,
+    ranking_top_k,
+    ranking_weights,
+    rating_ages,
+)
+
+# Small enough to train in a second: 8 factors, many steps on few users.
+PARAMS = RankingParams(n_factors=8, epochs=40, lr=5e-2, bs=16, user_ridge=1.0)
+GROUP_A = list(range(100, 110))  # movie ids that the users of group A watch
+GROUP_B = list(range(200, 210))
+
+
+def two_tastes(n_users: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Even users watch 6 of group A's movies, odd users 6 of group B's; all rated 4 or 5, at distinct times."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(1, n_users + 1):
+        group = GROUP_A if user % 2 == 0 else GROUP_B
+        for i, movie in enumerate(rng.choice(group, size=6, replace=False)):
+            rows.append((user, int(movie), float(rng.choice([4.0, 5.0])), 1_000_000 + 100 * user + i))
+    return pd.DataFrame(rows, columns=["user", "movie", "rating", "timestamp"])
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[pd.DataFrame, RankingModel]:
+    ratings = two_tastes()
+    return ratings, ranking_train(ratings=ratings, params=PARAMS, seed=0)
+
+
+def test_learns_an_obvious_preference(trained):
+    """Every user's three best unseen movies come from the group of movies that users like them watch."""
+    ratings, model = trained
+    movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    for row, user in enumerate(model.user_ids):
+        rated = [movie_row[m] for m in ratings[ratings.user == user].movie]
+        top = model.movie_ids[ranking_top_k(model=model, user_vector=model.user_factors[row], exclude_rows=rated, k=3)]
+        assert set(top) <= set(GROUP_A if user % 2 == 0 else GROUP_B)
+
+
+def test_numpy_scores_equal_the_torch_model():
+    """The serving arrays give the same logits as the trained torch module, to float precision."""
+    ratings = two_tastes(n_users=20)
+    learner, user_ids, movie_ids = ranking_learner(ratings=ratings, params=PARAMS)
+    with learner.no_bar(), learner.no_logging():
+        learner.fit_one_cycle(3, PARAMS.lr)
+    model = ranking_export(learner=learner, user_ids=user_ids, movie_ids=movie_ids, params=PARAMS)
+    learner.model.eval()
+    with torch.no_grad():
+        expected = learner.model(torch.arange(len(user_ids))).numpy()
+    np.testing.assert_allclose(model.scores(model.user_factors), expected, rtol=1e-5, atol=1e-5)
+    assert list(model.user_ids) == sorted(ratings.user.unique())
+    assert list(model.movie_ids) == sorted(ratings.movie.unique())
+
+
+def test_top_k_never_lists_a_rated_movie():
+    """Rated movies are left out even when they score best, and a list is cut short rather than padded."""
+    model = RankingModel(
+        user_ids=np.array([1]),
+        movie_ids=np.arange(5),
+        user_factors=np.zeros((1, 2), dtype=np.float32),
+        movie_factors=np.zeros((5, 2), dtype=np.float32),
+        movie_bias=np.array([5.0, 4.0, 3.0, 2.0, 1.0], dtype=np.float32),
+        user_ridge=1.0,
+    )
+    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=[0, 2], k=2).tolist() == [1, 3]
+    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=[0, 1, 2, 3], k=3).tolist() == [4]
+    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=range(5), k=3).tolist() == []
+
+
+def test_fold_in_solves_the_training_problem_of_a_known_user(trained):
+    """Folding in a training user from their own ratings lands near the vector that training learned."""
+    ratings, model = trained
+    movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    for row in (0, 1):
+        mine = ratings[ratings.user == model.user_ids[row]]
+        vector = ranking_fold_in(
+            model=model,
+            movie_rows=[movie_row[m] for m in mine.movie],
+            scores=mine.rating.to_numpy(),
+            timestamps=mine.timestamp.to_numpy(),
+        )
+        learned = model.user_factors[row]
+        cosine = vector @ learned / (np.linalg.norm(vector) * np.linalg.norm(learned))
+        assert cosine > 0.95
+
+
+def test_fold_in_places_a_new_user_by_their_taste(trained):
+    """A new user who rated three of group B's movies gets group B's other movies first."""
+    _, model = trained
+    movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    rated = [movie_row[m] for m in GROUP_B[:3]]
+    vector = ranking_fold_in(model=model, movie_rows=rated, scores=np.array([5.0, 4.0, 5.0]))
+    top = model.movie_ids[ranking_top_k(model=model, user_vector=vector, exclude_rows=rated, k=5)]
+    assert set(top) <= set(GROUP_B[3:])
+
+
+def test_fold_in_refuses_a_user_with_no_known_movie(trained):
+    """Placing a user needs at least one rating: the error says so."""
+    _, model = trained
+    with pytest.raises(ValueError, match=EMPTY_FOLD_IN):
+        ranking_fold_in(model=model, movie_rows=[], scores=np.array([]))
+
+
+def test_reasons_are_the_nearest_rated_movies(trained):
+    """A recommended group-A movie is explained by a rated group-A movie, and likewise for group B."""
+    _, model = trained
+    movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    rated = [movie_row[GROUP_A[0]], movie_row[GROUP_B[0]]]
+    reasons = ranking_reasons(model=model, movie_rows=[movie_row[GROUP_A[5]], movie_row[GROUP_B[5]]], rated_rows=rated)
+    assert reasons.tolist() == rated
+
+
+def test_aligned_follows_another_vocabulary(trained):
+    """Rows reorder to another model's ids; an unknown movie ranks last and an unknown user is the prior."""
+    _, model = trained
+    movie_ids = np.array([GROUP_B[0], 999, GROUP_A[0]])
+    user_ids = np.array([model.user_ids[1], 12345])
+    aligned = model.aligned(user_ids=user_ids, movie_ids=movie_ids)
+    np.testing.assert_array_equal(aligned.user_factors[0], model.user_factors[1])
+    np.testing.assert_array_equal(aligned.user_factors[1], np.zeros(model.movie_factors.shape[1]))
+    scores = aligned.scores(aligned.user_factors[1])
+    assert scores.argmin() == 1
+    assert aligned.movie_bias[2] == model.movie_bias[list(model.movie_ids).index(GROUP_A[0])]
+
+
+def test_weights_favour_liked_and_recent_ratings():
+    """A liked rating weighs 1 and another one less; each user's oldest rating is discounted by the recency."""
+    ages = rating_ages(np.array([0, 0, 0, 1]), np.array([30, 10, 20, 5]))
+    np.testing.assert_allclose(ages, [0.0, 1.0, 0.5, 0.0])
+    weights = ranking_weights(scores=np.array([5.0, 4.0, 3.0, 1.0]), ages=ages, other_weight=0.3, recency=1.0)
+    np.testing.assert_allclose(weights, [1.0, np.exp(-1.0), 0.3 * np.exp(-0.5), 0.3])
+
+
+def test_training_refuses_bad_input():
+    """Missing columns and empty ratings are refused with messages that say what is wrong."""
+    with pytest.raises(ValueError, match=MISSING_COLUMNS.format(missing="timestamp")):
+        ranking_train(ratings=pd.DataFrame({"user": [1], "movie": [1], "rating": [4.0]}))
+    with pytest.raises(ValueError, match=NO_RATINGS):
+        ranking_train(ratings=pd.DataFrame(columns=["user", "movie", "rating", "timestamp"]))
+
+
+def test_serving_module_does_not_import_torch():
+    """The web process can score, fold in and explain without torch or fastai."""
+    code = (
+        "import sys, recommender.services.ranking_scores; sys.exit(any(m in sys.modules for m in ('torch', 'fastai')))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
