@@ -1,12 +1,15 @@
 """Request and response shapes of the API; django-ninja turns them into the OpenAPI schema."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import Field
 
 from ratings.models import MAX_SCORE, MIN_SCORE
+
+# A primary key in a path: bounded like the database's 64-bit keys, so a huge number is a 422, not a query.
+Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class ErrorOut(Schema):

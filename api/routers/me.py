@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 
 from api.pagination import PageIn, paginate
 from api.routers.movies import movie_or_404
-from api.schemas import ErrorOut, RatingIn, RatingOut, RatingPage
+from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage
 from api.selectors import user_rating_list
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Rating
@@ -31,7 +31,7 @@ def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
     response={200: RatingOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Rate a movie, or change your rating",
 )
-def rating_put(request: HttpRequest, movie_id: int, payload: RatingIn) -> Rating:
+def rating_put(request: HttpRequest, movie_id: Id, payload: RatingIn) -> Rating:
     movie = movie_or_404(movie_id)
     try:
         rating = rating_set(user=request.auth, movie=movie, score=payload.rating)
@@ -44,10 +44,10 @@ def rating_put(request: HttpRequest, movie_id: int, payload: RatingIn) -> Rating
 @router.delete(
     "/ratings/{int:movie_id}",
     throttle=WRITE_THROTTLE,
-    response={204: None, 404: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
+    response={204: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Remove your rating of a movie",
 )
-def rating_remove(request: HttpRequest, movie_id: int) -> Status:
+def rating_remove(request: HttpRequest, movie_id: Id) -> Status:
     if not rating_delete(user=request.auth, movie=movie_or_404(movie_id)):
         raise HttpError(404, RATING_NOT_FOUND.format(id=movie_id))
     return Status(204, None)

@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 from redis.exceptions import RedisError
 
 from api.auth import STAFF_AUTH
-from api.schemas import ErrorOut, ModelVersionOut, RetrainOut
+from api.schemas import ErrorOut, Id, ModelVersionOut, RetrainOut
 from api.throttling import WRITE_THROTTLE
 from insights.selectors import version_history
 from recommender.models import ModelVersion
@@ -56,10 +56,10 @@ def retrain(request: HttpRequest) -> Status:
 @router.post(
     "/{int:version_id}/activate",
     throttle=WRITE_THROTTLE,
-    response={200: ModelVersionOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut, **STAFF_ERRORS},
+    response={200: ModelVersionOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut, **STAFF_ERRORS},
     summary="Make a ready version the active one (a rollback when it was active before)",
 )
-def activate(request: HttpRequest, version_id: int) -> ModelVersion:
+def activate(request: HttpRequest, version_id: Id) -> ModelVersion:
     _require_manage(request)
     try:
         version = ModelVersion.objects.get(pk=version_id)

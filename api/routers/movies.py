@@ -8,7 +8,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from api.pagination import PageIn, paginate
-from api.schemas import ErrorOut, MovieDetailOut, MoviePage
+from api.schemas import ErrorOut, Id, MovieDetailOut, MoviePage
 from ratings.forms import SEARCH_MAX_CHARS, YEAR_MAX, YEAR_MIN
 from ratings.models import Movie
 from ratings.selectors import DEFAULT_ORDERING, ORDERINGS, genre_list, movie_get, movie_list
@@ -49,6 +49,8 @@ def movies(request: HttpRequest, filters: Query[MovieFiltersIn], page: Query[Pag
     return paginate(movies, page)
 
 
-@router.get("/{int:movie_id}", auth=None, response={200: MovieDetailOut, 404: ErrorOut}, summary="One movie")
-def movie(request: HttpRequest, movie_id: int) -> Movie:
+@router.get(
+    "/{int:movie_id}", auth=None, response={200: MovieDetailOut, 404: ErrorOut, 422: ErrorOut}, summary="One movie"
+)
+def movie(request: HttpRequest, movie_id: Id) -> Movie:
     return movie_or_404(movie_id)

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.routers.movies import GENRE_PATTERN, genre_check, movie_or_404
-from api.schemas import ErrorOut, MovieOut, RecommendationsOut
+from api.schemas import ErrorOut, Id, MovieOut, RecommendationsOut
 from ratings.models import Movie
 from recommender.services.recommendations import onboarding_movies, recommendations_for_user, similar_movies
 
@@ -52,7 +52,7 @@ def onboarding(request: HttpRequest, n: int = Query(20, ge=1, le=N_MAX)) -> list
     response={200: list[MovieOut], 404: ErrorOut, 422: ErrorOut},
     summary="Movies the active model places nearest to this one (by shared genres without a model)",
 )
-def similar(request: HttpRequest, movie_id: int, n: int = Query(10, ge=1, le=N_MAX)) -> list[Movie]:
+def similar(request: HttpRequest, movie_id: Id, n: int = Query(10, ge=1, le=N_MAX)) -> list[Movie]:
     found = similar_movies(movie=movie_or_404(movie_id), limit=n)
     prefetch_related_objects(found, "genres")
     return found

@@ -101,3 +101,11 @@ def test_a_movie_without_genres_or_year(api_client: Client, db: None) -> None:
     movie = MovieFactory(title="Unknown (1996)", year=None)
     body = api_client.get(f"/api/movies/{movie.pk}").json()
     assert body["year"] is None and body["genres"] == [] and body["rating_mean"] is None
+
+
+@pytest.mark.parametrize("path", ["/api/movies/0", "/api/movies/99999999999999999999999", "/api/movies/0/similar"])
+def test_ids_in_paths_are_bounded(api_client: Client, db: None, path: str) -> None:
+    """An id below 1 or beyond the database's 64-bit keys is a 422 naming movie_id, never a database error."""
+    response = api_client.get(path)
+    assert response.status_code == 422
+    assert "movie_id" in response.json()["detail"]
