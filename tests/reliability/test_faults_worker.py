@@ -1,0 +1,193 @@
+"""A retrain worker killed with SIGKILL in the middle of training, and two retrains asked for at once.
+
+A real Celery worker (prefork) and a private redis-server, shared by this module; the worker runs the test
+settings on the test database and this module's MODEL_DIR, with a retrain lock that expires after LOCK_S seconds
+(the production default outlives the task's hard time limit, 35 minutes). Data is committed (transactional).
+"""
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from api.routers.models import RETRAIN_RUNNING
+from recommender.admin import RETRAIN_BUSY
+from recommender.models import ModelVersion
+from recommender.services.artifacts import artifact_verify
+from recommender.services.registry import (
+    RETRAIN_LOCK_KEY,
+    RETRAIN_QUEUED_KEY,
+    STAGING_PREFIX,
+    VERSION_INTERRUPTED,
+    retrain_enqueue,
+)
+from tests.processes import CeleryWorker, RedisServer, database_url
+from tests.recommender.training_data import ratings_create, synthetic_ratings
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LOCK_S = 10
+TASK_S = 240
+# Many small batches for many epochs: minutes of training on the small synthetic ratings, to be killed in.
+SLOW = {"n_factors": 4, "bs": 8, "epochs": 500, "lr": 0.01}
+
+
+@pytest.fixture(scope="module")
+def module_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker-faults")
+
+
+@pytest.fixture(scope="module")
+def redis_server(module_dir: Path) -> Iterator[RedisServer]:
+    """This module's redis-server (overrides the per-test one of conftest.py): the worker's broker and lock."""
+    server = RedisServer(module_dir / "redis").start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup: None, django_db_blocker, redis_server: RedisServer, module_dir: Path) -> Iterator:
+    with django_db_blocker.unblock():
+        url = database_url()
+    env = {
+        "DATABASE_URL": url,
+        "MODEL_DIR": str(module_dir / "models"),
+        "REDIS_URL": redis_server.url,
+        "CELERY_BROKER_URL": redis_server.url,
+        "CELERY_RESULT_BACKEND": redis_server.url,
+        "RECOMMENDER_RETRAIN_LOCK_SECONDS": str(LOCK_S),
+        "LOG_LEVEL": "INFO",
+    }
+    process = CeleryWorker(env=env, log=module_dir / "worker.log", broker_url=redis_server.url).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def model_dir(settings, module_dir: Path) -> Path:
+    """The worker's MODEL_DIR (overrides conftest.py's per-test one)."""
+    settings.MODEL_DIR = module_dir / "models"
+    settings.MODEL_DIR.mkdir(exist_ok=True)
+    return settings.MODEL_DIR
+
+
+@pytest.fixture
+def running(worker: CeleryWorker, site_redis: RedisServer, settings) -> CeleryWorker:
+    """The worker, started again if a test killed it; no lock or queued mark left by an earlier test."""
+    settings.RECOMMENDER_RETRAIN_LOCK_SECONDS = LOCK_S
+    site_redis.client().delete(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY)
+    if worker.process is None:
+        worker.start()
+    return worker
+
+
+def _wait(condition, *, seconds: float, what: str, worker: CeleryWorker) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}; worker log:\n{worker.log_tail()}"
+        time.sleep(0.2)
+
+
+def _training(exclude: set[int]) -> ModelVersion | None:
+    return ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).exclude(pk__in=exclude).first()
+
+
+def test_a_worker_killed_mid_training_leaves_the_active_model_and_the_next_run_succeeds(
+    running: CeleryWorker, site_redis: RedisServer, served_world, model_dir: Path, client_for, manager_token
+) -> None:
+    """SIGKILL to the worker and its children while a version trains: the active version stays active and
+    verified, the site keeps serving it; the lock refuses a retrain (API 409) for at most its expiry; once it
+    expires, a fresh worker trains and activates a new version, and marks the killed one failed (interrupted)
+    after deleting its partial files."""
+    ratings_create(synthetic_ratings())
+    active = served_world.version
+    running.client.send_task("recommender.tasks.retrain", kwargs={"force": True, "hyperparameters": SLOW})
+    _wait(lambda: _training(set()) is not None, seconds=TASK_S, what="the training to start", worker=running)
+    killed = _training(set())
+    staging = list(model_dir.glob(f"{STAGING_PREFIX}v{killed.pk}-*"))
+    assert staging, "the version in training has its staging folder"
+    time.sleep(1.0)  # well into the epochs
+    running.kill()
+    killed_at = time.monotonic()
+
+    active.refresh_from_db()
+    assert active.status == ModelVersion.Status.ACTIVE
+    artifact_verify(version=active)
+    assert client_for(served_world.action_fan).get("/").context["result"].model_version.pk == active.pk
+    assert all(path.exists() for path in staging), "the kill left the partial files (the next run must remove them)"
+    assert 0 < site_redis.client().ttl(RETRAIN_LOCK_KEY) <= LOCK_S
+    refused = Client().post("/api/models/retrain", headers=manager_token)
+    assert (refused.status_code, refused.json()) == (409, {"detail": RETRAIN_RUNNING})
+
+    _wait(lambda: not site_redis.client().exists(RETRAIN_LOCK_KEY), seconds=LOCK_S + 5, what="the lock", worker=running)
+    assert time.monotonic() - killed_at <= LOCK_S + 1
+    running.start()
+    queued = Client().post("/api/models/retrain", headers=manager_token)
+    assert queued.status_code == 202, queued.content
+
+    def finished() -> bool:
+        return ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).exclude(status="training").exists()
+
+    _wait(finished, seconds=TASK_S, what="the next retrain", worker=running)
+    new = ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).get()
+    assert new.status == ModelVersion.Status.ACTIVE, new.error
+    artifact_verify(version=new)
+    killed.refresh_from_db()
+    assert (killed.status, killed.error, killed.artifact_dir) == (ModelVersion.Status.FAILED, VERSION_INTERRUPTED, "")
+    assert list(model_dir.glob(f"{STAGING_PREFIX}*")) == []
+    assert list(model_dir.glob(f"v{killed.pk}-*")) == []
+    active.refresh_from_db()
+    assert active.status == ModelVersion.Status.READY
+
+
+def _post_at_once(*requests) -> list:
+    """Run the request functions in threads released together; each thread closes its database connection."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = requests[index]()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_retrains_asked_at_once_from_the_admin_and_the_api_train_once(
+    running: CeleryWorker, site_redis: RedisServer, model_dir: Path, manager, manager_token
+) -> None:
+    """ "Retrain now" in the admin and POST /api/models/retrain at the same moment: one is queued, the other is
+    told a retrain is running (the admin's message, or the API's 409); the worker trains exactly one version."""
+    ratings_create(synthetic_ratings())
+    admin = Client()
+    admin.force_login(manager)
+    admin_response, api_response = _post_at_once(
+        lambda: admin.post(reverse("admin:recommender_modelversion_retrain"), follow=True),
+        lambda: Client().post("/api/models/retrain", headers=manager_token),
+    )
+    admin_busy = RETRAIN_BUSY in [str(m) for m in admin_response.context["messages"]]
+    assert api_response.status_code in {202, 409}
+    assert admin_busy == (api_response.status_code == 202), (admin_response.context["messages"], api_response)
+    if api_response.status_code == 409:
+        assert api_response.json() == {"detail": RETRAIN_RUNNING}
+    assert retrain_enqueue() is None, "a third request is refused too while the first runs"
+
+    def finished() -> bool:
+        return ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).exists()
+
+    _wait(finished, seconds=TASK_S, what="the retrain", worker=running)
+    _wait(lambda: site_redis.client().llen("celery") == 0, seconds=30, what="an empty queue", worker=running)
+    assert ModelVersion.objects.count() == 1
+    assert ModelVersion.objects.get().status == ModelVersion.Status.ACTIVE
