@@ -8,6 +8,7 @@ user's rated movies, the liked and the recent ones weighing more. At MovieLens s
 cheaper than sampling negatives. Serving reads the arrays through ``ranking_scores`` (numpy only).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,15 @@ from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from torch import nn
 
-from recommender.services.ranking_scores import OTHER_WEIGHT, RECENCY, RankingModel, ranking_weights, rating_ages
+from recommender.services.evaluation import Trainer, fastai_trainer
+from recommender.services.ranking_scores import (
+    OTHER_WEIGHT,
+    RECENCY,
+    RankedRecommender,
+    RankingModel,
+    ranking_weights,
+    rating_ages,
+)
 
 NO_RATINGS = "cannot train the ranking model on no ratings"
 MISSING_COLUMNS = "ratings need the columns user, movie, rating and timestamp; missing: {missing}"
@@ -144,3 +153,15 @@ def ranking_export(
         other_weight=float(params.other_weight),
         recency=float(params.recency),
     )
+
+
+def ranked_trainer(
+    *, algorithm: str = "dot", hyperparameters: Mapping | None = None, params: RankingParams | None = None
+) -> Trainer:
+    """The whole retrain for the evaluation protocol: the rating model (``fastai_trainer``) and the ranking model."""
+    rating_trainer = fastai_trainer(algorithm=algorithm, hyperparameters=hyperparameters)
+
+    def train(ratings: pd.DataFrame) -> RankedRecommender:
+        return RankedRecommender(rating=rating_trainer(ratings), ranking=ranking_train(ratings=ratings, params=params))
+
+    return train

@@ -6,6 +6,7 @@ user is to rate m highly next. Training (``ranking.py``) learns these arrays; th
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -62,6 +63,28 @@ class RankingModel:
             other_weight=self.other_weight,
             recency=self.recency,
         )
+
+
+class RatingPredictor(Protocol):
+    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, eq=False)
+class RankedRecommender:
+    """The site's list through the evaluation protocol (``evaluation.Recommender``), ids those of the ratings.
+
+    Predicted ratings come from the rating model; the order of the list from the ranking model.
+    """
+
+    rating: RatingPredictor
+    ranking: RankingModel
+
+    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        return self.rating.predict(users, movies)
+
+    def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        aligned = self.ranking.aligned(user_ids=users, movie_ids=movies)
+        return aligned.scores(aligned.user_factors)
 
 
 def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:

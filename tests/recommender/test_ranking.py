@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 import torch
 
+from recommender.services.evaluation import evaluation_run
 from recommender.services.ranking import (
     MISSING_COLUMNS,
     NO_RATINGS,
     RankingParams,
+    ranked_trainer,
     ranking_export,
     ranking_learner,
     ranking_train,
@@ -167,3 +169,20 @@ def test_serving_module_does_not_import_torch():
         "import sys, recommender.services.ranking_scores; sys.exit(any(m in sys.modules for m in ('torch', 'fastai')))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_ranked_trainer_through_the_evaluation_protocol():
+    """The whole retrain (rating + ranking model) under `evaluate`: ratings predicted, lists by the ranking model."""
+    ratings = two_tastes()
+    test = ratings.groupby("user").tail(1)
+    train = ratings.drop(test.index)
+    result = evaluation_run(train=train, test=test, trainer=ranked_trainer(params=PARAMS))
+    assert 0.0 < result.metrics["rmse"] < 2.0
+    assert result.metrics["ndcg@10"] > 0.3  # popularity cannot tell the two tastes apart; the model can
+    rated = set(zip(train.user, train.movie, strict=True))
+    assert not any((u, m) in rated for u, m in zip(result.top_k.user, result.top_k.movie, strict=True))
+    recommender = ranked_trainer(params=PARAMS)(train)
+    ranking = recommender.ranking
+    np.testing.assert_allclose(
+        recommender.scores(ranking.user_ids[:3], ranking.movie_ids), ranking.scores(ranking.user_factors[:3]), rtol=1e-6
+    )
