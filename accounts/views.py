@@ -3,6 +3,7 @@
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from accounts.forms import SignupForm
 from accounts.services import user_create
@@ -11,6 +12,7 @@ from accounts.services import user_create
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")

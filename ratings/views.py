@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
 
 from ratings.forms import MovieFilterForm, RatingForm
 from ratings.models import Movie
@@ -44,6 +45,7 @@ def _movie_or_404(pk: int) -> Movie:
         raise Http404(MOVIE_NOT_FOUND) from None
 
 
+@require_safe
 def movie_list_view(request: HttpRequest) -> HttpResponse:
     form = MovieFilterForm(request.GET or None)
     movies = movie_list(**form.filters())
@@ -61,6 +63,7 @@ def movie_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/movie_list.html", context)
 
 
+@require_safe
 def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     movie = _movie_or_404(pk)
     signed_in = request.user.is_authenticated
@@ -92,7 +95,8 @@ def _rating_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 def _back_url(request: HttpRequest, movie: Movie) -> str:
     """Where a plain form post returns to: the page it came from, if it is on this site, else the movie's page."""
     candidate = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # A path from the site's root only: redirect() would take any other relative text for a view name to reverse.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

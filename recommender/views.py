@@ -8,6 +8,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from ratings.models import Movie
 from ratings.selectors import genre_list, movies_with_stats, user_rating_count, user_scores
@@ -48,6 +49,7 @@ def _recommendations(request: HttpRequest, *, page_number: int, genre: str | Non
     return popular_movies(limit=RECOMMENDATIONS_PER_PAGE, offset=offset, genre=genre)
 
 
+@require_safe
 def home_view(request: HttpRequest) -> HttpResponse:
     genres = list(genre_list())
     genre = request.GET.get("genre") or None
@@ -97,6 +99,7 @@ def _progress_context(request: HttpRequest) -> dict[str, object]:
     }
 
 
+@require_safe
 @login_required
 def onboarding_view(request: HttpRequest) -> HttpResponse:
     movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN)
@@ -109,6 +112,7 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
     return render(request, "recommender/onboarding.html", context)
 
 
+@require_safe
 @login_required
 def onboarding_progress_view(request: HttpRequest) -> HttpResponse:
     return render(request, "recommender/_onboarding_progress.html", _progress_context(request))

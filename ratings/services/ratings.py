@@ -1,6 +1,7 @@
 """Rating writes: a signed-in user sets, changes or removes a rating of a movie, validated before storing."""
 
 import math
+import re
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,13 +17,18 @@ LOGIN_REQUIRED = "Sign in to rate movies."
 # The longest spelling of an allowed score is "5.0" or "0.50"; anything much longer is not a score, and refusing
 # it early keeps float() from parsing megabytes of digits.
 _SCORE_MAX_CHARS = 8
+# A score typed or posted as text is plain decimal digits: float() alone would also read "0_4", "4e0", "+4",
+# "٤" (an Arabic-Indic four) and "nan".
+_SCORE_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def score_clean(value: object) -> float:
     """The allowed score that ``value`` spells (``"4"``, ``"3.5"``, ``4.0``), or ValidationError(SCORE_INVALID)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ValidationError(SCORE_MISSING, code="required")
-    if isinstance(value, bool) or (isinstance(value, str) and len(value.strip()) > _SCORE_MAX_CHARS):
+    if isinstance(value, bool) or (
+        isinstance(value, str) and (len(value.strip()) > _SCORE_MAX_CHARS or not _SCORE_TEXT.fullmatch(value.strip()))
+    ):
         raise ValidationError(SCORE_INVALID, code="invalid")
     try:
         score = float(value)  # type: ignore[arg-type]
