@@ -1,0 +1,130 @@
+"""Server time of the site's pages with MovieLens 100k and a trained model, and the web process's memory.
+
+This process is the web process: it loads Django with production settings on a copy of the prepared site
+(bench/prepared_site.py: SQLite with ml-100k and an active dot model) and answers requests through Django's
+test client, in process, so the times are the server's own (no network, no queueing). The pages are asked in
+turn, round after round, so that a noisy neighbour on the machine slows them all alike:
+
+- baseline: the login page (a template and a CSRF token, no query beyond the session);
+- recommendations (the signed-in home) for a MovieLens rater the model knows, for a new user placed by fold-in
+  from their 10 ratings on every request, and for an anonymous visitor (the popularity list);
+- a movie's page, signed in (prediction, distribution, "more like this");
+- the catalogue: list pages in each ordering, and title searches.
+
+Prints p50/p95/p99 per page and the ratio of each p95 to the baseline's, then the resident memory (RSS) of this
+process, and checks that it never imported torch.
+
+    .venv/bin/python bench/web_latency.py [--rounds 300] [--fresh]
+
+Goals (issue 4): recommendations page p95 <= 50 ms; web process RSS <= 300 MB.
+"""
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from prepared_site import PrivateRedis, prepare, quantile, rss_mb, server_env
+
+GOAL_P95_MS = 50.0
+GOAL_RSS_MB = 300.0
+BASELINE = "baseline: login page"
+SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=300, help="requests per page")
+    parser.add_argument("--warmup", type=int, default=10, help="rounds not counted (model load, caches)")
+    parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="movierec-web-latency-"))
+    redis_server = PrivateRedis(workdir)
+    try:
+        prepare(workdir, redis_server.url, fresh=args.fresh)
+        os.environ.update(server_env(workdir, redis_server.url))
+        return run(args)
+    finally:
+        redis_server.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from ratings.models import Movie, Profile
+    from ratings.selectors import ORDERINGS
+    from ratings.services.ratings import rating_set
+
+    rng = random.Random(args.seed)
+    orderings = list(ORDERINGS)
+    rater = Profile.objects.filter(movielens_id=1).select_related("user").get().user
+    popular = list(Movie.objects.with_rating_stats().order_by("-rating_count").values_list("pk", flat=True)[:300])
+    newcomer, _ = get_user_model().objects.get_or_create(username="bench-newcomer")
+    for pk in popular[:10]:
+        rating_set(user=newcomer, movie=Movie.objects.get(pk=pk), score=rng.choice([2.0, 3.0, 4.0, 4.5, 5.0]))
+
+    def signed_in(user: object) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    anonymous, as_rater, as_newcomer = Client(), signed_in(rater), signed_in(newcomer)
+    pages = {
+        BASELINE: lambda: anonymous.get("/accounts/login/"),
+        "recommendations: model user": lambda: as_rater.get("/", {"page": rng.randint(1, 3)}),
+        "recommendations: new user (fold-in)": lambda: as_newcomer.get("/"),
+        "recommendations: anonymous": lambda: anonymous.get("/"),
+        "movie page (signed in)": lambda: as_rater.get(f"/movies/{rng.choice(popular)}/"),
+        "catalogue: list": lambda: anonymous.get(
+            "/movies/", {"order": rng.choice(orderings), "page": rng.randint(1, 10)}
+        ),
+        "catalogue: search": lambda: anonymous.get("/movies/", {"q": rng.choice(SEARCH_WORDS)}),
+    }
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    for round_number in range(args.warmup + args.rounds):
+        for name, request in pages.items():
+            started = time.perf_counter()
+            response = request()
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{name}: HTTP {response.status_code}")
+            if round_number >= args.warmup:
+                times[name].append(elapsed * 1000)
+    return report(times)
+
+
+def report(times: dict[str, list[float]]) -> int:
+    base_p95 = quantile(times[BASELINE], 0.95)
+    print(f"\nServer time per page, in process, {len(times[BASELINE])} requests each (ms)")
+    print(f"  {'page':38} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  {'p95 / baseline':>14}")
+    for name, values in times.items():
+        p95 = quantile(values, 0.95)
+        print(
+            f"  {name:38} {quantile(values, 0.5):>7.2f} {p95:>7.2f} {quantile(values, 0.99):>7.2f} "
+            f"{max(values):>7.2f}  {p95 / base_p95:>13.1f}x"
+        )
+    rss, peak = rss_mb(os.getpid())
+    worst = max(quantile(v, 0.95) for name, v in times.items() if name.startswith("recommendations"))
+    print(f"\nWeb process memory: RSS {rss:.0f} MiB (peak {peak:.0f} MiB); torch imported: {'torch' in sys.modules}")
+    print(f"Goal: recommendations p95 <= {GOAL_P95_MS:.0f} ms: worst {worst:.2f} ms -> {_met(worst <= GOAL_P95_MS)}")
+    print(f"Goal: web process RSS <= {GOAL_RSS_MB:.0f} MB: {rss:.0f} MiB -> {_met(rss <= GOAL_RSS_MB)}")
+    return 0 if worst <= GOAL_P95_MS and rss <= GOAL_RSS_MB and "torch" not in sys.modules else 1
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
