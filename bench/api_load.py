@@ -332,6 +332,8 @@ def main() -> int:
         drive(clients[1:], 3.0, args.rate, log)
 
         print(f"gunicorn, 2 workers, production settings, SQLite copy in {workdir}; clients paced at {args.rate:g}/s")
+        # The figures depend on what else the machine runs: say how busy it was.
+        print(f"{os.cpu_count()} CPUs; load average before the run: {os.getloadavg()[0]:.2f}")
         baseline_results = drive(clients[:1], args.baseline_seconds, args.rate, log)
         baseline = report(f"Baseline: 1 client, {args.baseline_seconds:g} s", baseline_results)
         load_results = drive(clients[1:], args.seconds, args.rate, log)
@@ -350,6 +352,7 @@ def main() -> int:
                 f"  {kind:32} p50 x{load[kind][0] / baseline[kind][0]:.2f}   "
                 f"p99 x{load[kind][1] / baseline[kind][1]:.2f}"
             )
+        print(f"\nLoad average after the run: {os.getloadavg()[0]:.2f}")
         expected, missing = ratings_verify(workdir / "db.sqlite3", clients, usernames)
         print(f"\nRatings acknowledged (last score per user and movie): {expected}; missing or different: {missing}")
         errors = sum(len(v) for v in load_results.errors.values()) + saturation_errors
