@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 RETRAIN_LOCK_KEY = "movierec:recommender:retrain:lock"
 RETRAIN_QUEUED_KEY = "movierec:recommender:retrain:queued"
 RETRAIN_SCHEDULE_NAME = "recommender: retrain"
+REDIS_TIMEOUT_S = 2.0
 STAGING_PREFIX = ".staging-"
 RATINGS_DTYPES = {"id": "int64", "user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"}
 # Users whose predictions the sanity check computes against y_range (each one against every movie).
@@ -103,7 +104,10 @@ def ratings_fingerprint(*, ratings: pd.DataFrame) -> str:
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+    # Timeouts: a Redis that hangs (not dead, not answering) must cost the admin and the API seconds, not forever.
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S
+    )
 
 
 @contextmanager
