@@ -70,6 +70,13 @@ class RedisServer:
             time.sleep(0.05)
         return self
 
+    def freeze(self) -> None:
+        """Hung, not dead (SIGSTOP): connections are accepted by the kernel and never answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """Gone at once, as in a crash: SIGKILL, no save, connections refused from now on."""
         if self.process is not None and self.process.poll() is None:

@@ -5,7 +5,10 @@ Redis is a redis-server of the test's own (tests/processes.py), killed with SIGK
 Celery broker, rate limits and health check all point at it.
 """
 
+import threading
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -20,6 +23,9 @@ from recommender.admin import RETRAIN_UNAVAILABLE as ADMIN_RETRAIN_UNAVAILABLE
 from recommender.services.registry import RETRAIN_QUEUED_KEY
 
 pytestmark = pytest.mark.django_db
+
+# Far more than the site's Redis timeouts add up to over the requests below; a hang never ends.
+HUNG_REDIS_PATIENCE_S = 60
 
 
 def _messages(response: object) -> list[str]:
@@ -112,3 +118,38 @@ def test_everything_resumes_when_redis_returns(site_redis, served_world, manager
     busy = manager_client.post(reverse("insights:retrain"), follow=True)
     assert INSIGHTS_RETRAIN_BUSY in _messages(busy)
     assert site_redis.client().keys("test:reliability:*"), "the rate limits did not count in Redis"
+
+
+@pytest.mark.django_db(transaction=True)  # the requests run in a thread of their own, on its own connection
+def test_a_hung_redis_delays_answers_but_never_blocks_them(
+    site_redis, served_world, client_for, bearer_for, manager_client, manager_token
+) -> None:
+    """Redis stopped (SIGSTOP: connections accepted, never answered): the staff pages, a rating through the API,
+    the health check and a retrain request all still answer, as they do when Redis is down, because every Redis
+    client of the site has timeouts. Run in a thread so that a hang fails the test instead of blocking it."""
+    fan = served_world.action_fan
+    movie = served_world.romance_movies[3]
+    answers: dict[str, int] = {}
+
+    def visit() -> None:
+        api = Client(raise_request_exception=False)
+        answers["history"] = manager_client.get(reverse("insights:history")).status_code
+        answers["admin"] = manager_client.get(reverse("admin:recommender_modelversion_changelist")).status_code
+        answers["rating"] = api.put(
+            f"/api/me/ratings/{movie.pk}", {"rating": 4}, content_type="application/json", headers=bearer_for(fan)
+        ).status_code
+        answers["health"] = api.get("/api/health").status_code
+        answers["retrain"] = api.post("/api/models/retrain", headers=manager_token).status_code
+        connection.close()
+
+    site_redis.freeze()
+    try:
+        thread = threading.Thread(target=visit)
+        thread.start()
+        thread.join(timeout=HUNG_REDIS_PATIENCE_S)
+        assert not thread.is_alive(), f"a request hung on the stopped Redis; answered so far: {answers}"
+    finally:
+        site_redis.thaw()
+        thread.join()
+    assert answers == {"history": 200, "admin": 200, "rating": 200, "health": 503, "retrain": 503}
+    assert Rating.objects.get(user=fan, movie=movie).score == 4.0
