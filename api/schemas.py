@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from ninja import Path, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ratings.models import MAX_SCORE, MIN_SCORE
 
@@ -17,9 +17,20 @@ class ErrorOut(Schema):
 
 
 # Authentication ------------------------------------------------------------------------------------------------------
+NULL_CHARACTER = "null characters are not allowed"
+
+
 class CredentialsIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=4096)
+
+    @field_validator("username", "password")
+    @classmethod
+    def _no_null_character(cls, value: str) -> str:
+        # PostgreSQL cannot store or compare text with NUL: django-axes would fail on the login attempt it records.
+        if "\x00" in value:
+            raise ValueError(NULL_CHARACTER)
+        return value
 
 
 class TokenOut(Schema):
