@@ -4,7 +4,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
@@ -103,7 +103,9 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _error(request, 403, str(exc) or FORBIDDEN)
 
 
-@api.exception_handler(DatabaseError)
+# A lost or refused connection only (as the site's handler500): any other DatabaseError is a bug, a 500.
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
 def _database_unavailable(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
     logger.error("API request %s %s failed on the database", request.method, request.path, exc_info=exc)
     return _error(request, 503, DATABASE_UNAVAILABLE)
