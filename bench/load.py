@@ -13,6 +13,7 @@ baseline, same run); then every acknowledged rating is looked up in the database
 are searched for "database is locked" and tracebacks.
 
     .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--think 1.0] [--retrain-at 20]
+    createdb -h 127.0.0.1 -U postgres movierec_bench_load  # once; the first run imports ml-100k and trains
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/movierec_bench_load
 
 Latency is measured by the clients (queueing in gunicorn included), from the moment each request is sent.
