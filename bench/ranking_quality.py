@@ -317,7 +317,12 @@ def new_users_table(ratings: pd.DataFrame) -> list[str]:
     movie_index = {int(m): i for i, m in enumerate(movie_ids)}
     counts = train.movie.value_counts().reindex(movie_ids).to_numpy(np.float64)
     columns = np.array([factor_model.movie_index(m) for m in movie_ids])
-    labels = ("popularity (most rated)", "rating model fold-in, by predicted rating", "ranking model fold-in")
+    labels = (
+        "popularity (most rated)",
+        "rating model fold-in, by predicted rating",
+        "ranking model, the average user (no fold-in)",
+        "ranking model fold-in (shipped)",
+    )
     lists: dict[str, dict[int, list[int]]] = {label: {} for label in labels}
     relevant: dict[int, set[int]] = {}
     seconds = []
@@ -326,13 +331,20 @@ def new_users_table(ratings: pd.DataFrame) -> list[str]:
         rows = np.array([movie_index[int(m)] for m in mine.movie], dtype=np.int64)
         scores = mine.rating.to_numpy(np.float64)
         started = time.perf_counter()
-        vector = ranking_fold_in(model=ranking, movie_rows=rows, scores=scores)
+        vector = ranking_fold_in(model=ranking, movie_rows=rows, scores=scores, timestamps=mine.timestamp.to_numpy())
         seconds.append(time.perf_counter() - started)
         placed = user_fold_in(model=factor_model, movie_rows=columns[rows], scores=scores)
         seen = np.zeros((1, len(movie_ids)), dtype=bool)
         seen[0, rows] = True
         for label, row_scores in zip(
-            labels, (counts, factor_model.predict_vector(*placed)[columns], ranking.scores(vector)), strict=True
+            labels,
+            (
+                counts,
+                factor_model.predict_vector(*placed)[columns],
+                ranking.scores(ranking.user_mean),
+                ranking.scores(vector),
+            ),
+            strict=True,
         ):
             lists[label][user] = [int(movie_ids[i]) for i in top_k_unseen(row_scores[None, :], seen, K)[0]]
         relevant.update(relevant_by_user([user] * len(rest[user]), rest[user].movie, rest[user].rating))

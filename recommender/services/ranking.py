@@ -143,10 +143,12 @@ def ranking_export(
 ) -> RankingModel:
     """The trained learner's weights as the serving arrays."""
     model: SoftmaxFactors = learner.model
+    user_factors = model.user_factors.weight.detach().cpu().numpy().astype(np.float32)
     return RankingModel(
         user_ids=user_ids,
         movie_ids=movie_ids,
-        user_factors=model.user_factors.weight.detach().cpu().numpy().astype(np.float32),
+        user_factors=user_factors,
+        user_mean=user_factors.mean(axis=0),
         movie_factors=model.movie_factors.weight.detach().cpu().numpy().astype(np.float32),
         movie_bias=model.movie_bias.detach().cpu().numpy().astype(np.float32),
         user_ridge=float(params.user_ridge),

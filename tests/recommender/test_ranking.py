@@ -82,6 +82,7 @@ def test_top_k_never_lists_a_rated_movie():
         user_ids=np.array([1]),
         movie_ids=np.arange(5),
         user_factors=np.zeros((1, 2), dtype=np.float32),
+        user_mean=np.zeros(2, dtype=np.float32),
         movie_factors=np.zeros((5, 2), dtype=np.float32),
         movie_bias=np.array([5.0, 4.0, 3.0, 2.0, 1.0], dtype=np.float32),
         user_ridge=1.0,
@@ -135,13 +136,14 @@ def test_reasons_are_the_nearest_rated_movies(trained):
 
 
 def test_aligned_follows_another_vocabulary(trained):
-    """Rows reorder to another model's ids; an unknown movie ranks last and an unknown user is the prior."""
+    """Rows reorder to another model's ids; an unknown movie ranks last and an unknown user is the average user."""
     _, model = trained
     movie_ids = np.array([GROUP_B[0], 999, GROUP_A[0]])
     user_ids = np.array([model.user_ids[1], 12345])
     aligned = model.aligned(user_ids=user_ids, movie_ids=movie_ids)
     np.testing.assert_array_equal(aligned.user_factors[0], model.user_factors[1])
-    np.testing.assert_array_equal(aligned.user_factors[1], np.zeros(model.movie_factors.shape[1]))
+    np.testing.assert_array_equal(aligned.user_factors[1], model.user_mean)
+    np.testing.assert_allclose(model.user_mean, model.user_factors.mean(axis=0), rtol=1e-5)
     scores = aligned.scores(aligned.user_factors[1])
     assert scores.argmin() == 1
     assert aligned.movie_bias[2] == model.movie_bias[list(model.movie_ids).index(GROUP_A[0])]
