@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The live-server tests serve static files the way production does: collected, through whitenoise.
+DJANGO_SETTINGS_MODULE=movierec_site.settings.test .venv/bin/python manage.py collectstatic --noinput --verbosity 0
 REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py)
 export REDIS_URL
 export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$PWD/test-artifacts/screenshots}
