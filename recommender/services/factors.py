@@ -11,8 +11,20 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender.services.ranking_scores import RankingModel
+
 SERVING_ARRAYS = "serving.npz"
 SERVING_META = "serving.json"
+# The ranking model's arrays in serving.npz (rows those of the rating model's vocabularies) and its scalars'
+# key in serving.json. Artifacts written before the ranking model have neither, and still load.
+RANKING_ARRAYS = {
+    "rank_user_factors": "user_factors",
+    "rank_user_mean": "user_mean",
+    "rank_movie_factors": "movie_factors",
+    "rank_movie_bias": "movie_bias",
+}
+RANKING_META = "ranking"
+RANKING_SCALARS = ("user_ridge", "other_weight", "recency")
 
 
 class UnknownIdError(KeyError):
@@ -61,6 +73,8 @@ class FactorModel:
     rating_movie_rows: np.ndarray | None = None  # int32 [n_ratings]
     rating_scores: np.ndarray | None = None  # float32 [n_ratings]
     mlp: tuple[DenseLayer, ...] = ()
+    # Optional: the ranking model that orders the site's list, its rows aligned with user_ids and movie_ids.
+    ranking: RankingModel | None = None
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
     # With an MLP: each movie's share of the first layer's input, computed once, since [u, m] @ W.T splits into
@@ -173,10 +187,15 @@ class FactorModel:
         for i, layer in enumerate(self.mlp):
             parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
             mlp.update({f"mlp_{i}_{name}": a.astype(np.float32) for name, a in parts.items() if a is not None})
+        ranking, meta = {}, dict(self.meta)
+        if self.ranking is not None:
+            ranking = {name: getattr(self.ranking, part).astype(np.float32) for name, part in RANKING_ARRAYS.items()}
+            meta[RANKING_META] = {name: float(getattr(self.ranking, name)) for name in RANKING_SCALARS}
         np.savez(
             arrays_path,
             **training_ratings,
             **mlp,
+            **ranking,
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
             user_factors=self.user_factors.astype(np.float32),
@@ -185,7 +204,7 @@ class FactorModel:
             movie_bias=self.movie_bias.astype(np.float32),
             y_range=np.asarray(self.y_range, dtype=np.float32),
         )
-        meta_path.write_text(json.dumps(self.meta, indent=2, sort_keys=True))
+        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True))
         return [arrays_path, meta_path]
 
     @classmethod
@@ -199,4 +218,14 @@ class FactorModel:
             _, index, part = name.split("_", 2)
             layers.setdefault(int(index), {})[part] = loaded.pop(name)
         mlp = tuple(DenseLayer(**layers[i]) for i in sorted(layers))
-        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta, mlp=mlp)
+        ranking = None
+        if RANKING_META in meta or any(name in loaded for name in RANKING_ARRAYS):
+            # A half-written ranking (arrays without scalars or the reverse) is a KeyError: the loader refuses it.
+            scalars = meta.pop(RANKING_META)
+            ranking = RankingModel(
+                user_ids=loaded["user_ids"],
+                movie_ids=loaded["movie_ids"],
+                **{part: loaded.pop(name) for name, part in RANKING_ARRAYS.items()},
+                **{name: float(scalars[name]) for name in RANKING_SCALARS},
+            )
+        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta, mlp=mlp, ranking=ranking)

@@ -4,16 +4,22 @@ Every function answers from the model held by ``serving`` and never raises becau
 model, for an anonymous visitor, or for a user with nothing to go on, the answer is the popularity list
 (``is_fallback``) or None. A user the model has not seen (signed up after the last retrain) is placed from
 their current ratings on every request (``onboarding.user_place``), so each new rating counts at once.
+
+The list's order comes from the ranking model when the artifact carries one (``ranking_scores``): the rating
+model ranks obscure movies with a few glowing ratings first, the ranking model the movies a user is likely to
+rate highly next. The rating shown beside each movie stays the rating model's prediction. A user whose ratings
+the ranking model did not learn from (new, or rated since the retrain) is placed by ``ranking_fold_in``.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ratings.models import MAX_SCORE, MIN_SCORE, Movie
+from ratings.models import MAX_SCORE, MIN_SCORE, Movie, Rating
 from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.onboarding import onboarding_movies, user_place
+from recommender.services.ranking_scores import ranking_fold_in, ranking_reasons
 from recommender.services.serving import ServedModel, served_model
 
 __all__ = [
@@ -88,12 +94,28 @@ class _Taste:
     rated_ids: np.ndarray  # every movie the user rated on the site
     known_rows: np.ndarray  # model rows of the rated movies the model knows
     known_scores: np.ndarray
+    rank_vector: np.ndarray | None = None  # the user in the ranking model's space, when the artifact has one
+
+
+def _user_ratings_timed(user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Movie ids, scores and Unix times of the user's ratings, in one query (fold-in weighs recent ones more)."""
+    rows = list(Rating.objects.filter(user_id=user_id).order_by().values_list("movie_id", "score", "timestamp"))
+    return (
+        np.array([row[0] for row in rows], dtype=np.int64),
+        np.array([row[1] for row in rows], dtype=np.float64),
+        np.array([row[2].timestamp() for row in rows], dtype=np.float64),
+    )
 
 
 def _taste(served: ServedModel, user_id: int) -> _Taste | None:
     """The user's place in the model: learned when they were in training, else solved from their ratings."""
     model = served.model
-    rated_ids, scores = user_ratings(user_id=user_id)
+    ranking = model.ranking
+    if ranking is None:
+        rated_ids, scores = user_ratings(user_id=user_id)
+        times = None
+    else:
+        rated_ids, scores, times = _user_ratings_timed(user_id)
     known = np.array([model.has_movie(m) for m in rated_ids], dtype=bool)
     known_rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
     known_scores = scores[known]
@@ -104,7 +126,19 @@ def _taste(served: ServedModel, user_id: int) -> _Taste | None:
         vector, bias = user_place(model=model, movie_rows=known_rows, scores=known_scores)
     else:
         return None
-    return _Taste(vector, bias, rated_ids, known_rows, known_scores)
+    rank_vector = None
+    if ranking is not None:
+        row = model.user_index(user_id) if model.has_user(user_id) else None
+        if row is not None and served.learned_from(user_row=row, movie_rows=known_rows, scores=known_scores):
+            rank_vector = ranking.user_factors[row]
+        elif len(known_rows):
+            rank_vector = ranking_fold_in(
+                model=ranking, movie_rows=known_rows, scores=known_scores, timestamps=times[known]
+            )
+        else:
+            # A trained user whose rated movies are all gone from the catalogue: the average user.
+            rank_vector = ranking.user_mean
+    return _Taste(vector, bias, rated_ids, known_rows, known_scores, rank_vector)
 
 
 def _clip_rating(value: float) -> float:
@@ -112,7 +146,8 @@ def _clip_rating(value: float) -> float:
 
 
 def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: str | None = None) -> RecommendationPage:
-    """The user's best predicted movies that they have not rated, each with the rated movie that explains it."""
+    """The user's best movies that they have not rated (by the ranking model's score, or by predicted rating
+    when the artifact has no ranking model), each with its predicted rating and the rated movie that explains it."""
     if not user.is_authenticated:
         return popular_movies(limit=limit, offset=offset, genre=genre)
     served = served_model()
@@ -130,16 +165,27 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
         in_genre = genre_movie_ids(slug=genre)
         candidates &= np.fromiter((int(m) in in_genre for m in model.movie_ids), dtype=bool, count=len(candidates))
     rows = np.flatnonzero(candidates)
-    predicted = model.predict_vector(taste.vector, taste.bias, rows)
-    order = np.argsort(-predicted, kind="stable")[offset : offset + limit]
-    page_rows, page_predicted = rows[order], predicted[order]
+    if taste.rank_vector is None:
+        predicted = model.predict_vector(taste.vector, taste.bias, rows)
+        order = np.argsort(-predicted, kind="stable")[offset : offset + limit]
+        page_rows, page_predicted = rows[order], predicted[order]
+    else:
+        ranked = model.ranking.scores(taste.rank_vector)[rows]
+        page_rows = rows[np.argsort(-ranked, kind="stable")[offset : offset + limit]]
+        page_predicted = model.predict_vector(taste.vector, taste.bias, page_rows)
 
     reasons: list[tuple[int, float] | None] = [None] * len(page_rows)
     if len(taste.known_rows) and len(page_rows):
         liked = taste.known_scores >= min(REASON_MIN_SCORE, taste.known_scores.max())
         liked_rows, liked_scores = taste.known_rows[liked], taste.known_scores[liked]
-        nearest = (served.movie_units[page_rows] @ served.movie_units[liked_rows].T).argmax(axis=1)
-        reasons = [(int(model.movie_ids[liked_rows[i]]), float(liked_scores[i])) for i in nearest]
+        if model.ranking is None:
+            nearest = (served.movie_units[page_rows] @ served.movie_units[liked_rows].T).argmax(axis=1)
+            reason_rows = liked_rows[nearest]
+        else:
+            # The rating factors explain badly: one much-liked movie was nearest to nearly everything.
+            reason_rows = ranking_reasons(model=model.ranking, movie_rows=page_rows, rated_rows=liked_rows)
+        score_of = dict(zip(liked_rows.tolist(), liked_scores.tolist(), strict=True))
+        reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) for r in reason_rows]
 
     page_ids = [int(m) for m in model.movie_ids[page_rows]]
     movies = _movies_by_id(page_ids)

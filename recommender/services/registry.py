@@ -234,6 +234,9 @@ def _sanity_problem(version: ModelVersion) -> str | None:
     for i, layer in enumerate(model.mlp):
         parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
         arrays.update({f"mlp layer {i} {part}": a for part, a in parts.items() if a is not None})
+    if model.ranking is not None:
+        parts = ("user_factors", "user_mean", "movie_factors", "movie_bias")
+        arrays.update({f"ranking {part}": getattr(model.ranking, part) for part in parts})
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             return PROMOTION_NOT_FINITE.format(name=name)
@@ -338,8 +341,14 @@ def model_retrain(
             algorithm=algorithm, hyperparameters=resolved, ratings=ratings, fingerprint=fingerprint
         )
         try:
+            # The site's list comes from the ranking model, trained beside the rating model on the same ratings.
             trained = model_train(
-                ratings=ratings, algorithm=algorithm, hyperparameters=resolved, progress=progress, path=staging
+                ratings=ratings,
+                algorithm=algorithm,
+                hyperparameters=resolved,
+                progress=progress,
+                path=staging,
+                ranking=True,
             )
             version = version_finish(version=version, trained=trained, staging=staging)
         except BaseException as error:  # the soft time limit and interrupts too: the files must go

@@ -43,8 +43,21 @@ def _shapes_check(model: FactorModel) -> None:
         "movie_factors": (n_movies, model.n_factors),
         "movie_bias": (n_movies,),
     }
+    arrays = {name: getattr(model, name) for name in expected}
+    ranking = model.ranking
+    if ranking is not None:
+        # The ranking model's rows line up with the rating model's vocabularies; its own width is its own.
+        rank_k = ranking.movie_factors.shape[1] if ranking.movie_factors.ndim == 2 else -1
+        ranking_expected = {
+            "rank_user_factors": (n_users, rank_k),
+            "rank_user_mean": (rank_k,),
+            "rank_movie_factors": (n_movies, rank_k),
+            "rank_movie_bias": (n_movies,),
+        }
+        expected.update(ranking_expected)
+        arrays.update({name: getattr(ranking, name.removeprefix("rank_")) for name in ranking_expected})
     for name, shape in expected.items():
-        array = getattr(model, name)
+        array = arrays[name]
         if array.shape != shape:
             raise ValueError(MODEL_MALFORMED.format(detail=f"{name} has shape {array.shape}, expected {shape}"))
         if not np.isfinite(array).all():
@@ -58,10 +71,33 @@ class ServedModel:
     version: ModelVersion
     model: FactorModel
     movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
+    # The training ratings grouped by user: user row r's are _rating_order[_rating_starts[r]:_rating_starts[r + 1]].
+    _rating_order: np.ndarray | None = field(init=False, repr=False)
+    _rating_starts: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _shapes_check(self.model)
         object.__setattr__(self, "movie_units", _unit_rows(self.model.movie_factors.astype(np.float64)))
+        order = starts = None
+        if self.model.has_training_ratings:
+            user_rows = self.model.rating_user_rows
+            order = np.argsort(user_rows, kind="stable")
+            starts = np.searchsorted(user_rows[order], np.arange(len(self.model.user_ids) + 1))
+        object.__setattr__(self, "_rating_order", order)
+        object.__setattr__(self, "_rating_starts", starts)
+
+    def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
+        """Whether training saw exactly these ratings of the user; True when the artifact cannot tell."""
+        if self._rating_order is None:
+            return True
+        mine = self._rating_order[self._rating_starts[user_row] : self._rating_starts[user_row + 1]]
+        if len(mine) != len(movie_rows):
+            return False
+        model = self.model
+        trained = sorted(zip(model.rating_movie_rows[mine].tolist(), model.rating_scores[mine].tolist(), strict=True))
+        current = np.asarray(scores, dtype=np.float32).tolist()
+        current = sorted(zip(np.asarray(movie_rows).tolist(), current, strict=True))
+        return trained == current
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,10 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 from tqdm import tqdm
 
-from recommender.services.evaluation import FactorRecommender, evaluation_measure
+from recommender.services.evaluation import FactorRecommender, Recommender, evaluation_measure
 from recommender.services.factors import DenseLayer, FactorModel
+from recommender.services.ranking import ranking_train
+from recommender.services.ranking_scores import RankedRecommender
 
 LEARNER_FILE = "learner.pkl"
 # The classic recipe of the fastai book (chapter 8), which bench/train_speed.py measures our defaults against:
@@ -54,12 +56,15 @@ class TrainedModel:
     algorithm: str
     hyperparameters: dict
     learner: Learner
-    factors: FactorModel  # the serving form, carrying the training ratings for the classic cold start
+    # The serving form, carrying the training ratings for the classic cold start and the ranking model.
+    factors: FactorModel
     epoch_losses: list[dict]  # [{"epoch": 1, "train_loss": ..., "valid_loss": ...}, ...]
-    train_seconds: float  # data loaders, model and fit
-    train: pd.DataFrame  # the ratings learned from: user, movie, rating
+    train_seconds: float  # data loaders, model and fit, of the rating and the ranking model
+    train: pd.DataFrame  # the ratings learned from: user, movie, rating (and timestamp when given)
     valid: pd.DataFrame  # the held-out ratings (empty when valid_pct is 0)
-    metrics: dict  # on the held-out ratings, per recommender.services.evaluation; empty without them
+    # On the held-out ratings, per recommender.services.evaluation (the list's metrics are those of the list the
+    # site serves: the ranking model's when trained); empty without them. Plus ranking_seconds with a ranking.
+    metrics: dict
 
 
 def hyperparameters_resolve(*, algorithm: str, overrides: Mapping | None = None) -> dict:
@@ -128,14 +133,18 @@ def model_train(
     hyperparameters: Mapping,
     progress: bool = False,
     path: Path | None = None,
+    ranking: bool = False,
 ) -> TrainedModel:
-    """Fit fastai's collaborative filtering on ``ratings`` (columns user, movie, rating; ids are kept as they are).
+    """Fit fastai's collaborative filtering on ``ratings`` (columns user, movie, rating; ids are kept as they are),
+    then, with ``ranking``, the ranking model that orders the site's list on the same training ratings.
 
     ``hyperparameters`` is a complete set (``hyperparameters_resolve``). ``path`` is the learner's folder (fastai
-    writes nothing there unless asked). A random ``valid_pct`` share, drawn with ``seed``, is held out.
+    writes nothing there unless asked). A random ``valid_pct`` share, drawn with ``seed``, is held out. The
+    ranking model needs a ``timestamp`` column (recent ratings weigh more).
     """
     hp = dict(hyperparameters)
-    frame = ratings[["user", "movie", "rating"]].reset_index(drop=True)
+    columns = ["user", "movie", "rating", *(["timestamp"] if "timestamp" in ratings.columns else [])]
+    frame = ratings[columns].reset_index(drop=True)
     if len(frame) < MIN_RATINGS:
         raise TrainingError(TOO_FEW_RATINGS.format(n=len(frame), minimum=MIN_RATINGS))
     # For the whole process, numpy's BLAS included: extra threads spin against each other on a shared CPU.
@@ -147,7 +156,7 @@ def model_train(
     # Training batches of fewer ratings than bs are dropped: cap bs so that a small database still trains.
     loader = {} if hp["sample_with_replacement"] else {"dl_type": TabDataLoader}
     dls = CollabDataLoaders.from_df(
-        frame,
+        frame[["user", "movie", "rating"]],
         valid_pct=float(hp["valid_pct"]),
         seed=int(hp["seed"]),
         user_name="user",
@@ -179,9 +188,22 @@ def model_train(
         user_ids=train["user"].to_numpy(), movie_ids=train["movie"].to_numpy(), scores=train["rating"].to_numpy()
     )
     factors = replace(factors, meta={"algorithm": algorithm, "hyperparameters": hp, **_versions()})
-    metrics = {}
+    recommender: Recommender = FactorRecommender(factors)
+    extra = {}
+    if ranking:
+        # The same training ratings as the rating model, so the served list is measured on the same held-out ones.
+        started = time.perf_counter()
+        ranking_model = ranking_train(ratings=train, seed=int(hp["seed"])).aligned(
+            user_ids=factors.user_ids, movie_ids=factors.movie_ids
+        )
+        ranking_seconds = time.perf_counter() - started
+        train_seconds += ranking_seconds
+        factors = replace(factors, ranking=ranking_model)
+        recommender = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking_model)
+        extra = {"ranking_seconds": ranking_seconds}
+    metrics = dict(extra)
     if len(valid):
-        metrics = evaluation_measure(train=train, test=valid, recommender=FactorRecommender(factors)).metrics
+        metrics.update(evaluation_measure(train=train, test=valid, recommender=recommender).metrics)
     return TrainedModel(
         algorithm=algorithm,
         hyperparameters=hp,
