@@ -2,10 +2,11 @@
 
 Splits: a random 80/20 split of the ratings (seed 42), and a per-user time split (each user's last 20% of
 ratings by time go to the test set). Contenders: the popularity list, the classic fastai recipe (``bs=64``),
-and our ``dot`` and ``nn`` defaults. Each contender is a trainer of the evaluation service, measured by
-``evaluation_run``, the code behind ``manage.py evaluate``, so every metric comes from
-``recommender.services.metrics``. The fastai trainers import torch when they train: never import this module
-from the web process.
+our ``dot`` and ``nn`` defaults ranked by predicted rating, and the site's list: the ``dot`` rating model with
+the ranking model ordering the list (what the retrain trains and the site serves). Each contender is a trainer
+of the evaluation service, measured by ``evaluation_run``, the code behind ``manage.py evaluate``, so every
+metric comes from ``recommender.services.metrics``. The fastai trainers import torch when they train: never import
+this module from the web process.
 """
 
 import datetime as dt
@@ -27,6 +28,7 @@ from recommender.services.evaluation import (
     popularity_trainer,
 )
 from recommender.services.evaluation import ratings_read as evaluation_ratings_read
+from recommender.services.ranking import RankingParams, ranked_trainer
 from recommender.services.training import CLASSIC_HYPERPARAMETERS
 
 SEED = 42
@@ -132,12 +134,23 @@ def fastai(algorithm: str, hyperparameters: dict | None = None) -> Callable[[Opt
     return lambda options: fastai_trainer(algorithm=algorithm, hyperparameters=options.overrides(hyperparameters or {}))
 
 
+def site_list(algorithm: str) -> Callable[[Options], Trainer]:
+    """The whole retrain: the rating model predicts, the ranking model orders the list."""
+
+    def trainer(options: Options) -> Trainer:
+        params = RankingParams(epochs=QUICK_EPOCHS) if options.quick else None
+        return ranked_trainer(algorithm=algorithm, hyperparameters=options.overrides({}), params=params)
+
+    return trainer
+
+
 # One line per contender: a new model is one more line here.
 CONTENDERS: tuple[Contender, ...] = (
     Contender("popularity", lambda options: popularity_trainer()),
     Contender("classic (dot, bs=64)", fastai("dot", CLASSIC_HYPERPARAMETERS)),
     Contender("dot (default)", fastai("dot")),
     Contender("nn (default)", fastai("nn")),
+    Contender("site list (dot + ranking)", site_list("dot")),
 )
 
 

@@ -39,14 +39,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.Data
     return _write(train, folder / "train.tsv"), _write(test, folder / "test.tsv"), train, test
 
 
-@pytest.fixture(scope="module", params=["dot", "nn"])
+# The site's list (the ranking model, the default) over either rating model, and the list by predicted rating.
+@pytest.fixture(scope="module", params=[("dot", "ranking"), ("nn", "ranking"), ("dot", "rating")])
 def evaluated(request: pytest.FixtureRequest, files, tmp_path_factory: pytest.TempPathFactory):
     train_path, test_path, train, test = files
-    output = tmp_path_factory.mktemp(f"out-{request.param}")
+    algorithm, ordered_by = request.param
+    output = tmp_path_factory.mktemp(f"out-{algorithm}-{ordered_by}")
     stdout = io.StringIO()
     call_command(
-        "evaluate", "--train", str(train_path), "--test", str(test_path), "--algorithm", request.param,
-        "--output", str(output), stdout=stdout, stderr=io.StringIO(),
+        "evaluate", "--train", str(train_path), "--test", str(test_path), "--algorithm", algorithm,
+        "--list", ordered_by, "--output", str(output), stdout=stdout, stderr=io.StringIO(),
     )  # fmt: skip
     summary = json.loads(stdout.getvalue().strip().splitlines()[-1])
     predictions = pd.read_csv(output / "predictions.tsv", sep="\t", names=["user", "movie", "prediction"])

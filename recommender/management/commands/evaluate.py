@@ -1,8 +1,14 @@
-"""``manage.py evaluate``: train on one u.data file, measure on another; no database, no registry."""
+"""``manage.py evaluate``: train on one u.data file, measure on another; no database, no registry.
+
+By default it evaluates what the site serves: predictions from the rating model (``--algorithm``, default the
+setting RECOMMENDER_ALGORITHM) and the top-k lists from the ranking model trained beside it. ``--list rating``
+ranks by predicted rating instead (the rating model alone, the classic recipe's list).
+"""
 
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.services.evaluation import (
@@ -13,7 +19,11 @@ from recommender.services.evaluation import (
     fastai_trainer,
     ratings_read,
 )
+from recommender.services.ranking import ranked_trainer
 from recommender.services.training import TrainingError
+
+LIST_RANKING = "ranking"
+LIST_RATING = "rating"
 
 SUMMARY_KEYS = ["rmse", "mae", f"ndcg@{K}", f"precision@{K}", f"recall@{K}", "train_seconds", "n_train", "n_test"]
 
@@ -23,21 +33,36 @@ class Command(BaseCommand):
         "Train on --train, predict --test. Writes DIR/predictions.tsv (user, movie, predicted rating: every test "
         "pair whose user and movie occur in the training file) and DIR/topk.tsv (user, rank, movie, score: the "
         f"top {K} unrated training movies of each test user), tab-separated, no header. The last line printed is "
-        "one JSON object of metrics. FILEs are in the MovieLens u.data layout."
+        "one JSON object of metrics. FILEs are in the MovieLens u.data layout. By default this is what the site "
+        "serves: predictions from the rating model (--algorithm), lists from the ranking model trained beside it; "
+        "--list rating ranks by predicted rating instead."
     )
     requires_system_checks = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--train", type=Path, required=True, metavar="FILE")
         parser.add_argument("--test", type=Path, required=True, metavar="FILE")
-        parser.add_argument("--algorithm", choices=["dot", "nn"], default="dot")
+        parser.add_argument(
+            "--algorithm", choices=["dot", "nn"], help="the rating model; default: setting RECOMMENDER_ALGORITHM"
+        )
+        parser.add_argument(
+            "--list",
+            choices=[LIST_RANKING, LIST_RATING],
+            default=LIST_RANKING,
+            help="what orders topk.tsv: the ranking model (the site's list, default) or the predicted rating",
+        )
         parser.add_argument("--output", type=Path, required=True, metavar="DIR")
 
     def handle(self, *args: object, **options: object) -> None:
         try:
             train = ratings_read(path=options["train"])
             test = ratings_read(path=options["test"])
-            result = evaluation_run(train=train, test=test, trainer=fastai_trainer(algorithm=options["algorithm"]))
+            algorithm = options["algorithm"] or settings.RECOMMENDER_ALGORITHM
+            if options["list"] == LIST_RANKING:
+                trainer = ranked_trainer(algorithm=algorithm)
+            else:
+                trainer = fastai_trainer(algorithm=algorithm)
+            result = evaluation_run(train=train, test=test, trainer=trainer)
         except (EvaluationError, TrainingError) as error:
             raise CommandError(str(error)) from error
         for path in evaluation_write(result=result, output=options["output"]):
