@@ -2,7 +2,8 @@
 
 A fault test owns its own Redis (a free port, no persistence) so that killing it harms no other test, and
 starts its worker in a session of its own so that SIGKILL reaches the pool's children too, as when a machine
-or a container dies.
+or a container dies. Tests that share the developer's Redis keep their keys in a database number of their own
+(``redis_database_url``), and point the site's Celery app at it (``celery_app_broker``).
 """
 
 import os
@@ -13,10 +14,15 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
 from celery import Celery
+from django.conf import settings as django_settings
 from django.db import connections
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +60,7 @@ class RedisServer:
         except redis.RedisError:
             return False
 
-    def start(self) -> "RedisServer":
+    def start(self) -> Self:
         binary = shutil.which("redis-server")
         if binary is None:
             raise ServiceError("redis-server is not installed")
@@ -87,33 +93,44 @@ class RedisServer:
 
 def database_url() -> str:
     """The URL of the test database as this process sees it, for a worker process to open the same one."""
-    database = connections["default"].settings_dict
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        name = str(database["NAME"])
-        if "memory" in name or not name:
+    connection = connections["default"]
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        if connection.is_in_memory_db():
             raise ServiceError("the test database is in memory: a worker process cannot open it (tests/conftest.py)")
-        return f"sqlite:///{Path(name).resolve()}"
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        return f"sqlite:///{Path(database['NAME']).resolve()}"
+    if connection.vendor == "postgresql":
+        user = quote(database["USER"] or "", safe="")
+        password = f":{quote(database['PASSWORD'], safe='')}" if database["PASSWORD"] else ""
+        credentials = f"{user}{password}@" if user else ""
         port = database["PORT"] or 5432
-        return f"postgres://{database['USER']}{password}@{database['HOST'] or 'localhost'}:{port}/{database['NAME']}"
+        return f"postgres://{credentials}{database['HOST'] or 'localhost'}:{port}/{database['NAME']}"
     raise ServiceError(f"no worker database URL for {database['ENGINE']}")
 
 
-class CeleryWorker:
-    """``celery -A movierec_site worker`` (prefork) on the given environment, in a process group of its own."""
+def redis_database_url(number: int) -> str:
+    """REDIS_URL on database ``number``: the keys, queue and results of one group of tests, apart from others'."""
+    return urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{number}"))
 
-    def __init__(self, *, env: dict[str, str], log: Path, broker_url: str, concurrency: int = 2) -> None:
+
+class CeleryWorker:
+    """``celery -A movierec_site worker`` (prefork unless ``pool`` says otherwise) on the given environment, in a
+    process group of its own; ``client`` sends tasks by name to it and reads their results."""
+
+    def __init__(
+        self, *, env: dict[str, str], log: Path, broker_url: str, pool: str = "prefork", concurrency: int = 2
+    ) -> None:
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test", **env}
         self.log = log
+        self.pool = pool
         self.concurrency = concurrency
         self.client = Celery(f"tests-{uuid.uuid4().hex[:6]}", broker=broker_url, backend=broker_url)
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "CeleryWorker":
+    def start(self) -> Self:
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork",
+                [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", f"--pool={self.pool}",
                  f"--concurrency={self.concurrency}", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
                  "--without-mingle", "-n", f"tests-{uuid.uuid4().hex[:8]}@%h"],
                 cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
@@ -121,6 +138,7 @@ class CeleryWorker:
         deadline = time.monotonic() + START_S
         while not self.client.control.ping(timeout=0.5):
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
                 raise ServiceError(f"the Celery worker did not start; its log:\n{self.log_tail()}")
         return self
 
@@ -142,17 +160,39 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.process = None
+        self.client.close()
 
 
-def celery_app_use_broker(*, broker_url: str, result_backend: str) -> tuple[str, str]:
-    """Point the site's Celery app (what the admin, the Model pages and the API enqueue with) at a broker; returns
-    the previous (broker_url, result_backend) to restore."""
+@contextmanager
+def celery_app_broker(url: str) -> Iterator[None]:
+    """The site's Celery app (what the admin, the Model pages and the API enqueue with) sends its tasks to ``url``
+    and keeps results there until the block ends."""
     from movierec_site.celery import app
 
     previous = (app.conf.broker_url, app.conf.result_backend)
+    _celery_app_point(app, broker_url=url, result_backend=url)
+    try:
+        yield
+    finally:
+        _celery_app_point(app, broker_url=previous[0], result_backend=previous[1])
+
+
+def _celery_app_point(app: Celery, *, broker_url: str, result_backend: str) -> None:
     app.conf.update(broker_url=broker_url, result_backend=result_backend)
     # Pooled connections and producers remember the broker they were made for; drop them (as Celery does after a
     # fork) rather than close them, since another broker's pool must stay usable for whoever restores it.
     app._pool = None
     app.amqp._producer_pool = None
-    return previous
+
+
+@contextmanager
+def site_redis_database(settings: object, number: int) -> Iterator[redis.Redis]:
+    """The site on Redis database ``number`` (``settings`` is pytest-django's fixture): REDIS_URL (retrain lock and
+    queued mark) and the Celery app's broker and results; emptied before and after."""
+    url = redis_database_url(number)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    settings.REDIS_URL = url
+    with celery_app_broker(url):
+        yield client
+    client.flushdb()

@@ -1,11 +1,10 @@
 """Staff only: GET /api/models, POST /api/models/retrain (202, 409 while one runs, 503 without Redis) and
 POST /api/models/{id}/activate, on the real registry, Redis lock and Celery broker."""
 
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
 
 import pytest
 import redis
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -17,33 +16,18 @@ from recommender.services.artifacts import artifact_path
 from recommender.services.registry import VERSION_NOT_ACTIVATABLE, retrain_lock
 from tests.api.conftest import DEAD_REDIS_URL, bearer, model_activate
 from tests.factories import UserFactory
+from tests.processes import site_redis_database
 
 pytestmark = pytest.mark.django_db
 # A Redis database of its own: the retrain lock, the queued mark and the Celery queue of these tests.
 MODELS_REDIS_DB = 12
 
 
-def _use_broker(app: object, broker_url: str, result_backend: str) -> None:
-    app.conf.update(broker_url=broker_url, result_backend=result_backend)
-    # Drop the cached pools rather than closing them: the previous broker's must stay open for its other users.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
-def broker(settings: object) -> redis.Redis:
+def broker(settings) -> Iterator[redis.Redis]:
     """The registry's Redis and the Celery broker on a database of their own, emptied before and after."""
-    from movierec_site.celery import app
-
-    url = urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{MODELS_REDIS_DB}"))
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    settings.REDIS_URL = url
-    previous = (app.conf.broker_url, app.conf.result_backend)
-    _use_broker(app, url, url)
-    yield client
-    _use_broker(app, *previous)
-    client.flushdb()
+    with site_redis_database(settings, MODELS_REDIS_DB) as client:
+        yield client
 
 
 @pytest.fixture

@@ -2,11 +2,10 @@
 
 import base64
 import json
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
 
 import pytest
 import redis
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
@@ -17,6 +16,7 @@ from recommender.services.artifacts import artifact_path
 from recommender.services.registry import RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, VERSION_NOT_ACTIVATABLE
 from tests.factories import UserFactory
 from tests.insights.conftest import write_model_version
+from tests.processes import site_redis_database
 
 pytestmark = pytest.mark.django_db
 # A Redis database of its own: the retrain lock, the queued mark and the Celery queue of these tests.
@@ -39,28 +39,11 @@ def post_form(client: Client, page: str, action: str) -> object:
     return client.post(action, {"csrfmiddlewaretoken": client.cookies["csrftoken"].value}, follow=True)
 
 
-def _use_broker(app: object, broker_url: str, result_backend: str) -> None:
-    app.conf.update(broker_url=broker_url, result_backend=result_backend)
-    # Drop the cached pools (as Celery does after a fork) rather than closing them: kombu keeps one pool per
-    # broker URL, and the previous broker's must stay open for whoever uses it after this test.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
-def broker(settings):
+def broker(settings) -> Iterator[redis.Redis]:
     """Point the registry's Redis and the Celery app's broker at a database of their own, emptied."""
-    from movierec_site.celery import app
-
-    url = urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{ACTIONS_REDIS_DB}"))
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    settings.REDIS_URL = url
-    previous = (app.conf.broker_url, app.conf.result_backend)
-    _use_broker(app, url, url)
-    yield client
-    _use_broker(app, *previous)
-    client.flushdb()
+    with site_redis_database(settings, ACTIONS_REDIS_DB) as client:
+        yield client
 
 
 def test_activating_a_ready_version_rolls_back_to_it(manager_client, written_model) -> None:

@@ -5,40 +5,30 @@ MODEL_DIR; its broker, results and the retrain lock live in Redis database 13. T
 (transactional), send the task by name, and read what the worker wrote.
 """
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from celery import Celery
 from celery.result import AsyncResult
 from django.conf import settings
-from django.db import connections
 from django.urls import reverse
 
 from recommender.admin import RETRAIN_BUSY
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_verify
 from recommender.services.registry import RETRAIN_ALREADY_RUNNING, STAGING_PREFIX
+from tests.processes import CeleryWorker, celery_app_broker, database_url
 from tests.recommender.training_data import SMALL, ratings_create, redis_test_url, synthetic_ratings
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-WORKER_START_S = 90
 TASK_S = 240
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@dataclass
-class Worker:
-    client: Celery  # sends tasks by name and reads their results, on the worker's Redis
-    log: Path
+class Worker(CeleryWorker):
+    """The shared worker, with the retrain task and its outcome at hand."""
 
     def result(self, result: AsyncResult) -> dict:
         try:
@@ -46,25 +36,8 @@ class Worker:
         except Exception as error:
             raise AssertionError(f"{error!r}; worker log:\n{self.log_tail()}") from error
 
-    def log_tail(self) -> str:
-        return self.log.read_text()[-4000:]
-
     def retrain(self, **kwargs: object) -> AsyncResult:
         return self.client.send_task("recommender.tasks.retrain", kwargs={"hyperparameters": SMALL, **kwargs})
-
-
-def _database_url() -> str:
-    database = connections["default"].settings_dict
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        name = str(database["NAME"])
-        if "memory" in name or not name:
-            pytest.fail("the test database is in memory: a worker process cannot open it (tests/conftest.py)")
-        return f"sqlite:///{Path(name).resolve()}"
-    if database["ENGINE"] == "django.db.backends.postgresql":
-        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-        port = database["PORT"] or 5432
-        return f"postgres://{database['USER']}{password}@{database['HOST'] or 'localhost'}:{port}/{database['NAME']}"
-    pytest.fail(f"no worker database URL for {database['ENGINE']}")
 
 
 @pytest.fixture(scope="module")
@@ -73,40 +46,18 @@ def worker(django_db_setup: None, django_db_blocker, tmp_path_factory: pytest.Te
     url = redis_test_url()
     redis.Redis.from_url(url).flushdb()  # tasks left by an interrupted run would be taken first
     with django_db_blocker.unblock():
-        database_url = _database_url()
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+        worker_database_url = database_url()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": worker_database_url,
         "MODEL_DIR": str(settings.MODEL_DIR),
         "REDIS_URL": url,
         "CELERY_BROKER_URL": url,
         "CELERY_RESULT_BACKEND": url,
         "LOG_LEVEL": "INFO",
     }
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=2",
-             "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
-             "-n", f"recommender-tests-{uuid.uuid4().hex[:8]}@%h"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    client = Celery("recommender-tests", broker=url, backend=url)
-    try:
-        deadline = time.monotonic() + WORKER_START_S
-        while not client.control.ping(timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the Celery worker did not start; its log:\n{log.read_text()[-4000:]}")
-        yield Worker(client=client, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        client.close()
+    worker = Worker(env=env, log=tmp_path_factory.mktemp("worker") / "worker.log", broker_url=url).start()
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture
@@ -178,21 +129,8 @@ def test_a_failing_training_leaves_the_active_model_and_no_files(worker: Worker)
 @pytest.fixture
 def site_app_on_worker_redis(on_worker_redis: str) -> Iterator[None]:
     """The site's Celery app (what the admin enqueues with) publishes to the worker's Redis during the test."""
-    from movierec_site.celery import app
-
-    previous = {"broker_url": app.conf.broker_url, "result_backend": app.conf.result_backend}
-
-    def connect(**conf: str) -> None:
-        app.conf.update(**conf)
-        # Pooled connections and producers remember the broker they were made for.
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    connect(broker_url=on_worker_redis, result_backend=on_worker_redis)
-    try:
+    with celery_app_broker(on_worker_redis):
         yield
-    finally:
-        connect(**previous)
 
 
 def test_retrain_now_in_the_admin_produces_one_new_version(

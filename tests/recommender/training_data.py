@@ -7,14 +7,13 @@ where these tests keep the retrain lock, the Celery broker of their worker and i
 """
 
 import datetime as dt
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from ratings.models import Movie, Rating
+from tests.processes import redis_database_url
 
 REDIS_TEST_DB = 13
 EPOCH = dt.datetime(1998, 1, 1, tzinfo=dt.UTC)
@@ -57,4 +56,4 @@ def ratings_create(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def redis_test_url() -> str:
-    return urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{REDIS_TEST_DB}"))
+    return redis_database_url(REDIS_TEST_DB)

@@ -11,7 +11,7 @@ from django.test import Client
 from api.services import token_create
 from recommender.services.serving import serving_reset
 from tests.factories import UserFactory
-from tests.processes import RedisServer, celery_app_use_broker
+from tests.processes import RedisServer, celery_app_broker
 from tests.recommender.served_models import World, world_create, world_model_create
 
 MANAGE_PERMISSION = ("recommender", "change_modelversion")
@@ -32,9 +32,8 @@ def site_redis(redis_server: RedisServer, settings) -> Iterator[RedisServer]:
     settings.REDIS_URL = redis_server.url
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = redis_server.url
     settings.API_RATE_KEY_PREFIX = f"test:reliability:{uuid.uuid4().hex}"
-    previous = celery_app_use_broker(broker_url=redis_server.url, result_backend=redis_server.url)
-    yield redis_server
-    celery_app_use_broker(broker_url=previous[0], result_backend=previous[1])
+    with celery_app_broker(redis_server.url):
+        yield redis_server
 
 
 @pytest.fixture
