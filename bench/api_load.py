@@ -1,8 +1,8 @@
 """Load on the JSON API: gunicorn (2 workers, production settings) driven by concurrent clients.
 
-Prepares a SQLite copy with MovieLens 100k and an active model (through ``manage.py import_movielens`` and
-``manage.py train``, once; later runs copy the prepared database and model folder from var/bench/), starts
-gunicorn on a free local port, signs up one API user per client (each rates a few movies first), then runs:
+Runs on a copy of the prepared site (bench/prepared_site.py: SQLite with MovieLens 100k and an active model,
+built once under var/bench/site/), starts gunicorn on a free local port, signs up one API user per client (each
+rates a few movies first), then runs:
 
 1. baseline: 1 client, the same request mix, paced like every client of the next phase;
 2. load: 20 clients (default) for 30 s (default), each paced at --rate requests per second (default 2, a busy
@@ -24,7 +24,6 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -37,11 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from prepared_site import ROOT, free_port, prepare, server_env
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-BASE_DIR = ROOT / "var" / "bench" / "api_load"
 RECOMMENDATIONS, SEARCH, RATE = "GET /api/me/recommendations", "GET /api/movies?search=", "PUT /api/me/ratings/{id}"
 MIX = ((RECOMMENDATIONS, 0.45), (SEARCH, 0.30), (RATE, 0.25))
 SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
@@ -50,52 +47,6 @@ FIRST_RATINGS = 10
 GOAL_P99_MS = 20.0
 ACCESS_LOG = "access.log"
 PASSWORD = "bench passphrase 2024!"  # noqa: S105 (throwaway users of a throwaway database)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(workdir: Path, redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "movierec_site.settings.production",
-        "SECRET_KEY": "bench-secret-key-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "False",
-        "DEBUG": "False",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MODEL_DIR": str(workdir / "models"),
-        "REDIS_URL": redis_url,
-        "CELERY_BROKER_URL": redis_url,
-        "LOG_LEVEL": "WARNING",
-        # The bench measures serving, not the limiter: one address drives every client.
-        "API_RATE_AUTH": "100000/m",
-        "API_RATE_WRITE_USER": "100000/m",
-        "API_RATE_WRITE_ADDRESS": "100000/m",
-    }
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
-
-
-def prepare(workdir: Path, redis_url: str, *, fresh: bool, source: str | None) -> None:
-    """A database with MovieLens 100k and an active model in ``workdir``, copied from var/bench/ when prepared."""
-    if fresh or not (BASE_DIR / "db.sqlite3").is_file():
-        shutil.rmtree(BASE_DIR, ignore_errors=True)
-        BASE_DIR.mkdir(parents=True)
-        env = server_env(BASE_DIR, redis_url)
-        print(f"Preparing {BASE_DIR}: migrate, import MovieLens 100k, train (once)", flush=True)
-        manage(env, "migrate", "--verbosity", "0")
-        manage(env, "import_movielens", *(["--source", source] if source else []))
-        manage(env, "train")
-        sqlite3.connect(BASE_DIR / "db.sqlite3").execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
-    shutil.copy(BASE_DIR / "db.sqlite3", workdir / "db.sqlite3")
-    shutil.copytree(BASE_DIR / "models", workdir / "models")
-    manage(server_env(workdir, redis_url), "migrate", "--verbosity", "0")  # migrations added since preparing
 
 
 def gunicorn_start(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen:
@@ -298,14 +249,13 @@ def main() -> int:
     parser.add_argument("--saturation-seconds", type=float, default=10.0, help="0 skips the saturation phase")
     parser.add_argument("--rate", type=float, default=2.0, help="requests per second of each paced client")
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
-    parser.add_argument("--source", help="MovieLens copy for import_movielens (default: its own default)")
     parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database, model and server logs")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="movierec-api-load-"))
-    prepare(workdir, args.redis_url, fresh=args.fresh, source=args.source)
+    prepare(workdir, args.redis_url, fresh=args.fresh)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = gunicorn_start(workdir, server_env(workdir, args.redis_url), port)
