@@ -16,6 +16,7 @@ from ratings.models import Genre, Movie
 from recommender.models import ModelVersion
 from recommender.services.artifacts import file_sha256
 from recommender.services.factors import DenseLayer, FactorModel
+from recommender.services.ranking_scores import RankingModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
@@ -48,8 +49,10 @@ def model_version_create(
     training_ratings: tuple[list[int], list[int], list[float]] | None = None,
     status: str = ModelVersion.Status.ACTIVE,
     mlp: tuple[DenseLayer, ...] = (),
+    ranking: RankingModel | None = None,
 ) -> ModelVersion:
-    """Write a FactorModel under MODEL_DIR/<name> and register it with the SHA-256 of its files."""
+    """Write a FactorModel (with ``ranking``, rows in the order of ``user_ids`` and ``movie_ids``) under
+    MODEL_DIR/<name> and register it with the SHA-256 of its files."""
     model = FactorModel(
         user_ids=np.asarray(user_ids, dtype=np.int64),
         movie_ids=np.asarray(movie_ids, dtype=np.int64),
@@ -60,6 +63,7 @@ def model_version_create(
         y_range=Y_RANGE,
         meta={"name": name},
         mlp=mlp,
+        ranking=ranking,
     )
     if training_ratings is not None:
         users, movies, scores = training_ratings

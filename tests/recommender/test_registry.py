@@ -126,7 +126,13 @@ def test_retrain_trains_exports_and_activates(ratings, isolated: Path) -> None:
     assert version.hyperparameters["bs"] == SMALL["bs"]
     directory = artifact_verify(version=version)
     assert sorted(version.artifact_sha256) == ["learner.pkl", "serving.json", "serving.npz"]
-    assert FactorModel.load(directory).movie_factors.shape[1] == SMALL["n_factors"]
+    served = FactorModel.load(directory)
+    assert served.movie_factors.shape[1] == SMALL["n_factors"]
+    # The site's list comes from the ranking model, trained by the same retrain and shipped in the same files.
+    assert served.ranking is not None
+    assert served.ranking.movie_factors.shape[0] == len(served.movie_ids)
+    assert served.ranking.user_factors.shape[0] == len(served.user_ids)
+    assert 0 < version.metrics["ranking_seconds"] <= version.training_seconds
     # Nothing but the version's folder is left in MODEL_DIR: the staging folder was renamed into place.
     assert [path.name for path in isolated.iterdir()] == [version.artifact_dir]
 

@@ -6,7 +6,10 @@ import pytest
 from fastai.learner import load_learner
 
 from recommender.models import ModelVersion
+from recommender.services.evaluation import FactorRecommender, evaluation_measure
 from recommender.services.factors import FactorModel
+from recommender.services.ranking import MISSING_COLUMNS, ranking_train
+from recommender.services.ranking_scores import RankedRecommender
 from recommender.services.registry import model_retrain
 from recommender.services.training import (
     ALGORITHM_UNKNOWN,
@@ -116,6 +119,37 @@ def test_training_is_reproducible(ratings: pd.DataFrame) -> None:
     second = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
     np.testing.assert_array_equal(first.factors.movie_factors, second.factors.movie_factors)
     assert first.metrics == second.metrics
+
+
+def test_ranking_model_trains_beside_the_rating_model_on_the_same_ratings(ratings: pd.DataFrame) -> None:
+    """With ``ranking``, the ranking model learns from the rating model's training part, lines up with its
+    vocabularies, and the list metrics are those of the ranked list; the rating metrics stay the rating model's."""
+    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
+    trained = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters, ranking=True)
+    alone = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+    factors, ranking = trained.factors, trained.factors.ranking
+    assert "timestamp" in trained.train.columns
+    np.testing.assert_array_equal(ranking.user_ids, factors.user_ids)
+    np.testing.assert_array_equal(ranking.movie_ids, factors.movie_ids)
+    expected = ranking_train(ratings=trained.train, seed=hyperparameters["seed"]).aligned(
+        user_ids=factors.user_ids, movie_ids=factors.movie_ids
+    )
+    np.testing.assert_allclose(ranking.movie_factors, expected.movie_factors, atol=1e-6)
+    ranked = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking)
+    measured = evaluation_measure(train=trained.train, test=trained.valid, recommender=ranked).metrics
+    assert trained.metrics["ndcg@10"] == pytest.approx(measured["ndcg@10"])
+    assert trained.metrics["rmse"] == pytest.approx(alone.metrics["rmse"])
+    assert 0 < trained.metrics["ranking_seconds"] <= trained.train_seconds
+    assert alone.factors.ranking is None and "ranking_seconds" not in alone.metrics
+
+
+def test_ranking_needs_the_rating_times(ratings: pd.DataFrame) -> None:
+    """The ranking model weighs recent ratings more: without a timestamp column it refuses to train."""
+    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
+    with pytest.raises(ValueError, match=MISSING_COLUMNS.format(missing="timestamp")):
+        model_train(
+            ratings=ratings.drop(columns="timestamp"), algorithm="dot", hyperparameters=hyperparameters, ranking=True
+        )
 
 
 def test_unknown_algorithm_and_hyperparameter_are_refused() -> None:

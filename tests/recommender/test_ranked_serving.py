@@ -1,0 +1,198 @@
+"""The site's list from the ranking model: the artifact carries it, the list follows it, new users are folded in."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from recommender.services.factors import FactorModel
+from recommender.services.ranking_scores import RankingModel
+from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
+from recommender.services.serving import served_model, serving_reset
+from tests.factories import RatingFactory, UserFactory
+from tests.recommender.served_models import (
+    ACTION_FACTORS,
+    ROMANCE_FACTORS,
+    World,
+    model_version_create,
+    world_create,
+    world_model_create,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Ranking factors along the genres (action, romance), movies in the world's order: four action, four romance.
+GENRE_AXES = np.array([(2.0, 0.0)] * 4 + [(0.0, 2.0)] * 4)
+# Ranking factors that the rating model disagrees with: whoever likes action 0-1 or romance 2-3 is on one axis,
+# whoever likes romance 0-1 or action 2-3 on the other.
+CROSSED_AXES = np.array([(2.0, 0.0)] * 2 + [(0.0, 2.0)] * 2 + [(0.0, 2.0)] * 2 + [(2.0, 0.0)] * 2)
+
+
+@pytest.fixture(autouse=True)
+def fresh_serving(settings, tmp_path):
+    settings.MODEL_DIR = tmp_path
+    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
+    settings.RECOMMENDER_STATS_SECONDS = 0
+    serving_reset()
+    yield
+    serving_reset()
+
+
+@pytest.fixture
+def world() -> World:
+    return world_create()
+
+
+def ranking_model(
+    *, movie_factors: np.ndarray, movie_bias: np.ndarray | None = None, user_factors: np.ndarray | None = None
+) -> RankingModel:
+    """A ranking model over the world's two model users and eight movies (ids filled in by the artifact)."""
+    return RankingModel(
+        user_ids=np.zeros(2, dtype=np.int64),
+        movie_ids=np.zeros(len(movie_factors), dtype=np.int64),
+        user_factors=np.zeros((2, 2), dtype=np.float32) if user_factors is None else user_factors.astype(np.float32),
+        user_mean=np.zeros(2, dtype=np.float32),
+        movie_factors=movie_factors.astype(np.float32),
+        movie_bias=np.zeros(len(movie_factors), dtype=np.float32)
+        if movie_bias is None
+        else movie_bias.astype(np.float32),
+        user_ridge=1.0,
+        other_weight=0.3,
+        recency=0.5,
+    )
+
+
+def ranked_world_model(world: World, ranking: RankingModel):
+    """The world's hand-made rating model (as ``world_model_create``) with ``ranking`` beside it, active."""
+    ratings = [(r.user_id, r.movie_id, r.score) for movie in world.movies for r in movie.ratings.all()]
+    return model_version_create(
+        name="ranked",
+        user_ids=[world.action_fan.pk, world.romance_fan.pk],
+        user_factors=np.array([[2.0, -1.0], [-1.0, 2.0]]),
+        movie_ids=[m.pk for m in world.movies],
+        movie_factors=np.array(ACTION_FACTORS + ROMANCE_FACTORS),
+        training_ratings=tuple(map(list, zip(*ratings, strict=True))),
+        ranking=ranking,
+    )
+
+
+def new_user(name: str, ratings: dict) -> object:
+    """A site user who signed up after the last retrain."""
+    user = UserFactory(username=name)
+    for movie, score in ratings.items():
+        RatingFactory(user=user, movie=movie, score=score)
+    return user
+
+
+def listed(user, **kwargs) -> list:
+    return [item.movie for item in recommendations_for_user(user=user, limit=20, **kwargs).items]
+
+
+def test_artifact_round_trips_the_ranking_model(tmp_path):
+    """Saved and loaded, the ranking arrays and scalars are the same; an artifact without them loads with none."""
+    ranking = ranking_model(movie_factors=GENRE_AXES, movie_bias=np.arange(8.0), user_factors=np.eye(2))
+    ranking = replace(ranking, user_ridge=2.5, other_weight=0.2, recency=0.7)
+    model = FactorModel(
+        user_ids=np.array([10, 11]),
+        movie_ids=np.arange(100, 108),
+        user_factors=np.ones((2, 2), dtype=np.float32),
+        user_bias=np.zeros(2, dtype=np.float32),
+        movie_factors=np.ones((8, 2), dtype=np.float32),
+        movie_bias=np.zeros(8, dtype=np.float32),
+        y_range=(0.0, 5.5),
+        meta={"algorithm": "dot"},
+        ranking=ranking,
+    )
+    (tmp_path / "new").mkdir()
+    model.save(tmp_path / "new")
+    loaded = FactorModel.load(tmp_path / "new")
+    assert loaded.meta == {"algorithm": "dot"}
+    for part in ("user_factors", "user_mean", "movie_factors", "movie_bias"):
+        np.testing.assert_array_equal(getattr(loaded.ranking, part), getattr(ranking, part))
+    np.testing.assert_array_equal(loaded.ranking.user_ids, model.user_ids)
+    np.testing.assert_array_equal(loaded.ranking.movie_ids, model.movie_ids)
+    assert (loaded.ranking.user_ridge, loaded.ranking.other_weight, loaded.ranking.recency) == (2.5, 0.2, 0.7)
+
+    (tmp_path / "old").mkdir()
+    replace(model, ranking=None).save(tmp_path / "old")
+    assert FactorModel.load(tmp_path / "old").ranking is None
+
+
+def test_list_follows_the_ranking_score_and_shows_the_predicted_rating(world):
+    """Where the two models disagree, the order is the ranking model's; the rating shown is the rating model's."""
+    bias = np.array([0, 0, 3, 1, 0, 0, 2, 4], dtype=np.float32)  # romance 3 > action 2 > romance 2 > action 3
+    ranked_world_model(world, ranking_model(movie_factors=np.zeros((8, 2)), movie_bias=bias))
+    page = recommendations_for_user(user=world.action_fan)
+    action, romance = world.action_movies, world.romance_movies
+    assert [item.movie for item in page.items] == [romance[3], action[2], romance[2], action[3]]
+    model = served_model().model
+    rows = [model.movie_index(item.movie.pk) for item in page.items]
+    expected = model.predict_user(model.user_index(world.action_fan.pk), np.array(rows))
+    assert [item.predicted_rating for item in page.items] == pytest.approx(expected.tolist(), abs=1e-5)
+    # The action fan's rating model still prefers the action movies, which the list does not put first.
+    assert page.items[1].predicted_rating > page.items[0].predicted_rating
+    assert not page.is_fallback and page.total == 4
+
+
+def test_genre_filter_and_pages_keep_the_ranking_order(world):
+    """A genre's list is the ranking order within it, and pages split that order without overlap."""
+    bias = np.array([0, 0, 3, 1, 0, 0, 2, 4], dtype=np.float32)
+    ranked_world_model(world, ranking_model(movie_factors=np.zeros((8, 2)), movie_bias=bias))
+    assert listed(world.action_fan, genre="romance") == [world.romance_movies[3], world.romance_movies[2]]
+    first = recommendations_for_user(user=world.action_fan, limit=3, offset=0).items
+    second = recommendations_for_user(user=world.action_fan, limit=3, offset=3).items
+    assert [i.movie for i in first + second] == listed(world.action_fan)
+
+
+def test_new_user_is_placed_by_ranking_fold_in(world):
+    """A new user's list comes from their ratings through the ranking model, even where the rating model differs."""
+    ranked_world_model(world, ranking_model(movie_factors=CROSSED_AXES))
+    action, romance = world.action_movies, world.romance_movies
+    alice = new_user("alice", {romance[0]: 5.0, romance[1]: 5.0})
+    bob = new_user("bob", {action[0]: 5.0, action[1]: 5.0})
+    # In the ranking model's space, romance 0-1 sit with action 2-3: that is what alice gets first.
+    assert set(listed(alice)[:2]) == {action[2], action[3]}
+    assert set(listed(bob)[:2]) == {romance[2], romance[3]}
+
+
+def test_a_trained_user_keeps_their_vector_until_they_rate_again(world):
+    """A user whose ratings training saw gets the learned vector; after a new rating they are folded in afresh."""
+    action, romance = world.action_movies, world.romance_movies
+    # The learned vector says romance, whatever the fan's ratings (5 for action, 2 for romance) would say.
+    ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES, user_factors=np.array([[0.0, 3.0], [0, 0]])))
+    assert set(listed(world.action_fan)[:2]) == {romance[2], romance[3]}
+    RatingFactory(user=world.action_fan, movie=action[2], score=5.0)
+    assert listed(world.action_fan)[0] == action[3]
+
+
+def test_reasons_name_the_nearest_rated_movie_in_the_ranking_space(world):
+    """With a mixed taste, action picks are explained by the action movie rated and romance picks by the romance one."""
+    ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES))
+    action, romance = world.action_movies, world.romance_movies
+    carol = new_user("carol", {action[0]: 5.0, romance[0]: 4.0})
+    items = recommendations_for_user(user=carol).items
+    assert len(items) == 6
+    for item in items:
+        expected = action[0] if item.movie in action else romance[0]
+        assert item.reason == expected
+        assert item.reason_score == (5.0 if expected == action[0] else 4.0)
+    assert {item.reason for item in items} == {action[0], romance[0]}
+
+
+def test_an_artifact_without_a_ranking_model_still_serves_by_predicted_rating(world):
+    """An artifact written before the ranking model serves as before: the list by predicted rating."""
+    world_model_create(world)
+    alice = new_user("alice", {world.romance_movies[0]: 5.0, world.action_movies[0]: 1.0})
+    for user in (world.action_fan, alice):
+        page = recommendations_for_user(user=user)
+        assert not page.is_fallback and page.items
+        predicted = [item.predicted_rating for item in page.items]
+        assert predicted == sorted(predicted, reverse=True)
+    assert served_model().model.ranking is None
+
+
+def test_a_ranking_model_of_the_wrong_shape_is_refused_at_load(world):
+    """Ranking arrays that do not line up with the vocabularies are malformed: the site falls back to popularity."""
+    ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES[:7]))
+    page = recommendations_for_user(user=world.action_fan)
+    assert page.is_fallback and page.fallback_reason == FALLBACK_NO_MODEL
