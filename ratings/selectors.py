@@ -173,5 +173,15 @@ def user_rating_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
     return Rating.objects.filter(user=user).count() if user.is_authenticated else 0
 
 
+def user_rating_list(*, user: AbstractBaseUser) -> QuerySet[Rating]:
+    """The user's ratings, newest first, with each movie and its genres."""
+    return (
+        Rating.objects.filter(user=user)
+        .select_related("movie")
+        .prefetch_related("movie__genres")
+        .order_by("-timestamp", "-pk")
+    )
+
+
 def genre_list() -> QuerySet[Genre]:
     return Genre.objects.all()

@@ -8,9 +8,9 @@ from ninja.errors import HttpError
 from api.pagination import PageIn, paginate
 from api.routers.movies import movie_or_404
 from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage
-from api.selectors import user_rating_list
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Rating
+from ratings.selectors import user_rating_list
 from ratings.services.ratings import rating_delete, rating_set
 
 RATING_NOT_FOUND = "you have not rated movie {id}"
