@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from recommender.selectors import movie_stats_reset
 from recommender.services.factors import FactorModel
 from recommender.services.onboarding import (
     UNKNOWN_COLD_START_METHOD,
@@ -13,21 +12,10 @@ from recommender.services.onboarding import (
     user_fold_in,
     user_place,
 )
-from recommender.services.serving import serving_reset
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
-from tests.recommender.served_models import world_create, world_model_create
+from tests.recommender.served_models import world_model_create
 
-
-@pytest.fixture(autouse=True)
-def fresh_serving(settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
-    settings.RECOMMENDER_STATS_SECONDS = 0
-    serving_reset()
-    movie_stats_reset()
-    yield
-    serving_reset()
-    movie_stats_reset()
+pytestmark = pytest.mark.usefixtures("fresh_serving")
 
 
 def random_model(*, n_users: int = 30, n_movies: int = 200, k: int = 4, seed: int = 0) -> FactorModel:
@@ -108,9 +96,8 @@ def test_training_ratings_round_trip(tmp_path):
 
 
 @pytest.mark.django_db
-def test_onboarding_movies_exclude_rated_and_spread_over_factors():
+def test_onboarding_movies_exclude_rated_and_spread_over_factors(world):
     """With a model, the picks skip what the user rated and cover both tastes even when asking for two."""
-    world = world_create()
     world_model_create(world)
     newcomer = UserFactory()
     RatingFactory(user=newcomer, movie=world.action_movies[0], score=4.0)

@@ -5,7 +5,6 @@ import logging
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from recommender.selectors import movie_stats_reset
 from recommender.services.onboarding import CLASSIC_NEEDS_RATINGS
 from recommender.services.recommendations import (
     FALLBACK_ANONYMOUS,
@@ -20,28 +19,10 @@ from tests.factories import MovieFactory, RatingFactory, UserFactory
 from tests.recommender.served_models import (
     GENRE_AGREEMENT_HEAD,
     model_version_create,
-    world_create,
     world_model_create,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving(settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
-    settings.RECOMMENDER_STATS_SECONDS = 0
-    serving_reset()
-    movie_stats_reset()
-    yield
-    serving_reset()
-    movie_stats_reset()
-
-
-@pytest.fixture
-def world():
-    return world_create()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_serving")]
 
 
 def new_user(name: str, ratings: dict) -> object:

@@ -13,32 +13,14 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 
 from recommender.models import ModelVersion
-from recommender.selectors import movie_stats_reset
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
 from recommender.services.factors import SERVING_ARRAYS, DenseLayer, FactorModel
 from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
-from recommender.services.serving import MODEL_LOAD_FAILED, served_model, serving_reset
+from recommender.services.serving import MODEL_LOAD_FAILED, served_model
 from tests.factories import RatingFactory, UserFactory
-from tests.recommender.served_models import model_version_create, world_create, world_model_create
+from tests.recommender.served_models import model_version_create, world_model_create
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving(settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
-    settings.RECOMMENDER_STATS_SECONDS = 0
-    serving_reset()
-    movie_stats_reset()
-    yield
-    serving_reset()
-    movie_stats_reset()
-
-
-@pytest.fixture
-def world():
-    return world_create()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_serving")]
 
 
 def test_no_active_version_serves_nothing_and_recommends_popular(world):

@@ -9,23 +9,13 @@ from django.urls import reverse
 
 from ratings.models import Movie, Rating
 from recommender.models import ModelVersion
-from recommender.selectors import movie_stats_reset
-from recommender.services.serving import serving_reset
 from recommender.views import ONBOARDING_SHOWN, ONBOARDING_TARGET, POST_REQUIRED, RECOMMENDATIONS_PER_PAGE
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
 from tests.recommender.served_models import model_version_create
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
-
-@pytest.fixture(autouse=True)
-def _fresh_serving() -> None:
-    """Each test starts with no model and no rating statistics held in memory, and leaves none behind."""
-    serving_reset()
-    movie_stats_reset()
-    yield
-    serving_reset()
-    movie_stats_reset()
+pytestmark = pytest.mark.usefixtures("fresh_serving")
 
 
 @pytest.fixture

@@ -1,0 +1,30 @@
+"""Fixtures of the serving tests: a fresh model holder on a model folder of the test's own, and the hand-made world."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from recommender.selectors import movie_stats_reset
+from recommender.services.serving import serving_reset
+from tests.recommender.served_models import World, world_create
+
+
+@pytest.fixture
+def fresh_serving(settings, tmp_path: Path) -> Iterator[None]:
+    """No model and no rating statistics held in memory before or after the test; MODEL_DIR is the test's own, and
+    the active version and the statistics are looked up again on every request."""
+    settings.MODEL_DIR = tmp_path
+    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
+    settings.RECOMMENDER_STATS_SECONDS = 0
+    serving_reset()
+    movie_stats_reset()
+    yield
+    serving_reset()
+    movie_stats_reset()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    """Two genres of four movies and two model raters, one fan of each (tests/recommender/served_models.py)."""
+    return world_create()
