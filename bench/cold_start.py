@@ -1,4 +1,6 @@
-"""Cold start on MovieLens 100k: classic (similar users) vs fold-in (least squares) vs the popularity list.
+"""Cold start on MovieLens 100k: classic (similar users) vs fold-in (least squares) vs the popularity list, and
+the site's list for new users: the ranking model with the user placed by ranking fold-in (NDCG@10 only: the
+ranking model does not predict ratings).
 
 10% of the users (seed 42) are held out of training. Each held-out user gives only their first 10 ratings by
 time; the rest are predicted. RMSE over the rest (movies the model knows), NDCG@10 with the metrics module
@@ -13,6 +15,7 @@ import argparse
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +37,15 @@ from recommender.services.onboarding import (  # noqa: E402
     user_classic,
     user_fold_in,
 )
+from recommender.services.ranking import ranking_train  # noqa: E402
+from recommender.services.ranking_scores import RankingModel, ranking_fold_in  # noqa: E402
 
 GIVEN = 10
 HELD_OUT_SHARE = 0.1
 SEED = 42
 RIDGES = (0.1, 0.3, 1.0, 3.0, 10.0)
 NEIGHBOURS = (5, 10, 20, 50, 100)
+RANKING = "ranking fold-in"
 
 
 def ratings_read(path: Path) -> pd.DataFrame:
@@ -108,11 +114,18 @@ class Evaluation:
         """Catalogue scores per user from ``placer(movie_rows, scores) -> (vector, bias)``."""
         return {u: self.model.predict_vector(*placer(self.rows[u], self._given_scores(u))) for u in self.given}
 
+    def given_times(self, user: int) -> np.ndarray:
+        g = self.given[user]
+        return g.timestamp.to_numpy(dtype=np.float64)[[self.model.has_movie(m) for m in g.movie]]
+
     def metrics(self, scores: dict[int, np.ndarray], users: list[int]) -> dict[str, float]:
         predicted = np.concatenate([scores[u][self.rest_rows[u]] for u in users])
         actual = np.concatenate(
             [self.rest[u].rating.to_numpy()[[self.model.has_movie(m) for m in self.rest[u].movie]] for u in users]
         )
+        return {"rmse": rmse(predicted, actual), "ndcg@10": self.ndcg(scores, users)}
+
+    def ndcg(self, scores: dict[int, np.ndarray], users: list[int]) -> float:
         movie_ids = self.model.movie_ids
         top_k, relevant = {}, {}
         for u in users:
@@ -120,17 +133,22 @@ class Evaluation:
             seen[0, self.rows[u]] = True
             top_k[u] = movie_ids[top_k_unseen(scores[u][None, :], seen, 10)[0]].tolist()
             relevant.update(relevant_by_user([u] * len(self.rest[u]), self.rest[u].movie, self.rest[u].rating))
-        return {"rmse": rmse(predicted, actual), "ndcg@10": ranking_metrics(top_k=top_k, relevant=relevant)["ndcg@10"]}
+        return ranking_metrics(top_k=top_k, relevant=relevant)["ndcg@10"]
 
 
 def place_ms(evaluation: Evaluation, placer, repeats: int = 5) -> float:
     """Median wall time to place one held-out user, in milliseconds."""
+    calls = [partial(placer, evaluation.rows[user], evaluation._given_scores(user)) for user in evaluation.given]
+    return _median_ms(calls, repeats)
+
+
+def _median_ms(calls: list, repeats: int = 5) -> float:
+    """Median wall time of one call, in milliseconds."""
     times = []
-    for user in evaluation.given:
-        rows, scores = evaluation.rows[user], evaluation._given_scores(user)
+    for call in calls:
         started = time.perf_counter()
         for _ in range(repeats):
-            placer(rows, scores)
+            call()
         times.append((time.perf_counter() - started) / repeats)
     return float(np.median(times) * 1000)
 
@@ -176,16 +194,29 @@ def seed_run(ratings: pd.DataFrame, seed: int, args: argparse.Namespace) -> dict
         NEIGHBOURS,
         users,
     )
+    # The site's list: the ranking model trained on the same ratings, its rows in the rating model's order as
+    # the retrain ships it, each held-out user placed from their given ratings (with their times).
+    started = time.perf_counter()
+    ranking = ranking_train(ratings=train, seed=seed).aligned(user_ids=model.user_ids, movie_ids=model.movie_ids)
+    print(f"  ranking model trained in {time.perf_counter() - started:.1f} s", flush=True)
+
+    def rank_place(ranking: RankingModel, user: int) -> np.ndarray:
+        rows, scores = evaluation.rows[user], evaluation._given_scores(user)
+        return ranking_fold_in(model=ranking, movie_rows=rows, scores=scores, timestamps=evaluation.given_times(user))
+
+    ranked = {u: ranking.scores(rank_place(ranking, u)) for u in users}
     return {
         "results": {
             "popularity": evaluation.metrics(dict.fromkeys(users, popular_scores), users),
             "classic": evaluation.metrics(classic, users),
             "fold-in": evaluation.metrics(fold_in, users),
+            RANKING: {"rmse": None, "ndcg@10": evaluation.ndcg(ranked, users)},
         },
         "timings": {
             "popularity": 0.0,
             "classic": place_ms(evaluation, lambda r, s: user_classic(model=model, movie_rows=r, scores=s)),
             "fold-in": place_ms(evaluation, lambda r, s: user_fold_in(model=model, movie_rows=r, scores=s)),
+            RANKING: _median_ms([partial(rank_place, ranking, u) for u in users]),
         },
         "grids": {"fold-in ridge": fold_in_grid, "classic neighbours": classic_grid},
         "chosen": {"fold-in ridge": fold_in_chosen, "classic neighbours": classic_chosen},
@@ -223,22 +254,29 @@ def main() -> None:
         print("\nper seed (RMSE / NDCG@10):")
         for seed, run in zip(args.seeds, runs, strict=True):
             cells = [f"{n} {run['results'][n]['rmse']:.4f} / {run['results'][n]['ndcg@10']:.4f}" for n in names]
+            cells.append(f"{RANKING} - / {run['results'][RANKING]['ndcg@10']:.4f}")
             print(f"  seed {seed}: " + ";  ".join(cells))
     print(
         f"\nheld-out users of seeds {args.seeds}, hyperparameters cross-fitted; time to place one user with the "
         f"shipped ridge {FOLD_IN_RIDGE} and k {CLASSIC_NEIGHBOURS}:"
     )
-    print(f"{'method':<12}{'RMSE':>8}{'NDCG@10':>10}{'place ms':>10}")
+    print(f"{'method':<16}{'RMSE':>8}{'NDCG@10':>10}{'place ms':>10}")
     for name in names:
         print(
-            f"{name:<12}{mean('results', name, 'rmse'):>8.4f}{mean('results', name, 'ndcg@10'):>10.4f}"
+            f"{name:<16}{mean('results', name, 'rmse'):>8.4f}{mean('results', name, 'ndcg@10'):>10.4f}"
             f"{mean('timings', name):>10.3f}"
         )
+    print(f"{RANKING:<16}{'-':>8}{mean('results', RANKING, 'ndcg@10'):>10.4f}{mean('timings', RANKING):>10.3f}")
     for name in ("classic", "fold-in"):
         print(
             f"{name} vs popularity: RMSE x{mean('results', name, 'rmse') / mean('results', 'popularity', 'rmse'):.3f}, "
             f"NDCG@10 x{mean('results', name, 'ndcg@10') / mean('results', 'popularity', 'ndcg@10'):.3f}"
         )
+    print(
+        f"{RANKING} vs popularity: NDCG@10 "
+        f"x{mean('results', RANKING, 'ndcg@10') / mean('results', 'popularity', 'ndcg@10'):.3f}; vs fold-in: "
+        f"x{mean('results', RANKING, 'ndcg@10') / mean('results', 'fold-in', 'ndcg@10'):.3f}"
+    )
     print(
         f"fold-in vs classic: RMSE x{mean('results', 'fold-in', 'rmse') / mean('results', 'classic', 'rmse'):.3f}, "
         f"NDCG@10 x{mean('results', 'fold-in', 'ndcg@10') / mean('results', 'classic', 'ndcg@10'):.3f}, "

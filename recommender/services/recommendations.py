@@ -8,7 +8,8 @@ their current ratings on every request (``onboarding.user_place``), so each new 
 The list's order comes from the ranking model when the artifact carries one (``ranking_scores``): the rating
 model ranks obscure movies with a few glowing ratings first, the ranking model the movies a user is likely to
 rate highly next. The rating shown beside each movie stays the rating model's prediction. A user whose ratings
-the ranking model did not learn from (new, or rated since the retrain) is placed by ``ranking_fold_in``.
+the ranking model did not all learn from (new, rated since the retrain, or some held out for validation) is
+placed by ``ranking_fold_in`` from all their current ratings, a few milliseconds.
 """
 
 from dataclasses import dataclass
@@ -107,10 +108,11 @@ def _user_ratings_timed(user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     )
 
 
-def _taste(served: ServedModel, user_id: int) -> _Taste | None:
-    """The user's place in the model: learned when they were in training, else solved from their ratings."""
+def _taste(served: ServedModel, user_id: int, *, rank: bool = True) -> _Taste | None:
+    """The user's place in the model: learned when they were in training, else solved from their ratings; with
+    ``rank``, in the ranking model's space too (when the artifact has one)."""
     model = served.model
-    ranking = model.ranking
+    ranking = model.ranking if rank else None
     if ranking is None:
         rated_ids, scores = user_ratings(user_id=user_id)
         times = None
@@ -136,8 +138,8 @@ def _taste(served: ServedModel, user_id: int) -> _Taste | None:
                 model=ranking, movie_rows=known_rows, scores=known_scores, timestamps=times[known]
             )
         else:
-            # A trained user whose rated movies are all gone from the catalogue: the average user.
-            rank_vector = ranking.user_mean
+            # A trained user none of whose rated movies the model knows any more: nothing newer to go on.
+            rank_vector = ranking.user_factors[row]
     return _Taste(vector, bias, rated_ids, known_rows, known_scores, rank_vector)
 
 
@@ -211,7 +213,7 @@ def rating_predict(*, user, movie: Movie) -> float | None:
     served = served_model()
     if served is None or not served.model.has_movie(movie.pk):
         return None
-    taste = _taste(served, user.pk)
+    taste = _taste(served, user.pk, rank=False)
     if taste is None:
         return None
     row = np.array([served.model.movie_index(movie.pk)])

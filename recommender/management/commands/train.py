@@ -51,12 +51,17 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Version v{version.pk} ({version.algorithm}): {version.n_ratings} ratings, {version.n_users} users, "
             f"{version.n_movies} movies, trained in {version.training_seconds:.1f} s"
+            + (
+                f" (of which the ranking model that orders the list: {metrics['ranking_seconds']:.1f} s)"
+                if metrics.get("ranking_seconds") is not None
+                else ""
+            )
         )
         for loss in version.epoch_losses:
             valid = "-" if loss["valid_loss"] is None else f"{loss['valid_loss']:.4f}"
             self.stdout.write(f"  epoch {loss['epoch']}: train loss {loss['train_loss']:.4f}, valid loss {valid}")
         self.stdout.write(
-            "Validation: "
+            "Validation (NDCG@10 of the list the site serves): "
             + ", ".join(
                 f"{name} {metrics[name]:.4f}" for name in ("rmse", "mae", "ndcg@10") if metrics.get(name) is not None
             )
