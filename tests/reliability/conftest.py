@@ -64,15 +64,13 @@ def manager(db: None) -> object:
 
 
 @pytest.fixture
-def manager_client(manager: object) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(manager)
-    return client
+def manager_client(manager: object, client_for) -> Client:
+    return client_for(manager)
 
 
 @pytest.fixture
-def manager_token(manager: object) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token_create(user=manager)[0]}"}
+def manager_token(manager: object, bearer_for) -> dict[str, str]:
+    return bearer_for(manager)
 
 
 @pytest.fixture

@@ -88,18 +88,13 @@ def user(db: None) -> object:
 
 
 @pytest.fixture
-def site(user: object) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
+def site(user: object, client_for) -> Client:
+    return client_for(user)
 
 
 @pytest.fixture
-def api(user: object) -> Client:
-    from api.services import token_create
-
-    token, _ = token_create(user=user)
-    return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {token}"})
+def api(user: object, bearer_for) -> Client:
+    return Client(raise_request_exception=False, headers=bearer_for(user))
 
 
 # --- the rating form -----------------------------------------------------------------------------------------------
