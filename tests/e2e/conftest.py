@@ -7,17 +7,12 @@ The package's last fixture teardown empties the database, so the tests that foll
 """
 
 import io
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 import redis
-from celery import Celery
 from django.conf import settings
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
@@ -27,35 +22,18 @@ from tests.e2e.browsing import (
     DESKTOP,
     PASSWORD,
     PHONE,
-    ROOT,
     SCREENSHOT_DIR,
     STAFF_USERNAME,
     TIMEOUT_MS,
     Site,
     screenshot_path,
 )
+from tests.processes import CeleryWorker, celery_app_broker, database_url, redis_database_url
 
 # The Redis database of the live server and the Celery worker (retrain lock, queue, broker), emptied first.
 E2E_REDIS_DB = 11
-WORKER_START_TIMEOUT_S = 60
 # The database the settings name, read at collection, before pytest-django points them at the test database.
 CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL, for a subprocess (a file for SQLite: see tests/conftest.py)."""
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        if connection.is_in_memory_db():
-            raise RuntimeError("the SQLite test database is in memory; another process cannot open it")
-        return f"sqlite:///{db['NAME']}"
-    user = quote(db["USER"] or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    credentials = f"{user}{password}@" if user else ""
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{db['HOST']}{port}/{db['NAME']}"
 
 
 def _test_database_ensure() -> list | None:
@@ -87,7 +65,7 @@ def e2e_site(
     from ratings.services.movielens import movielens_import
     from recommender.services.serving import serving_reset
 
-    redis_url = urlunsplit(urlsplit(settings.REDIS_URL)._replace(path=f"/{E2E_REDIS_DB}"))
+    redis_url = redis_database_url(E2E_REDIS_DB)
     redis.Redis.from_url(redis_url).flushdb()
     with django_db_blocker.unblock(), override_settings(REDIS_URL=redis_url):
         created = _test_database_ensure()
@@ -174,14 +152,9 @@ def phone_page(browser: Browser, e2e_site: Site, request: pytest.FixtureRequest)
 
 @pytest.fixture
 def celery_worker(e2e_site: Site) -> Iterator[subprocess.Popen]:
-    """A real Celery worker process on the test database, MODEL_DIR and Redis database of the live server."""
-    from movierec_site.celery import app
-
-    previous = {"broker_url": app.conf.broker_url, "result_backend": app.conf.result_backend}
-    _celery_app_point(app, broker=e2e_site.redis_url)
+    """A real Celery worker process (solo pool) on the test database, MODEL_DIR and Redis database of the live
+    server, which sends its tasks there too."""
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test",
         "DATABASE_URL": e2e_site.database_url,
         "MODEL_DIR": str(e2e_site.model_dir),
         "REDIS_URL": e2e_site.redis_url,
@@ -189,40 +162,14 @@ def celery_worker(e2e_site: Site) -> Iterator[subprocess.Popen]:
         "CELERY_RESULT_BACKEND": e2e_site.redis_url,
     }
     log_path = screenshot_path("celery-worker").with_suffix(".log")
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    log_path.unlink(missing_ok=True)
+    worker = CeleryWorker(env=env, log=log_path, broker_url=e2e_site.redis_url, pool="solo", concurrency=1)
+    with celery_app_broker(e2e_site.redis_url):
+        worker.start()
         try:
-            _worker_wait_ready(app, worker, log_path)
-            yield worker
+            yield worker.process
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            _celery_app_point(app, broker=previous["broker_url"], backend=previous["result_backend"])
-
-
-def _celery_app_point(app: Celery, *, broker: str, backend: str | None = None) -> None:
-    """Send this process's tasks (the live server's "Retrain now") to ``broker``."""
-    app.conf.update(broker_url=broker, result_backend=backend or broker)
-    # Connections opened before keep the old address: drop them, as Celery itself does in a forked child.
-    app._after_fork()
-
-
-def _worker_wait_ready(app: Celery, worker: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + WORKER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise RuntimeError(f"the Celery worker exited with {worker.returncode}; see {log_path}")
-        if app.control.ping(timeout=0.5):
-            return
-    raise RuntimeError(f"the Celery worker did not answer within {WORKER_START_TIMEOUT_S} s; see {log_path}")
+            worker.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
