@@ -8,39 +8,23 @@ import pytest
 from recommender.services.factors import FactorModel
 from recommender.services.ranking_scores import RankingModel
 from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
-from recommender.services.serving import served_model, serving_reset
+from recommender.services.serving import served_model
 from tests.factories import RatingFactory, UserFactory
 from tests.recommender.served_models import (
     ACTION_FACTORS,
     ROMANCE_FACTORS,
     World,
     model_version_create,
-    world_create,
     world_model_create,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_serving")]
 
 # Ranking factors along the genres (action, romance), movies in the world's order: four action, four romance.
 GENRE_AXES = np.array([(2.0, 0.0)] * 4 + [(0.0, 2.0)] * 4)
 # Ranking factors that the rating model disagrees with: whoever likes action 0-1 or romance 2-3 is on one axis,
 # whoever likes romance 0-1 or action 2-3 on the other.
 CROSSED_AXES = np.array([(2.0, 0.0)] * 2 + [(0.0, 2.0)] * 2 + [(0.0, 2.0)] * 2 + [(2.0, 0.0)] * 2)
-
-
-@pytest.fixture(autouse=True)
-def fresh_serving(settings, tmp_path):
-    settings.MODEL_DIR = tmp_path
-    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
-    settings.RECOMMENDER_STATS_SECONDS = 0
-    serving_reset()
-    yield
-    serving_reset()
-
-
-@pytest.fixture
-def world() -> World:
-    return world_create()
 
 
 def ranking_model(
