@@ -167,7 +167,7 @@ def onboarding_movies(*, user, limit: int = 20) -> list[Movie]:
     Ordered most rated first, so the ones a newcomer is likeliest to have seen come first.
     """
     stats = movie_stats()
-    rated = set(user_ratings(user_id=user.pk)[0].tolist()) if user.is_authenticated else set()
+    rated = set(user_ratings(user_id=user.pk).movie_ids.tolist()) if user.is_authenticated else set()
     pool = [int(m) for m in stats.by_count[:ONBOARDING_POOL] if int(m) not in rated]
     served = served_model()
     in_model = [m for m in pool if served is not None and served.model.has_movie(m)]

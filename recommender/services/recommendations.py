@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ratings.models import MAX_SCORE, MIN_SCORE, Movie, Rating
+from ratings.models import MAX_SCORE, MIN_SCORE, Movie
 from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.onboarding import onboarding_movies, user_place
@@ -98,26 +98,12 @@ class _Taste:
     rank_vector: np.ndarray | None = None  # the user in the ranking model's space, when the artifact has one
 
 
-def _user_ratings_timed(user_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Movie ids, scores and Unix times of the user's ratings, in one query (fold-in weighs recent ones more)."""
-    rows = list(Rating.objects.filter(user_id=user_id).order_by().values_list("movie_id", "score", "timestamp"))
-    return (
-        np.array([row[0] for row in rows], dtype=np.int64),
-        np.array([row[1] for row in rows], dtype=np.float64),
-        np.array([row[2].timestamp() for row in rows], dtype=np.float64),
-    )
-
-
 def _taste(served: ServedModel, user_id: int, *, rank: bool = True) -> _Taste | None:
     """The user's place in the model: learned when they were in training, else solved from their ratings; with
     ``rank``, in the ranking model's space too (when the artifact has one)."""
     model = served.model
     ranking = model.ranking if rank else None
-    if ranking is None:
-        rated_ids, scores = user_ratings(user_id=user_id)
-        times = None
-    else:
-        rated_ids, scores, times = _user_ratings_timed(user_id)
+    rated_ids, scores, times = user_ratings(user_id=user_id)
     known = np.array([model.has_movie(m) for m in rated_ids], dtype=bool)
     known_rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
     known_scores = scores[known]
@@ -155,7 +141,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
     served = served_model()
     taste = _taste(served, user.pk) if served is not None else None
     if taste is None:
-        rated = set(user_ratings(user_id=user.pk)[0].tolist())
+        rated = set(user_ratings(user_id=user.pk).movie_ids.tolist())
         reason = FALLBACK_NO_MODEL if served is None else FALLBACK_NO_RATINGS
         return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated, fallback_reason=reason)
 
