@@ -6,6 +6,7 @@ same random 20% validation split (seed 42) and the same torch thread count, so t
 - classic: ``bs=64``, ``fit_one_cycle(5, 5e-3, wd=0.1)``, batches drawn the way fastai's tabular loader draws
   them (with replacement): ``training.CLASSIC_HYPERPARAMETERS``.
 - default: the settings' ``RECOMMENDER_HYPERPARAMETERS["dot"]``.
+- retrain: the default rating model plus the ranking model, everything the Celery retrain trains.
 
 Each recipe runs ``--repeats`` times, alternating, and the fastest run counts (wall clock and CPU time; the CPU
 time ratio is the steadier one on a shared machine). Time covers data loaders, model and fit. Validation RMSE is
@@ -44,16 +45,21 @@ def main() -> int:
 
     ratings, dataset = ratings_fetch()
     threads = {"threads": args.threads} if args.threads else {}
+    default = hyperparameters_resolve(algorithm="dot", overrides=threads)
     recipes = {
         "classic": hyperparameters_resolve(algorithm="dot", overrides={**CLASSIC_HYPERPARAMETERS, **threads}),
-        "default": hyperparameters_resolve(algorithm="dot", overrides=threads),
+        "default": default,
+        # What the Celery retrain runs: the rating model, then the ranking model behind the site's list.
+        "retrain": default,
     }
     print(f"{dataset}: {len(ratings):,} ratings; {args.repeats} run(s) of each recipe, alternating")
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in recipes}
     for repeat in range(args.repeats):
         for name, hyperparameters in recipes.items():
             started, cpu = time.perf_counter(), time.process_time()
-            trained = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+            trained = model_train(
+                ratings=ratings, algorithm="dot", hyperparameters=hyperparameters, ranking=name == "retrain"
+            )
             wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             rmse = trained.metrics["rmse"]
             runs[name].append((wall, cpu, rmse))
@@ -77,6 +83,8 @@ def main() -> int:
         f"validation RMSE: default {best['default'][2]:.4f} vs classic {best['classic'][2]:.4f} "
         f"({'no worse' if rmse_ok else 'WORSE'})"
     )
+    retrain_ratio = best["classic"][0] / best["retrain"][0]
+    print(f"whole retrain (rating + ranking model) vs classic alone: {retrain_ratio:.1f}x faster (wall clock)")
     met = wall_ratio >= REQUIRED_RATIO and rmse_ok
     print(f"claim (>= {REQUIRED_RATIO:.0f}x faster, RMSE no worse): {'met' if met else 'NOT met'}")
     return 0
