@@ -29,6 +29,7 @@ import django
 django.setup()
 
 from recommender.selectors import bayesian_means  # noqa: E402
+from recommender.services.evaluation import ratings_read  # noqa: E402
 from recommender.services.factors import FactorModel  # noqa: E402
 from recommender.services.metrics import ranking_metrics, relevant_by_user, rmse, top_k_unseen  # noqa: E402
 from recommender.services.onboarding import (  # noqa: E402
@@ -46,10 +47,6 @@ SEED = 42
 RIDGES = (0.1, 0.3, 1.0, 3.0, 10.0)
 NEIGHBOURS = (5, 10, 20, 50, 100)
 RANKING = "ranking fold-in"
-
-
-def ratings_read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, sep="\t", names=["user", "movie", "rating", "timestamp"])
 
 
 def factor_model_train(
@@ -233,7 +230,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"dot model: bs={args.bs}, lr={args.lr}, {args.epochs} epochs, wd=0.1; {GIVEN} ratings given per user")
 
-    ratings = ratings_read(args.data)
+    ratings = ratings_read(path=args.data)
     runs = [seed_run(ratings, seed, args) for seed in args.seeds]
 
     def mean(key: str, name: str, metric: str | None = None) -> float:

@@ -6,6 +6,7 @@ inside the functions that train, never at import time, so that the web process s
 
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,10 @@ from recommender.services.evaluation import FactorRecommender, Recommender, eval
 from recommender.services.factors import DenseLayer, FactorModel
 from recommender.services.ranking import ranking_train
 from recommender.services.ranking_scores import RankedRecommender
+
+# pandas 3 hands out read-only arrays (copy on write), and fastai's tabular loader wraps them in tensors that it
+# only ever reads; torch warns about it on every training run.
+warnings.filterwarnings("ignore", message="The given NumPy array is not writable", category=UserWarning)
 
 LEARNER_FILE = "learner.pkl"
 # The classic recipe of the fastai book (chapter 8), which bench/train_speed.py measures our defaults against:
