@@ -144,7 +144,9 @@ def test_retrain_now_in_the_admin_produces_one_new_version(
     second = admin_client.post(url, follow=True)
     assert RETRAIN_BUSY in [str(message) for message in second.context["messages"]]
     deadline = time.monotonic() + TASK_S
-    while not ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).exists():
+    # A finished version is ready for a moment before its promotion makes it active (or rejected).
+    unsettled = [ModelVersion.Status.TRAINING, ModelVersion.Status.READY]
+    while not ModelVersion.objects.exclude(status__in=unsettled).exists():
         assert time.monotonic() < deadline, worker.log_tail()
         time.sleep(0.5)
     version = ModelVersion.objects.get()

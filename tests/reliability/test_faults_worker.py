@@ -131,7 +131,9 @@ def test_a_worker_killed_mid_training_leaves_the_active_model_and_the_next_run_s
     assert queued.status_code == 202, queued.content
 
     def finished() -> bool:
-        return ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).exclude(status="training").exists()
+        # A finished version is ready for a moment before its promotion makes it active (or rejected).
+        unsettled = [ModelVersion.Status.TRAINING, ModelVersion.Status.READY]
+        return ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).exclude(status__in=unsettled).exists()
 
     _wait(finished, seconds=TASK_S, what="the next retrain", worker=running)
     new = ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).get()
@@ -185,7 +187,9 @@ def test_two_retrains_asked_at_once_from_the_admin_and_the_api_train_once(
     assert retrain_enqueue() is None, "a third request is refused too while the first runs"
 
     def finished() -> bool:
-        return ModelVersion.objects.exclude(status=ModelVersion.Status.TRAINING).exists()
+        # A finished version is ready for a moment before its promotion makes it active (or rejected).
+        unsettled = [ModelVersion.Status.TRAINING, ModelVersion.Status.READY]
+        return ModelVersion.objects.exclude(status__in=unsettled).exists()
 
     _wait(finished, seconds=TASK_S, what="the retrain", worker=running)
     _wait(lambda: site_redis.client().llen("celery") == 0, seconds=30, what="an empty queue", worker=running)
