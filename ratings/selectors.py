@@ -11,8 +11,7 @@ from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Movie, Rating
 
 # A movie's Bayesian mean counts as this many extra ratings at the global mean: a movie with one 5-star rating
-# ranks near the middle, one with hundreds of 5-star ratings near the top.
-# The same weight as the popularity list's (recommender.selectors.POPULAR_PRIOR_WEIGHT).
+# ranks near the middle, one with hundreds of 5-star ratings near the top. The popularity list uses it too.
 BAYESIAN_PRIOR_WEIGHT = 25.0
 
 ORDERINGS: dict[str, str] = {

@@ -15,14 +15,10 @@ from django.conf import settings
 from django.db.models import Count, Sum
 
 from ratings.models import Movie, Rating
-
-STATS_SECONDS_DEFAULT = 300.0
-# Weight of the global mean in the Bayesian average, in ratings: a movie needs about this many ratings before
-# its own mean counts as much as the prior, so a single 5-star rating cannot top the popularity list.
-POPULAR_PRIOR_WEIGHT = 25.0
+from ratings.selectors import BAYESIAN_PRIOR_WEIGHT
 
 
-def bayesian_means(*, counts: np.ndarray, sums: np.ndarray, prior_weight: float = POPULAR_PRIOR_WEIGHT) -> np.ndarray:
+def bayesian_means(*, counts: np.ndarray, sums: np.ndarray, prior_weight: float = BAYESIAN_PRIOR_WEIGHT) -> np.ndarray:
     """Each movie's mean score shrunk towards the mean of all scores."""
     counts = np.asarray(counts, dtype=np.float64)
     sums = np.asarray(sums, dtype=np.float64)
@@ -71,7 +67,7 @@ def _stats_compute() -> MovieStats:
 def movie_stats() -> MovieStats:
     """Per-movie rating statistics, recomputed at most every ``RECOMMENDER_STATS_SECONDS``."""
     global _stats
-    ttl = float(getattr(settings, "RECOMMENDER_STATS_SECONDS", STATS_SECONDS_DEFAULT))
+    ttl = float(settings.RECOMMENDER_STATS_SECONDS)
     held = _stats
     if held is not None and time.monotonic() - held[0] < ttl:
         return held[1]

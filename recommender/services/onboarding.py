@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 FOLD_IN = "fold_in"
 CLASSIC = "classic"
 COLD_START_METHODS = (FOLD_IN, CLASSIC)
-COLD_START_DEFAULT = FOLD_IN
 # Tuned by bench/cold_start.py (see BENCHMARKS.md).
 FOLD_IN_RIDGE = 1.0
 # Share of the mean variance added to the prior covariance of users, so that it can be inverted.
@@ -112,7 +111,7 @@ def user_place(
     gives. Without training ratings the classic way has no neighbours to ask, and the user is placed by
     fold-in (dot model) or at the average user (nn model).
     """
-    method = method or getattr(settings, "RECOMMENDER_COLD_START", COLD_START_DEFAULT)
+    method = method or settings.RECOMMENDER_COLD_START
     if method not in COLD_START_METHODS:
         raise ValueError(UNKNOWN_COLD_START_METHOD.format(method=method, choices=", ".join(COLD_START_METHODS)))
     if method == CLASSIC or model.has_mlp:

@@ -204,8 +204,14 @@ def ranking_top_k(*, model: RankingModel, user_vector: np.ndarray, exclude_rows:
 
 def ranking_reasons(*, model: RankingModel, movie_rows: np.ndarray, rated_rows: np.ndarray) -> np.ndarray:
     """For each recommended movie row, the rated movie row nearest to it by cosine of the ranking factors."""
-    norms = np.linalg.norm(model.movie_factors, axis=1, keepdims=True)
-    units = model.movie_factors / np.where(norms > 0, norms, 1.0)
     rated_rows = np.asarray(rated_rows, dtype=np.int64)
-    nearest = (units[np.asarray(movie_rows, dtype=np.int64)] @ units[rated_rows].T).argmax(axis=1)
+    # Only the rows compared are normalised: this runs on every page of recommendations.
+    shown = unit_rows(model.movie_factors[np.asarray(movie_rows, dtype=np.int64)])
+    nearest = (shown @ unit_rows(model.movie_factors[rated_rows]).T).argmax(axis=1)
     return rated_rows[nearest]
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero), for cosine similarities by dot products."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)

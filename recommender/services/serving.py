@@ -19,17 +19,12 @@ from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
 from recommender.services.artifacts import ArtifactError, artifact_verify
 from recommender.services.factors import FactorModel
+from recommender.services.ranking_scores import unit_rows
 
 logger = logging.getLogger(__name__)
 
-ACTIVE_CHECK_SECONDS_DEFAULT = 2.0
 MODEL_MALFORMED = "serving artifact is malformed: {detail}"
 MODEL_LOAD_FAILED = "model version {version} cannot be served, falling back to the popularity list: {error}"
-
-
-def _unit_rows(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
 
 
 def _shapes_check(model: FactorModel) -> None:
@@ -77,7 +72,7 @@ class ServedModel:
 
     def __post_init__(self) -> None:
         _shapes_check(self.model)
-        object.__setattr__(self, "movie_units", _unit_rows(self.model.movie_factors.astype(np.float64)))
+        object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
         order = starts = None
         if self.model.has_training_ratings:
             user_rows = self.model.rating_user_rows
@@ -113,7 +108,7 @@ _load_lock = threading.Lock()
 
 
 def _check_seconds() -> float:
-    return float(getattr(settings, "RECOMMENDER_ACTIVE_CHECK_SECONDS", ACTIVE_CHECK_SECONDS_DEFAULT))
+    return float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS)
 
 
 def _load(version_id: int) -> ServedModel | None:
