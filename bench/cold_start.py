@@ -29,17 +29,17 @@ import django
 django.setup()
 
 from recommender.selectors import bayesian_means  # noqa: E402
-from recommender.services.evaluation import ratings_read  # noqa: E402
-from recommender.services.factors import FactorModel  # noqa: E402
-from recommender.services.metrics import ranking_metrics, relevant_by_user, rmse, top_k_unseen  # noqa: E402
 from recommender.services.onboarding import (  # noqa: E402
     CLASSIC_NEIGHBOURS,
     FOLD_IN_RIDGE,
     user_classic,
     user_fold_in,
 )
-from recommender.services.ranking import ranking_train  # noqa: E402
-from recommender.services.ranking_scores import RankingModel, ranking_fold_in  # noqa: E402
+from recsys.evaluation import ratings_read  # noqa: E402
+from recsys.metrics import ranking_metrics, relevant_by_user, rmse, top_k_unseen  # noqa: E402
+from recsys.ranking_model import RankingModel, ranking_fold_in  # noqa: E402
+from recsys.rating_model import FactorModel  # noqa: E402
+from recsys.train_ranking import ranking_train  # noqa: E402
 
 GIVEN = 10
 HELD_OUT_SHARE = 0.1

@@ -41,18 +41,18 @@ import torch  # noqa: E402
 from cold_start import users_split  # noqa: E402
 
 from insights.benchmark import split_by_time, split_random  # noqa: E402
-from recommender.services.evaluation import (  # noqa: E402
+from recommender.services.onboarding import user_fold_in  # noqa: E402
+from recsys.evaluation import (  # noqa: E402
     FactorRecommender,
     Trainer,
     evaluation_run,
     fastai_trainer,
     popularity_trainer,
 )
-from recommender.services.metrics import ranking_metrics, relevant_by_user, top_k_unseen  # noqa: E402
-from recommender.services.onboarding import user_fold_in  # noqa: E402
-from recommender.services.ranking import RankingParams, ranked_trainer, ranking_train  # noqa: E402
-from recommender.services.ranking_scores import RankedRecommender, RankingModel, ranking_fold_in  # noqa: E402
-from recommender.services.training import CLASSIC_HYPERPARAMETERS  # noqa: E402
+from recsys.metrics import ranking_metrics, relevant_by_user, top_k_unseen  # noqa: E402
+from recsys.ranking_model import RankedRecommender, RankingModel, ranking_fold_in  # noqa: E402
+from recsys.train_ranking import RankingParams, ranked_trainer, ranking_train  # noqa: E402
+from recsys.train_rating import CLASSIC_HYPERPARAMETERS  # noqa: E402
 
 K = 10
 SEED = 42

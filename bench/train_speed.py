@@ -41,7 +41,7 @@ def main() -> int:
     args = parser.parse_args()
     _django()
     from insights.benchmark import ratings_fetch
-    from recommender.services.training import CLASSIC_HYPERPARAMETERS, hyperparameters_resolve, model_train
+    from recsys.train_rating import CLASSIC_HYPERPARAMETERS, hyperparameters_resolve, model_train
 
     ratings, dataset = ratings_fetch()
     threads = {"threads": args.threads} if args.threads else {}

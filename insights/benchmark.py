@@ -5,31 +5,22 @@ ratings by time go to the test set). Contenders: the popularity list, the classi
 our ``dot`` and ``nn`` defaults ranked by predicted rating, and the site's list: the ``dot`` rating model with
 the ranking model ordering the list (what the retrain trains and the site serves). Each contender is a trainer
 of the evaluation service, measured by ``evaluation_run``, the code behind ``manage.py evaluate``, so every
-metric comes from ``recommender.services.metrics``. The fastai trainers import torch when they train: never import
-this module from the web process.
+metric comes from ``recsys.metrics``. The trainers import torch: only ``manage.py benchmark`` imports this module.
 """
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ratings.services.movielens import MovieLensError, SourceFiles, movielens_fetch, movielens_read
-from recommender.services.evaluation import (
-    U_DATA_COLUMNS,
-    EvaluationError,
-    K,
-    Trainer,
-    evaluation_run,
-    fastai_trainer,
-    popularity_trainer,
-)
-from recommender.services.evaluation import ratings_read as evaluation_ratings_read
-from recommender.services.ranking import RankingParams, ranked_trainer
-from recommender.services.training import CLASSIC_HYPERPARAMETERS
+from recsys.evaluation import U_DATA_COLUMNS, EvaluationError, K, Trainer, evaluation_run
+from recsys.evaluation import ratings_read as evaluation_ratings_read
+from recsys.params import CLASSIC_RATING, RankingParams, RatingParams
+from recsys.trainers import fastai_trainer, popularity_trainer, ranked_trainer
 
 SEED = 42
 TEST_SHARE = 0.2
@@ -57,8 +48,8 @@ class Split:
 class Options:
     quick: bool = False  # one epoch per learned model: for smoke tests, not for numbers
 
-    def overrides(self, hyperparameters: dict) -> dict:
-        return {**hyperparameters, "epochs": QUICK_EPOCHS} if self.quick else dict(hyperparameters)
+    def params(self, params: RatingParams) -> RatingParams:
+        return replace(params, epochs=QUICK_EPOCHS) if self.quick else params
 
 
 @dataclass(frozen=True)
@@ -130,16 +121,16 @@ def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> S
 # --- contenders --------------------------------------------------------------------------------------------------
 
 
-def fastai(algorithm: str, hyperparameters: dict | None = None) -> Callable[[Options], Trainer]:
-    return lambda options: fastai_trainer(algorithm=algorithm, hyperparameters=options.overrides(hyperparameters or {}))
+def fastai(params: RatingParams) -> Callable[[Options], Trainer]:
+    return lambda options: fastai_trainer(params=options.params(params))
 
 
-def site_list(algorithm: str) -> Callable[[Options], Trainer]:
+def site_list(params: RatingParams) -> Callable[[Options], Trainer]:
     """The whole retrain: the rating model predicts, the ranking model orders the list."""
 
     def trainer(options: Options) -> Trainer:
-        params = RankingParams(epochs=QUICK_EPOCHS) if options.quick else None
-        return ranked_trainer(algorithm=algorithm, hyperparameters=options.overrides({}), params=params)
+        ranking_params = RankingParams(epochs=QUICK_EPOCHS) if options.quick else None
+        return ranked_trainer(params=options.params(params), ranking_params=ranking_params)
 
     return trainer
 
@@ -147,10 +138,10 @@ def site_list(algorithm: str) -> Callable[[Options], Trainer]:
 # One line per contender: a new model is one more line here.
 CONTENDERS: tuple[Contender, ...] = (
     Contender("popularity", lambda options: popularity_trainer()),
-    Contender("classic (dot, bs=64)", fastai("dot", CLASSIC_HYPERPARAMETERS)),
-    Contender("dot (default)", fastai("dot")),
-    Contender("nn (default)", fastai("nn")),
-    Contender("site list (dot + ranking)", site_list("dot")),
+    Contender("classic (dot, bs=64)", fastai(CLASSIC_RATING)),
+    Contender("dot (default)", fastai(RatingParams.default("dot"))),
+    Contender("nn (default)", fastai(RatingParams.default("nn"))),
+    Contender("site list (dot + ranking)", site_list(RatingParams.default("dot"))),
 )
 
 

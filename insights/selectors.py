@@ -10,8 +10,8 @@ from django.db.models.functions import TruncDate
 
 from ratings.models import Movie, Rating, RatingQuerySet
 from recommender.models import ModelVersion
-from recommender.services.artifacts import artifact_verify
-from recommender.services.factors import FactorModel
+from recommender.services.artifacts import artifact_load
+from recsys.rating_model import FactorModel
 
 BIAS_LIST_LENGTH = 10
 MAP_MOVIES = 50
@@ -96,7 +96,7 @@ def version_history() -> list[ModelVersion]:
 
 def version_factor_model(*, version: ModelVersion) -> FactorModel:
     """The version's serving arrays, after the SHA-256 check; raises ArtifactError when they cannot be trusted."""
-    return FactorModel.load(artifact_verify(version=version))
+    return artifact_load(version=version)
 
 
 def _titles(movie_ids: list[int]) -> dict[int, str]:

@@ -11,22 +11,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
-from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from insights import charts, selectors
-from recommender.models import ModelVersion
+from recommender.models import MANAGE_PERMISSION, ModelVersion
 from recommender.services.artifacts import ArtifactError
-from recommender.services.registry import RegistryError, retrain_enqueue, retrain_running, version_activate
+from recommender.services.registry import activation_request
+from recommender.services.retrain import retrain_request, retrain_running
 
 CACHE_SECONDS = 60 * 60
-# The permission the registry's admin asks for before activating or retraining.
-MANAGE_PERMISSION = "recommender.change_modelversion"
-
-ACTIVATED = "v{version} is now the active version: the site serves it from its next request."
-RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears here once trained."
-RETRAIN_BUSY = "A retrain is already running or queued; no other was started."
-RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer ({error})."
 T = TypeVar("T")
 
 
@@ -166,26 +159,13 @@ class ManageView(StaffRequiredMixin, View):
 
 class ActivateView(ManageView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        version = get_object_or_404(ModelVersion, pk=pk)
-        try:
-            version_activate(version=version)
-        except (RegistryError, ArtifactError) as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, ACTIVATED.format(version=version.pk))
+        outcome = activation_request(version=get_object_or_404(ModelVersion, pk=pk))
+        messages.add_message(request, outcome.message_level, outcome.message)
         return redirect("insights:history")
 
 
 class RetrainView(ManageView):
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            # "Retrain now" means a new version even when the ratings have not changed: forced.
-            task = retrain_enqueue(force=True)
-        except (RedisError, OperationalError) as error:  # Redis holds the retrain lock and is the Celery broker
-            messages.error(request, RETRAIN_UNAVAILABLE.format(error=error))
-        else:
-            if task is None:
-                messages.warning(request, RETRAIN_BUSY)
-            else:
-                messages.success(request, RETRAIN_QUEUED.format(task=task))
+        outcome = retrain_request()
+        messages.add_message(request, outcome.message_level, outcome.message)
         return redirect("insights:history")

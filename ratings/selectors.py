@@ -1,14 +1,20 @@
 """Catalogue reads: search, filters and orderings of movies, rating statistics, and a user's own ratings."""
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
+import numpy as np
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
 
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Movie, Rating
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A movie's Bayesian mean counts as this many extra ratings at the global mean: a movie with one 5-star rating
 # ranks near the middle, one with hundreds of 5-star ratings near the top. The popularity list uses it too.
@@ -184,3 +190,28 @@ def user_rating_list(*, user: AbstractBaseUser) -> QuerySet[Rating]:
 
 def genre_list() -> QuerySet[Genre]:
     return Genre.objects.all()
+
+
+RATINGS_DTYPES = {"id": "int64", "user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"}
+
+
+def ratings_frame() -> "pd.DataFrame":
+    """Every rating, MovieLens raters' and site users' alike: id, user (User pk), movie (Movie pk), rating,
+    timestamp (Unix seconds), in id order. Read as tuples; no model objects are built."""
+    import pandas as pd  # the retrain's and the benchmarks' read: the web process never pays for pandas
+
+    rows = Rating.objects.order_by("pk").values_list("pk", "user_id", "movie_id", "score", "timestamp")
+    frame = pd.DataFrame.from_records(list(rows), columns=["id", "user", "movie", "rating", "timestamp"])
+    since_epoch = pd.to_datetime(frame["timestamp"], utc=True) - pd.Timestamp(0, tz="UTC")
+    frame["timestamp"] = since_epoch // pd.Timedelta(seconds=1)
+    return frame.astype(RATINGS_DTYPES)
+
+
+def ratings_fingerprint(*, ratings: "pd.DataFrame") -> str:
+    """SHA-256 over the ratings table's content in id order: any insert, update or delete changes it."""
+    digest = hashlib.sha256()
+    ordered = ratings.sort_values("id", kind="stable")
+    for column, dtype in (("id", "<i8"), ("user", "<i8"), ("movie", "<i8"), ("rating", "<f8"), ("timestamp", "<i8")):
+        digest.update(column.encode())
+        digest.update(np.ascontiguousarray(ordered[column].to_numpy(), dtype=dtype).tobytes())
+    return digest.hexdigest()

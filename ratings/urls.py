@@ -6,7 +6,6 @@ from ratings import views
 
 urlpatterns = [
     path("movies/", views.movie_list_view, name="movie-list"),
-    path("movies/<int:pk>/", views.movie_detail_view, name="movie-detail"),
     path("movies/<int:pk>/rating/", views.rating_set_view, name="rating-set"),
     path("movies/<int:pk>/rating/delete/", views.rating_delete_view, name="rating-delete"),
 ]

@@ -1,4 +1,7 @@
-"""Catalogue pages (the movie list and a movie's page) and the rating endpoints, for htmx and for plain forms."""
+"""Catalogue pages (the movie list) and the rating endpoints, for htmx and for plain forms.
+
+A movie's page, which shows the model's prediction and similar movies, is the recommender's (``recommender.views``).
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -18,16 +21,11 @@ from ratings.models import Movie
 from ratings.selectors import (
     movie_get,
     movie_list,
-    movies_with_stats,
-    rating_distribution,
-    rating_score,
     user_scores,
 )
 from ratings.services.ratings import LOGIN_REQUIRED, rating_delete, rating_set
-from recommender.services.recommendations import rating_predict, similar_movies
 
 MOVIES_PER_PAGE = 24
-SIMILAR_MOVIES = 6
 MOVIE_NOT_FOUND = "There is no movie with this number in the catalogue."
 POST_REQUIRED = "This address only changes ratings: send the form (POST), not a plain visit."
 RATING_SAVED = "Saved: you rated {movie} {score:g} stars."
@@ -38,7 +36,7 @@ RATING_CHANGED_EVENT = "rating-changed"
 RESULTS_TARGET = "movie-results"
 
 
-def _movie_or_404(pk: int) -> Movie:
+def movie_or_404(pk: int) -> Movie:
     try:
         return movie_get(pk=pk)
     except Movie.DoesNotExist:
@@ -63,21 +61,6 @@ def movie_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/movie_list.html", context)
 
 
-@require_safe
-def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    movie = _movie_or_404(pk)
-    signed_in = request.user.is_authenticated
-    context = {
-        "movie": movie,
-        "distribution": rating_distribution(movie=movie),
-        "score": rating_score(user=request.user, movie=movie),
-        "predicted": rating_predict(user=request.user, movie=movie) if signed_in else None,
-        "similar": movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES)),
-        "next_url": request.get_full_path(),
-    }
-    return render(request, "ratings/movie_detail.html", context)
-
-
 def _rating_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """POST only, signed in only, for a movie that exists; a refusal says why and changes nothing."""
 
@@ -87,7 +70,7 @@ def _rating_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")
         if not request.user.is_authenticated:
             return _login_required(request, pk)
-        return view(request, _movie_or_404(pk))
+        return view(request, movie_or_404(pk))
 
     return wrapper
 

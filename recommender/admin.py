@@ -6,18 +6,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
-from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from recommender.models import ModelVersion
-from recommender.services.artifacts import ArtifactError
-from recommender.services.registry import RegistryError, retrain_enqueue, retrain_running, version_activate
+from recommender.models import MANAGE_PERMISSION, ModelVersion
+from recommender.services.outcomes import Outcome
+from recommender.services.registry import activation_request
+from recommender.services.retrain import retrain_request, retrain_running
 
 ACTIVATE_ONE = "Select exactly one version to activate."
-ACTIVATED = "v{version} is now the active version."
-RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears here once trained."
-RETRAIN_BUSY = "A retrain is already running (or queued); this one was not started."
-RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer ({error})."
 
 
 def _metric(version: ModelVersion, name: str) -> str:
@@ -54,7 +50,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_activate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("recommender.change_modelversion")
+        return request.user.has_perm(MANAGE_PERMISSION)
+
+    def _tell(self, request: HttpRequest, outcome: Outcome) -> None:
+        self.message_user(request, outcome.message, outcome.message_level)
 
     @admin.display(description="RMSE")
     def rmse(self, version: ModelVersion) -> str:
@@ -77,12 +76,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, ACTIVATE_ONE, messages.ERROR)
             return
-        try:
-            version = version_activate(version=queryset.get())
-        except (RegistryError, ArtifactError) as error:
-            self.message_user(request, str(error), messages.ERROR)
-            return
-        self.message_user(request, ACTIVATED.format(version=version.pk), messages.SUCCESS)
+        self._tell(request, activation_request(version=queryset.get()))
 
     def get_urls(self) -> list[URLPattern]:
         retrain = path(
@@ -107,14 +101,5 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_activate_permission(request):
             raise PermissionDenied
-        # "Retrain now" means a new version even when the ratings have not changed: forced.
-        try:
-            task = retrain_enqueue(force=True)
-        except (RedisError, OperationalError) as error:  # Redis holds the retrain lock and is the Celery broker
-            self.message_user(request, RETRAIN_UNAVAILABLE.format(error=error), messages.ERROR)
-            return redirect("admin:recommender_modelversion_changelist")
-        if task is None:
-            self.message_user(request, RETRAIN_BUSY, messages.WARNING)
-        else:
-            self.message_user(request, RETRAIN_QUEUED.format(task=task), messages.SUCCESS)
+        self._tell(request, retrain_request())
         return redirect("admin:recommender_modelversion_changelist")

@@ -3,19 +3,26 @@
 from django.db import models
 from django.db.models import Q
 
+from recsys.params import Algorithm
+
+# The one permission behind "Retrain now" and "Activate", in the admin, on the Model pages and in the API.
+MANAGE_PERMISSION = "recommender.manage_modelversion"
+
 
 class ModelVersionQuerySet(models.QuerySet):
     def active(self) -> "ModelVersionQuerySet":
         return self.filter(status=ModelVersion.Status.ACTIVE)
 
-    def servable(self) -> "ModelVersionQuerySet":
-        return self.filter(status__in=[ModelVersion.Status.READY, ModelVersion.Status.ACTIVE])
-
 
 class ModelVersion(models.Model):
-    class Algorithm(models.TextChoices):
-        DOT = "dot", "Dot product (EmbeddingDotBias)"
-        NN = "nn", "Neural network (EmbeddingNN)"
+    # The ML core's algorithms, with the labels the admin shows.
+    Algorithm = models.TextChoices(
+        "Algorithm",
+        [
+            (Algorithm.DOT.name, (Algorithm.DOT.value, "Dot product (EmbeddingDotBias)")),
+            (Algorithm.NN.name, (Algorithm.NN.value, "Neural network (EmbeddingNN)")),
+        ],
+    )
 
     class Status(models.TextChoices):
         TRAINING = "training", "Training"
@@ -53,6 +60,7 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("manage_modelversion", "Can retrain and activate model versions")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"], condition=Q(status="active"), name="modelversion_exactly_one_active"

@@ -1,4 +1,5 @@
-"""The recommendations home page and the onboarding page that a new user sees right after signing up."""
+"""The recommendations home page, a movie's page (with the prediction and similar movies), and the onboarding page
+that a new user sees right after signing up."""
 
 from urllib.parse import urlencode
 
@@ -11,17 +12,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from ratings.models import Movie
-from ratings.selectors import genre_list, movies_with_stats, user_rating_count, user_scores
+from ratings.selectors import (
+    genre_list,
+    movies_with_stats,
+    rating_distribution,
+    rating_score,
+    user_rating_count,
+    user_scores,
+)
+from ratings.views import movie_or_404
 from recommender.services.recommendations import (
-    FALLBACK_NO_MODEL,
-    FALLBACK_NO_RATINGS,
+    Fallback,
     RecommendationPage,
     onboarding_movies,
     popular_movies,
+    rating_predict,
     recommendations_for_user,
+    similar_movies,
 )
 
 RECOMMENDATIONS_PER_PAGE = 20
+SIMILAR_MOVIES = 6
 # A new user rates at least this many movies before the home page calls their list personal.
 ONBOARDING_TARGET = 10
 ONBOARDING_SHOWN = 12
@@ -64,8 +75,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
     movies_with_stats([item.movie for item in result.items])
     context = {
         "result": result,
-        "no_model": result.is_fallback and result.fallback_reason == FALLBACK_NO_MODEL,
-        "no_taste": result.is_fallback and result.fallback_reason == FALLBACK_NO_RATINGS,
+        "no_model": result.fallback == Fallback.NO_MODEL,
+        "no_taste": result.fallback == Fallback.NO_RATINGS,
         "page": Page(result.items, number, paginator),
         "genres": genres,
         "genre": genre,
@@ -133,3 +144,18 @@ def onboarding_skip_view(request: HttpRequest) -> HttpResponse:
     replacement = _candidates(request, exclude=shown, count=1)
     context = {"movie": replacement[0] if replacement else None, "score": None, "next_url": reverse("onboarding")}
     return render(request, "recommender/_onboarding_card.html", context)
+
+
+@require_safe
+def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    movie = movie_or_404(pk)
+    signed_in = request.user.is_authenticated
+    context = {
+        "movie": movie,
+        "distribution": rating_distribution(movie=movie),
+        "score": rating_score(user=request.user, movie=movie),
+        "predicted": rating_predict(user=request.user, movie=movie) if signed_in else None,
+        "similar": movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES)),
+        "next_url": request.get_full_path(),
+    }
+    return render(request, "ratings/movie_detail.html", context)

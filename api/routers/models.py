@@ -1,25 +1,22 @@
 """Staff only: GET /api/models, POST /api/models/retrain and POST /api/models/{id}/activate, through the registry."""
 
 from django.http import HttpRequest
-from kombu.exceptions import OperationalError
 from ninja import Router, Status
 from ninja.errors import HttpError
-from redis.exceptions import RedisError
 
 from api.auth import STAFF_AUTH
 from api.schemas import ErrorOut, Id, ModelVersionOut, RetrainOut
 from api.throttling import WRITE_THROTTLE
 from insights.selectors import version_history
-from recommender.models import ModelVersion
-from recommender.services.artifacts import ArtifactError
-from recommender.services.registry import RegistryError, retrain_enqueue, version_activate
+from recommender.models import MANAGE_PERMISSION, ModelVersion
+from recommender.services.outcomes import Outcome, OutcomeStatus
+from recommender.services.registry import activation_request
+from recommender.services.retrain import retrain_request
 
-# The permission the registry's admin and the Model pages ask for before activating or retraining.
-MANAGE_PERMISSION = "recommender.change_modelversion"
-MANAGE_REQUIRED = "changing model versions needs the permission recommender.change_modelversion"
+MANAGE_REQUIRED = f"changing model versions needs the permission {MANAGE_PERMISSION}"
 VERSION_NOT_FOUND = "there is no model version {id}"
-RETRAIN_RUNNING = "a retrain is already running or queued; no other was started"
-RETRAIN_UNAVAILABLE = "the retrain could not be queued: the task broker (Redis) does not answer"
+# The HTTP status of each outcome that did not do what was asked.
+REFUSALS = {OutcomeStatus.BUSY: 409, OutcomeStatus.UNAVAILABLE: 503, OutcomeStatus.REFUSED: 409}
 
 router = Router(tags=["models"], auth=STAFF_AUTH)
 
@@ -29,6 +26,11 @@ STAFF_ERRORS = {401: ErrorOut, 403: ErrorOut}
 def _require_manage(request: HttpRequest) -> None:
     if not request.auth.has_perm(MANAGE_PERMISSION):
         raise HttpError(403, MANAGE_REQUIRED)
+
+
+def _refuse_unless_done(outcome: Outcome) -> None:
+    if outcome.status in REFUSALS:
+        raise HttpError(REFUSALS[outcome.status], outcome.message)
 
 
 @router.get("", response={200: list[ModelVersionOut], **STAFF_ERRORS}, summary="Every model version, newest first")
@@ -44,13 +46,9 @@ def models(request: HttpRequest) -> list[ModelVersion]:
 )
 def retrain(request: HttpRequest) -> Status:
     _require_manage(request)
-    try:
-        task_id = retrain_enqueue(force=True)
-    except (RedisError, OperationalError):  # Redis holds the retrain lock and is the Celery broker
-        raise HttpError(503, RETRAIN_UNAVAILABLE) from None
-    if task_id is None:
-        raise HttpError(409, RETRAIN_RUNNING)
-    return Status(202, RetrainOut(task_id=task_id))
+    outcome = retrain_request()
+    _refuse_unless_done(outcome)
+    return Status(202, RetrainOut(task_id=outcome.task_id))
 
 
 @router.post(
@@ -65,7 +63,6 @@ def activate(request: HttpRequest, version_id: Id) -> ModelVersion:
         version = ModelVersion.objects.get(pk=version_id)
     except ModelVersion.DoesNotExist:
         raise HttpError(404, VERSION_NOT_FOUND.format(id=version_id)) from None
-    try:
-        return version_activate(version=version)
-    except (RegistryError, ArtifactError) as error:
-        raise HttpError(409, str(error)) from None
+    outcome = activation_request(version=version)
+    _refuse_unless_done(outcome)
+    return outcome.version

@@ -30,7 +30,7 @@ def recommendations(
     page = recommendations_for_user(user=request.auth, limit=n, genre=genre)
     return {
         "source": "popularity" if page.is_fallback else "model",
-        "fallback_reason": page.fallback_reason,
+        "fallback_reason": page.fallback,
         "model_version": page.model_version,
         "total": page.total,
         "items": page.items,

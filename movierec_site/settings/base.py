@@ -177,22 +177,11 @@ NINJA_NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 # END API ------------------------------------------------------------------------------------------------------------
 
 # Recommender training -----------------------------------------------------------------------------------------------
-# Defaults of `manage.py train` and of the retrain task; a run may override any key (recommender/services/training.py
-# lists them). Chosen by measurement, see bench/train_speed.py: large batches with a higher learning rate, an epoch
-# that visits every rating once ("sample_with_replacement": False, where fastai's tabular loader draws with
-# replacement) and one torch thread (more threads only spin against each other on a shared CPU).
+# The rating model's architecture for `manage.py train` and the retrain task (recsys.params.Algorithm: dot or nn);
+# its hyperparameters are recsys.params.RATING_DEFAULTS, chosen by measurement (bench/train_speed.py).
 RECOMMENDER_ALGORITHM = env("RECOMMENDER_ALGORITHM", default="dot")
-_TRAINING_COMMON = {
-    "y_range": [0.0, 5.5],
-    "valid_pct": 0.2,
-    "seed": 42,
-    "sample_with_replacement": False,
-    "threads": env.int("RECOMMENDER_TORCH_THREADS", default=1),
-}
-RECOMMENDER_HYPERPARAMETERS = {
-    "dot": {**_TRAINING_COMMON, "n_factors": 50, "bs": 2048, "epochs": 5, "lr": 8e-3, "wd": 0.1},
-    "nn": {**_TRAINING_COMMON, "n_factors": 64, "layers": [100, 50], "bs": 2048, "epochs": 4, "lr": 2e-2, "wd": 1.0},
-}
+# Torch and BLAS threads of a training process: more only spin against each other on a shared CPU.
+RECOMMENDER_TORCH_THREADS = env.int("RECOMMENDER_TORCH_THREADS", default=1)
 # A new version is activated only when its validation RMSE is at most the active version's plus this.
 RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.01)
 # Versions kept besides the active one; the retrain deletes older ones, rows and files.

@@ -1,4 +1,8 @@
-"""Where a model version's files live, and the SHA-256 check that every reader runs before trusting them."""
+"""Where a model version's files live, the SHA-256 check every reader runs before trusting them, and the load.
+
+``artifact_load`` is the one way to read a version's model: its files checked against the registry, then the
+artifact's own check (``FactorModel.problems``). Promotion, manual activation, serving and the Model pages use it.
+"""
 
 import hashlib
 from pathlib import Path
@@ -6,10 +10,13 @@ from pathlib import Path
 from django.conf import settings
 
 from recommender.models import ModelVersion
+from recsys.rating_model import FactorModel
 
 ARTIFACT_HASH_MISMATCH = "artifact file {name} of model version {version} does not match its SHA-256 in the registry"
 ARTIFACT_FILE_MISSING = "artifact file {name} of model version {version} is missing"
 ARTIFACT_NOT_RECORDED = "model version {version} has no recorded artifact"
+ARTIFACT_UNREADABLE = "artifact of model version {version} cannot be read: {error}"
+ARTIFACT_UNSERVABLE = "model version {version} cannot be served: {problems}"
 
 
 class ArtifactError(Exception):
@@ -40,3 +47,16 @@ def artifact_verify(*, version: ModelVersion) -> Path:
         if file_sha256(path) != expected:
             raise ArtifactError(ARTIFACT_HASH_MISMATCH.format(name=name, version=version.pk))
     return directory
+
+
+def artifact_load(*, version: ModelVersion) -> FactorModel:
+    """The version's model, its files verified and the artifact checked; ArtifactError says why it cannot be served."""
+    directory = artifact_verify(version=version)
+    try:
+        model = FactorModel.load(directory)
+    except (OSError, ValueError, KeyError, TypeError) as error:  # authentic files, yet not an artifact we can read
+        raise ArtifactError(ARTIFACT_UNREADABLE.format(version=version.pk, error=error)) from error
+    problems = model.problems()
+    if problems:
+        raise ArtifactError(ARTIFACT_UNSERVABLE.format(version=version.pk, problems="; ".join(problems)))
+    return model

@@ -1,32 +1,27 @@
 """What the site recommends: personal lists with a reason, the popularity list, predictions and similar movies.
 
 Every function answers from the model held by ``serving`` and never raises because of it: without a servable
-model, for an anonymous visitor, or for a user with nothing to go on, the answer is the popularity list
-(``is_fallback``) or None. A user the model has not seen (signed up after the last retrain) is placed from
-their current ratings on every request (``onboarding.user_place``), so each new rating counts at once.
-
-The list's order comes from the ranking model when the artifact carries one (``ranking_scores``): the rating
-model ranks obscure movies with a few glowing ratings first, the ranking model the movies a user is likely to
-rate highly next. The rating shown beside each movie stays the rating model's prediction. A user whose ratings
-the ranking model did not all learn from (new, rated since the retrain, or some held out for validation) is
-placed by ``ranking_fold_in`` from all their current ratings, a few milliseconds.
+model, for an anonymous visitor, or for a user with nothing to go on, the answer is the popularity list (with its
+``Fallback`` reason) or None. The list itself is the ML core's (``recsys.lists``): ordered by the ranking model,
+shown with the rating model's prediction, explained by the nearest liked movie. A user the models have not
+learned (signed up or rated since the last retrain) is placed from their current ratings on every request, so
+each new rating counts at once.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
 from ratings.models import MAX_SCORE, MIN_SCORE, Movie
 from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
-from recommender.services.onboarding import onboarding_movies, user_place
-from recommender.services.ranking_scores import ranking_fold_in, ranking_reasons
+from recommender.services.onboarding import cold_start_method, onboarding_movies
 from recommender.services.serving import ServedModel, served_model
+from recsys.lists import Taste, list_order, list_ratings, list_reasons, user_taste
 
 __all__ = [
-    "FALLBACK_ANONYMOUS",
-    "FALLBACK_NO_MODEL",
-    "FALLBACK_NO_RATINGS",
+    "Fallback",
     "Recommendation",
     "RecommendationPage",
     "onboarding_movies",
@@ -36,12 +31,15 @@ __all__ = [
     "similar_movies",
 ]
 
-# Why a page shows the popularity list instead of personal recommendations.
-FALLBACK_ANONYMOUS = "anonymous"
-FALLBACK_NO_MODEL = "no_model"  # no active version, or its artifact is missing or tampered (logged by serving)
-FALLBACK_NO_RATINGS = "no_ratings"  # signed in, but nothing rated that the model knows
-# A reason is chosen among the user's movies rated at least this; a user with none falls back to their best.
-REASON_MIN_SCORE = 4.0
+
+class Fallback(StrEnum):
+    """Why a page shows the popularity list instead of personal recommendations."""
+
+    ANONYMOUS = "anonymous"
+    NO_MODEL = "no_model"  # no active version, or its artifact is missing or cannot be served (logged by serving)
+    NO_RATINGS = "no_ratings"  # signed in, but nothing rated that the model knows
+
+
 # "More like this" prefers movies with this many ratings: factors learned from a handful are mostly noise.
 SIMILAR_MIN_RATINGS = 10
 
@@ -50,7 +48,7 @@ SIMILAR_MIN_RATINGS = 10
 class Recommendation:
     movie: Movie
     predicted_rating: float | None  # None for the popularity fallback
-    reason: Movie | None  # the user's highly rated movie nearest in factor space ("because you rated X")
+    reason: Movie | None  # the user's liked movie nearest to it ("because you rated X")
     reason_score: float | None  # the score the user gave the reason movie
 
 
@@ -59,8 +57,11 @@ class RecommendationPage:
     items: list[Recommendation]
     total: int  # for pagination
     model_version: ModelVersion | None  # the active version that produced them
-    is_fallback: bool  # popularity list (no model, broken artifact, anonymous, nothing rated)
-    fallback_reason: str | None = None  # one of the FALLBACK_* constants when is_fallback
+    fallback: Fallback | None = None  # why this is the popularity list; None for a personal list
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.fallback is not None
 
 
 def _movies_by_id(ids: list[int]) -> dict[int, Movie]:
@@ -69,7 +70,7 @@ def _movies_by_id(ids: list[int]) -> dict[int, Movie]:
 
 
 def _popular_page(
-    *, limit: int, offset: int, genre: str | None, exclude: set[int], fallback_reason: str
+    *, limit: int, offset: int, genre: str | None, exclude: set[int], fallback: Fallback
 ) -> RecommendationPage:
     limit, offset = max(limit, 0), max(offset, 0)
     ranked = movie_stats().by_rating.tolist()
@@ -78,55 +79,32 @@ def _popular_page(
     page_ids = ranked[offset : offset + limit]
     movies = _movies_by_id(page_ids)
     items = [Recommendation(movies[m], None, None, None) for m in page_ids if m in movies]
-    return RecommendationPage(
-        items=items, total=len(ranked), model_version=None, is_fallback=True, fallback_reason=fallback_reason
-    )
+    return RecommendationPage(items=items, total=len(ranked), model_version=None, fallback=fallback)
 
 
 def popular_movies(*, limit: int = 20, offset: int = 0, genre: str | None = None) -> RecommendationPage:
     """The best-rated movies by Bayesian average, for visitors and whenever no personal list can be made."""
-    return _popular_page(limit=limit, offset=offset, genre=genre, exclude=set(), fallback_reason=FALLBACK_ANONYMOUS)
+    return _popular_page(limit=limit, offset=offset, genre=genre, exclude=set(), fallback=Fallback.ANONYMOUS)
 
 
-@dataclass(frozen=True)
-class _Taste:
-    vector: np.ndarray
-    bias: float
-    rated_ids: np.ndarray  # every movie the user rated on the site
-    known_rows: np.ndarray  # model rows of the rated movies the model knows
-    known_scores: np.ndarray
-    rank_vector: np.ndarray | None = None  # the user in the ranking model's space, when the artifact has one
-
-
-def _taste(served: ServedModel, user_id: int, *, rank: bool = True) -> _Taste | None:
-    """The user's place in the model: learned when they were in training, else solved from their ratings; with
-    ``rank``, in the ranking model's space too (when the artifact has one)."""
+def _taste(served: ServedModel, user_id: int, *, with_ranking: bool = True) -> Taste | None:
+    """The user's place in both models, from their current ratings of the movies the model knows."""
     model = served.model
-    ranking = model.ranking if rank else None
     rated_ids, scores, times = user_ratings(user_id=user_id)
-    known = np.array([model.has_movie(m) for m in rated_ids], dtype=bool)
-    known_rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
-    known_scores = scores[known]
-    if model.has_user(user_id):
-        row = model.user_index(user_id)
-        vector, bias = model.user_factors[row], float(model.user_bias[row])
-    elif len(known_rows):
-        vector, bias = user_place(model=model, movie_rows=known_rows, scores=known_scores)
-    else:
-        return None
-    rank_vector = None
-    if ranking is not None:
-        row = model.user_index(user_id) if model.has_user(user_id) else None
-        if row is not None and served.learned_from(user_row=row, movie_rows=known_rows, scores=known_scores):
-            rank_vector = ranking.user_factors[row]
-        elif len(known_rows):
-            rank_vector = ranking_fold_in(
-                model=ranking, movie_rows=known_rows, scores=known_scores, timestamps=times[known]
-            )
-        else:
-            # A trained user none of whose rated movies the model knows any more: nothing newer to go on.
-            rank_vector = ranking.user_factors[row]
-    return _Taste(vector, bias, rated_ids, known_rows, known_scores, rank_vector)
+    known = np.isin(rated_ids, model.movie_ids)
+    rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
+    user_row = model.user_index(user_id) if model.has_user(user_id) else None
+    learned = user_row is not None and served.learned_from(user_row=user_row, movie_rows=rows, scores=scores[known])
+    return user_taste(
+        model=model,
+        movie_rows=rows,
+        scores=scores[known],
+        times=times[known],
+        user_row=user_row,
+        learned=learned,
+        method=cold_start_method(),
+        with_ranking=with_ranking,
+    )
 
 
 def _clip_rating(value: float) -> float:
@@ -134,46 +112,29 @@ def _clip_rating(value: float) -> float:
 
 
 def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: str | None = None) -> RecommendationPage:
-    """The user's best movies that they have not rated (by the ranking model's score, or by predicted rating
-    when the artifact has no ranking model), each with its predicted rating and the rated movie that explains it."""
+    """The user's best movies that they have not rated, in the order of the site's list, each with its predicted
+    rating and the liked movie that explains it."""
     if not user.is_authenticated:
         return popular_movies(limit=limit, offset=offset, genre=genre)
     served = served_model()
     taste = _taste(served, user.pk) if served is not None else None
     if taste is None:
         rated = set(user_ratings(user_id=user.pk).movie_ids.tolist())
-        reason = FALLBACK_NO_MODEL if served is None else FALLBACK_NO_RATINGS
-        return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated, fallback_reason=reason)
+        fallback = Fallback.NO_MODEL if served is None else Fallback.NO_RATINGS
+        return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated, fallback=fallback)
 
     limit, offset = max(limit, 0), max(offset, 0)
     model = served.model
     candidates = np.ones(len(model.movie_ids), dtype=bool)
-    candidates[[model.movie_index(m) for m in taste.rated_ids if model.has_movie(m)]] = False
+    candidates[taste.rated_rows] = False
     if genre:
-        in_genre = genre_movie_ids(slug=genre)
-        candidates &= np.fromiter((int(m) in in_genre for m in model.movie_ids), dtype=bool, count=len(candidates))
+        candidates &= np.isin(model.movie_ids, np.fromiter(genre_movie_ids(slug=genre), dtype=np.int64))
     rows = np.flatnonzero(candidates)
-    if taste.rank_vector is None:
-        predicted = model.predict_vector(taste.vector, taste.bias, rows)
-        order = np.argsort(-predicted, kind="stable")[offset : offset + limit]
-        page_rows, page_predicted = rows[order], predicted[order]
-    else:
-        ranked = model.ranking.scores(taste.rank_vector)[rows]
-        page_rows = rows[np.argsort(-ranked, kind="stable")[offset : offset + limit]]
-        page_predicted = model.predict_vector(taste.vector, taste.bias, page_rows)
-
-    reasons: list[tuple[int, float] | None] = [None] * len(page_rows)
-    if len(taste.known_rows) and len(page_rows):
-        liked = taste.known_scores >= min(REASON_MIN_SCORE, taste.known_scores.max())
-        liked_rows, liked_scores = taste.known_rows[liked], taste.known_scores[liked]
-        if model.ranking is None:
-            nearest = (served.movie_units[page_rows] @ served.movie_units[liked_rows].T).argmax(axis=1)
-            reason_rows = liked_rows[nearest]
-        else:
-            # The rating factors explain badly: one much-liked movie was nearest to nearly everything.
-            reason_rows = ranking_reasons(model=model.ranking, movie_rows=page_rows, rated_rows=liked_rows)
-        score_of = dict(zip(liked_rows.tolist(), liked_scores.tolist(), strict=True))
-        reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) for r in reason_rows]
+    page_rows = list_order(model=model, taste=taste, candidate_rows=rows)[offset : offset + limit]
+    page_predicted = list_ratings(model=model, taste=taste, movie_rows=page_rows)
+    reason_rows = list_reasons(model=model, taste=taste, movie_rows=page_rows)
+    score_of = dict(zip(taste.rated_rows.tolist(), taste.rated_scores.tolist(), strict=True))
+    reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) for r in reason_rows] or [None] * len(page_rows)
 
     page_ids = [int(m) for m in model.movie_ids[page_rows]]
     movies = _movies_by_id(page_ids)
@@ -189,7 +150,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
         for movie_id, prediction, reason in zip(page_ids, page_predicted, reasons, strict=True)
         if movie_id in movies  # a movie deleted since training is skipped, not an error
     ]
-    return RecommendationPage(items=items, total=len(rows), model_version=served.version, is_fallback=False)
+    return RecommendationPage(items=items, total=len(rows), model_version=served.version)
 
 
 def rating_predict(*, user, movie: Movie) -> float | None:
@@ -199,11 +160,11 @@ def rating_predict(*, user, movie: Movie) -> float | None:
     served = served_model()
     if served is None or not served.model.has_movie(movie.pk):
         return None
-    taste = _taste(served, user.pk, rank=False)
+    taste = _taste(served, user.pk, with_ranking=False)
     if taste is None:
         return None
     row = np.array([served.model.movie_index(movie.pk)])
-    return _clip_rating(float(served.model.predict_vector(taste.vector, taste.bias, row)[0]))
+    return _clip_rating(float(list_ratings(model=served.model, taste=taste, movie_rows=row)[0]))
 
 
 def _similar_by_factors(served: ServedModel, movie: Movie, limit: int) -> list[int]:

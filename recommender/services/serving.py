@@ -4,59 +4,28 @@ Every request asks ``served_model()``. At most once per ``RECOMMENDER_ACTIVE_CHE
 runs one indexed query for the active version's id; only when the answer changes does it read the artifact
 (SHA-256 checked first) and replace the state in a single reference assignment, so a request sees either the
 old model or the new one, never a mix. A version whose artifact is missing or tampered is remembered as broken
-and not re-read until the process restarts; the caller then serves the popularity list.
+and not re-read until it is activated again (which renews its activation time); the caller then serves the
+popularity list.
 """
 
 import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from django.conf import settings
 
 from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
-from recommender.services.artifacts import ArtifactError, artifact_verify
-from recommender.services.factors import FactorModel
-from recommender.services.ranking_scores import unit_rows
+from recommender.services.artifacts import ArtifactError, artifact_load
+from recsys.ranking_model import unit_rows
+from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
 
-MODEL_MALFORMED = "serving artifact is malformed: {detail}"
 MODEL_LOAD_FAILED = "model version {version} cannot be served, falling back to the popularity list: {error}"
-
-
-def _shapes_check(model: FactorModel) -> None:
-    """An artifact can be authentic and still malformed; refuse it at load rather than fail a request later."""
-    n_users, n_movies = len(model.user_ids), len(model.movie_ids)
-    # A dot model's user and movie vectors share one space; an nn model's head reads them at their own sizes.
-    user_k = model.user_factors.shape[1] if model.has_mlp else model.n_factors
-    expected = {
-        "user_factors": (n_users, user_k),
-        "user_bias": (n_users,),
-        "movie_factors": (n_movies, model.n_factors),
-        "movie_bias": (n_movies,),
-    }
-    arrays = {name: getattr(model, name) for name in expected}
-    ranking = model.ranking
-    if ranking is not None:
-        # The ranking model's rows line up with the rating model's vocabularies; its own width is its own.
-        rank_k = ranking.movie_factors.shape[1] if ranking.movie_factors.ndim == 2 else -1
-        ranking_expected = {
-            "rank_user_factors": (n_users, rank_k),
-            "rank_user_mean": (rank_k,),
-            "rank_movie_factors": (n_movies, rank_k),
-            "rank_movie_bias": (n_movies,),
-        }
-        expected.update(ranking_expected)
-        arrays.update({name: getattr(ranking, name.removeprefix("rank_")) for name in ranking_expected})
-    for name, shape in expected.items():
-        array = arrays[name]
-        if array.shape != shape:
-            raise ValueError(MODEL_MALFORMED.format(detail=f"{name} has shape {array.shape}, expected {shape}"))
-        if not np.isfinite(array).all():
-            raise ValueError(MODEL_MALFORMED.format(detail=f"{name} has values that are not finite"))
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,7 +40,6 @@ class ServedModel:
     _rating_starts: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        _shapes_check(self.model)
         object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
         order = starts = None
         if self.model.has_training_ratings:
@@ -95,15 +63,20 @@ class ServedModel:
         return trained == current
 
 
+# The active version as serving tells activations apart: its id and when it was activated, so that activating
+# the same version again (after repairing its files) is a change too.
+ActiveKey = tuple[int, datetime | None]
+
+
 @dataclass(frozen=True)
 class _State:
     served: ServedModel | None
-    active_id: int | None
+    active: ActiveKey | None
     checked_at: float
 
 
-_state = _State(served=None, active_id=None, checked_at=float("-inf"))
-_broken: set[int] = set()
+_state = _State(served=None, active=None, checked_at=float("-inf"))
+_broken: set[ActiveKey] = set()
 _load_lock = threading.Lock()
 
 
@@ -111,19 +84,20 @@ def _check_seconds() -> float:
     return float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS)
 
 
-def _load(version_id: int) -> ServedModel | None:
+def _load(active: ActiveKey) -> ServedModel | None:
     """The version's model, or None (logged, and remembered as broken) when its artifact cannot be served."""
+    version_id = active[0]
     version = ModelVersion.objects.filter(pk=version_id).first()
     try:
         if version is None:
             raise ModelVersion.DoesNotExist(f"model version {version_id} no longer exists")
-        return ServedModel(version=version, model=FactorModel.load(artifact_verify(version=version)))
-    except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError, KeyError, TypeError) as error:
+        return ServedModel(version=version, model=artifact_load(version=version))
+    except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError) as error:
         # A refused artifact explains itself; anything else gets its traceback.
         logger.error(
             MODEL_LOAD_FAILED.format(version=version_id, error=error), exc_info=not isinstance(error, ArtifactError)
         )
-        _broken.add(version_id)
+        _broken.add(active)
         return None
 
 
@@ -135,32 +109,32 @@ def served_model() -> ServedModel | None:
     if now - state.checked_at < _check_seconds():
         return state.served
     try:
-        active_id = ModelVersion.objects.active().order_by().values_list("pk", flat=True).first()
+        active = ModelVersion.objects.active().order_by().values_list("pk", "activated_at").first()
     except Exception:
         # A database hiccup must not break the page: keep serving what we hold and ask again next time.
         logger.exception("could not look up the active model version")
         return state.served
-    if active_id == state.active_id:
-        _state = _State(served=state.served, active_id=active_id, checked_at=now)
+    if active == state.active:
+        _state = _State(served=state.served, active=active, checked_at=now)
         return state.served
-    if active_id is None or active_id in _broken:
-        _state = _State(served=None, active_id=active_id, checked_at=now)
+    if active is None or active in _broken:
+        _state = _State(served=None, active=active, checked_at=now)
         return None
     # One thread reads the new artifact; the others keep answering from the model they hold meanwhile.
     if not _load_lock.acquire(blocking=state.served is None):
         return state.served
     try:
         current = _state
-        if current.active_id == active_id and current.served is not None:
+        if current.active == active and current.served is not None:
             return current.served
         try:
-            served = _load(active_id)
+            served = _load(active)
         except Exception:
             # Not the artifact's fault (the database, say): keep what we hold and try again at the next check.
-            logger.exception(MODEL_LOAD_FAILED.format(version=active_id, error="unexpected error"))
-            _state = _State(served=current.served, active_id=current.active_id, checked_at=time.monotonic())
+            logger.exception(MODEL_LOAD_FAILED.format(version=active[0], error="unexpected error"))
+            _state = _State(served=current.served, active=current.active, checked_at=time.monotonic())
             return current.served
-        _state = _State(served=served, active_id=active_id, checked_at=time.monotonic())
+        _state = _State(served=served, active=active, checked_at=time.monotonic())
         return served
     finally:
         _load_lock.release()
@@ -170,6 +144,6 @@ def serving_reset() -> None:
     """Forget the held model, the broken versions and the cached rating statistics (tests, repaired artifacts)."""
     global _state
     with _load_lock:
-        _state = _State(served=None, active_id=None, checked_at=float("-inf"))
+        _state = _State(served=None, active=None, checked_at=float("-inf"))
         _broken.clear()
     movie_stats_reset()

@@ -12,8 +12,8 @@ from api.services import token_create
 from ratings.models import Movie
 from recommender.models import ModelVersion
 from recommender.services.artifacts import file_sha256
-from recommender.services.factors import FactorModel
 from recommender.services.serving import serving_reset
+from recsys.rating_model import FactorModel
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
 
 # A port where nothing listens: Redis "down" without stopping the Redis that other tests use.

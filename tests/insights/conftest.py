@@ -11,7 +11,7 @@ from django.utils import timezone
 from ratings.models import Movie, Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path, file_sha256
-from recommender.services.factors import FactorModel
+from recsys.rating_model import FactorModel
 from tests.factories import MovieFactory, UserFactory
 
 N_MOVIES = 55  # more than the 50 of the factor map, so the map has to choose

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from insights import benchmark
 from insights.benchmark import MARK_END, MARK_START, Options
-from recommender.services.evaluation import evaluation_run
+from recsys.evaluation import evaluation_run
 
 N_USERS, N_MOVIES = 40, 30
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ratings.models import Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
-from recommender.services.factors import DenseLayer
+from recsys.rating_model import DenseLayer
 from tests.factories import RatingFactory, UserFactory
 from tests.insights.conftest import write_model_version
 

@@ -15,8 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from ratings.models import Genre, Movie
 from recommender.models import ModelVersion
 from recommender.services.artifacts import file_sha256
-from recommender.services.factors import DenseLayer, FactorModel
-from recommender.services.ranking_scores import RankingModel
+from recsys.ranking_model import RankingModel
+from recsys.rating_model import DenseLayer, FactorModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]

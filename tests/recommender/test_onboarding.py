@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from recommender.services.factors import FactorModel
 from recommender.services.onboarding import (
     UNKNOWN_COLD_START_METHOD,
     onboarding_movies,
@@ -12,6 +11,7 @@ from recommender.services.onboarding import (
     user_fold_in,
     user_place,
 )
+from recsys.rating_model import FactorModel
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
 from tests.recommender.served_models import world_model_create
 

@@ -5,10 +5,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from recommender.services.factors import FactorModel
-from recommender.services.ranking_scores import RankingModel
 from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
 from recommender.services.serving import served_model
+from recsys.ranking_model import RankingModel
+from recsys.rating_model import FactorModel
 from tests.factories import RatingFactory, UserFactory
 from tests.recommender.served_models import (
     ACTION_FACTORS,

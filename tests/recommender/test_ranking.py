@@ -8,17 +8,8 @@ import pandas as pd
 import pytest
 import torch
 
-from recommender.services.evaluation import evaluation_run
-from recommender.services.ranking import (
-    MISSING_COLUMNS,
-    NO_RATINGS,
-    RankingParams,
-    ranked_trainer,
-    ranking_export,
-    ranking_learner,
-    ranking_train,
-)
-from recommender.services.ranking_scores import (
+from recsys.evaluation import evaluation_run
+from recsys.ranking_model import (
     EMPTY_FOLD_IN,
     RankingModel,
     ranking_fold_in,
@@ -26,6 +17,15 @@ from recommender.services.ranking_scores import (
     ranking_top_k,
     ranking_weights,
     rating_ages,
+)
+from recsys.train_ranking import (
+    MISSING_COLUMNS,
+    NO_RATINGS,
+    RankingParams,
+    ranked_trainer,
+    ranking_export,
+    ranking_learner,
+    ranking_train,
 )
 
 # Small enough to train in a second: 8 factors, many steps on few users.

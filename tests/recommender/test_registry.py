@@ -15,7 +15,6 @@ from django_celery_beat.models import PeriodicTask
 from ratings.models import Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ARTIFACT_HASH_MISMATCH, ArtifactError, artifact_path, artifact_verify
-from recommender.services.factors import FactorModel
 from recommender.services.registry import (
     PROMOTION_NOT_FINITE,
     PROMOTION_WORSE,
@@ -38,6 +37,7 @@ from recommender.services.registry import (
     version_promote,
     versions_prune,
 )
+from recsys.rating_model import FactorModel
 from tests.recommender.served_models import model_version_create
 from tests.recommender.training_data import SMALL, ratings_create, redis_test_url, synthetic_ratings
 

@@ -14,9 +14,9 @@ from django.test import override_settings
 
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
-from recommender.services.factors import SERVING_ARRAYS, DenseLayer, FactorModel
 from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
 from recommender.services.serving import MODEL_LOAD_FAILED, served_model
+from recsys.rating_model import SERVING_ARRAYS, DenseLayer, FactorModel
 from tests.factories import RatingFactory, UserFactory
 from tests.recommender.served_models import model_version_create, world_model_create
 

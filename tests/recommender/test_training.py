@@ -6,12 +6,12 @@ import pytest
 from fastai.learner import load_learner
 
 from recommender.models import ModelVersion
-from recommender.services.evaluation import FactorRecommender, evaluation_measure
-from recommender.services.factors import FactorModel
-from recommender.services.ranking import MISSING_COLUMNS, ranking_train
-from recommender.services.ranking_scores import RankedRecommender
 from recommender.services.registry import model_retrain
-from recommender.services.training import (
+from recsys.evaluation import FactorRecommender, evaluation_measure
+from recsys.ranking_model import RankedRecommender
+from recsys.rating_model import FactorModel
+from recsys.train_ranking import MISSING_COLUMNS, ranking_train
+from recsys.train_rating import (
     ALGORITHM_UNKNOWN,
     HYPERPARAMETER_UNKNOWN,
     LEARNER_FILE,

@@ -11,9 +11,9 @@ from django.test import Client
 from api.routers.health import NO_ACTIVE_MODEL
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
-from recommender.services.factors import SERVING_ARRAYS
 from recommender.services.recommendations import FALLBACK_NO_MODEL
 from recommender.services.serving import MODEL_LOAD_FAILED, serving_reset
+from recsys.rating_model import SERVING_ARRAYS
 from tests.recommender.served_models import world_model_create
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from recommender.services.artifacts import file_sha256
-from recommender.services.factors import SERVING_ARRAYS
 from recommender.services.serving import served_model, serving_reset
+from recsys.rating_model import SERVING_ARRAYS
 
 pytestmark = pytest.mark.django_db
 

@@ -8,19 +8,11 @@ ranks by predicted rating instead (the rating model alone, the classic recipe's 
 import json
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommender.services.evaluation import (
-    EvaluationError,
-    K,
-    evaluation_run,
-    evaluation_write,
-    fastai_trainer,
-    ratings_read,
-)
-from recommender.services.ranking import ranked_trainer
-from recommender.services.training import TrainingError
+from recommender.services.retrain import rating_params_resolve
+from recsys.evaluation import EvaluationError, K, evaluation_run, evaluation_write, ratings_read
+from recsys.params import Algorithm, TrainingError
 
 LIST_RANKING = "ranking"
 LIST_RATING = "rating"
@@ -43,7 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--train", type=Path, required=True, metavar="FILE")
         parser.add_argument("--test", type=Path, required=True, metavar="FILE")
         parser.add_argument(
-            "--algorithm", choices=["dot", "nn"], help="the rating model; default: setting RECOMMENDER_ALGORITHM"
+            "--algorithm", choices=list(Algorithm), help="the rating model; default: setting RECOMMENDER_ALGORITHM"
         )
         parser.add_argument(
             "--list",
@@ -57,11 +49,11 @@ class Command(BaseCommand):
         try:
             train = ratings_read(path=options["train"])
             test = ratings_read(path=options["test"])
-            algorithm = options["algorithm"] or settings.RECOMMENDER_ALGORITHM
-            if options["list"] == LIST_RANKING:
-                trainer = ranked_trainer(algorithm=algorithm)
-            else:
-                trainer = fastai_trainer(algorithm=algorithm)
+            from recsys.trainers import fastai_trainer, ranked_trainer  # torch: only when a model is trained
+
+            params = rating_params_resolve(algorithm=options["algorithm"])
+            ranked = options["list"] == LIST_RANKING
+            trainer = ranked_trainer(params=params) if ranked else fastai_trainer(params=params)
             result = evaluation_run(train=train, test=test, trainer=trainer)
         except (EvaluationError, TrainingError) as error:
             raise CommandError(str(error)) from error

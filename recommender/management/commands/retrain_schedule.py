@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from recommender.services.registry import retrain_schedule_ensure
+from recommender.services.retrain import retrain_schedule_ensure
 
 
 class Command(BaseCommand):

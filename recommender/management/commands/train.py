@@ -2,7 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommender.services.registry import RETRAIN_ALREADY_RUNNING, model_retrain
+from recommender.services.outcomes import OutcomeStatus
+from recommender.services.retrain import model_retrain
+from recsys.params import Algorithm
 
 TRAINING_FAILED = "training failed: {error}"
 ALREADY_RUNNING = "a retrain is already running (the Celery worker, or another train command); try again later"
@@ -22,7 +24,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--algorithm", choices=["dot", "nn"], help="default: setting RECOMMENDER_ALGORITHM")
+        parser.add_argument("--algorithm", choices=list(Algorithm), help="default: setting RECOMMENDER_ALGORITHM")
         parser.add_argument("--epochs", type=_positive, help="override the number of epochs")
         parser.add_argument("--no-activate", action="store_true", help="keep the new version ready, not active")
         parser.add_argument(
@@ -41,10 +43,10 @@ class Command(BaseCommand):
             )
         except Exception as error:
             raise CommandError(TRAINING_FAILED.format(error=error)) from error
-        if outcome.status == RETRAIN_ALREADY_RUNNING:
+        if outcome.status == OutcomeStatus.BUSY:
             raise CommandError(ALREADY_RUNNING)
         version = outcome.version
-        if outcome.status == "skipped":
+        if outcome.status == OutcomeStatus.SKIPPED:
             self.stdout.write(f"Skipped: {outcome.message} (use --force to train anyway).")
             return
         metrics = version.metrics
@@ -66,9 +68,9 @@ class Command(BaseCommand):
                 f"{name} {metrics[name]:.4f}" for name in ("rmse", "mae", "ndcg@10") if metrics.get(name) is not None
             )
         )
-        if outcome.status == "activated":
+        if outcome.status == OutcomeStatus.ACTIVATED:
             self.stdout.write(self.style.SUCCESS(f"Activated: v{version.pk} is now the active version."))
-        elif outcome.status == "rejected":
+        elif outcome.status == OutcomeStatus.REJECTED:
             self.stdout.write(self.style.WARNING(f"Not activated (rejected): {outcome.message}"))
         else:
             self.stdout.write(f"Not activated (--no-activate): v{version.pk} is ready.")

@@ -2,14 +2,14 @@
 
 Any trainer plugs in: a callable that learns from a ratings frame (columns user, movie, rating) and returns a
 ``Recommender``. RMSE and MAE cover the test pairs whose user and movie both occur in the training ratings.
-Ranking follows ``recommender.services.metrics``: candidates are the training movies that the user has not
+Ranking follows ``recsys.metrics``: candidates are the training movies that the user has not
 rated there, relevant are the user's test movies rated 4 or more, users with no relevant movie are left out,
-and so are test users absent from the training ratings (no model can rank for them). Nothing here imports
-torch: the fastai trainer imports the training service when it is called.
+and so are test users absent from the training ratings (no model can rank for them). The recommenders are in
+``recsys.recommenders``, the trainers that make them in ``recsys.trainers``.
 """
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -17,8 +17,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from recommender.services.factors import FactorModel
-from recommender.services.metrics import (
+from recsys.metrics import (
     catalogue_coverage,
     mae,
     ranking_metrics,
@@ -167,63 +166,3 @@ def evaluation_write(*, result: EvaluationResult, output: Path) -> list[Path]:
         top_k_path, sep="\t", header=False, index=False, float_format="%.6f"
     )
     return [predictions_path, top_k_path]
-
-
-# --- recommenders and trainers -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class FactorRecommender:
-    """A trained FactorModel (dot or nn) seen through the Recommender protocol: ids are those of the ratings."""
-
-    model: FactorModel
-
-    def _rows(self, ids: np.ndarray, index: Callable[[int], int]) -> np.ndarray:
-        return np.fromiter((index(i) for i in ids), dtype=np.int64, count=len(ids))
-
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        user_rows = self._rows(users, self.model.user_index)
-        movie_rows = self._rows(movies, self.model.movie_index)
-        return self.model.predict_pairs(user_rows, movie_rows)
-
-    def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        movie_rows = self._rows(movies, self.model.movie_index)
-        return np.stack([self.model.predict_user(row, movie_rows) for row in self._rows(users, self.model.user_index)])
-
-
-def fastai_trainer(*, algorithm: str, hyperparameters: Mapping | None = None) -> Trainer:
-    """Our fastai training (settings' defaults, then ``hyperparameters``) on all of the given ratings."""
-
-    def train(ratings: pd.DataFrame) -> Recommender:
-        from recommender.services.training import hyperparameters_resolve, model_train
-
-        # Every training rating is learned from: the protocol's test file is the held-out set.
-        resolved = hyperparameters_resolve(algorithm=algorithm, overrides={"valid_pct": 0.0, **(hyperparameters or {})})
-        return FactorRecommender(model_train(ratings=ratings, algorithm=algorithm, hyperparameters=resolved).factors)
-
-    return train
-
-
-@dataclass(frozen=True, eq=False)
-class PopularityRecommender:
-    """Ranks by number of training ratings; predicts a movie's mean training rating."""
-
-    counts: pd.Series  # by movie id
-    means: pd.Series  # by movie id
-
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        return self.means.reindex(movies).to_numpy(np.float64)
-
-    def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        counts = self.counts.reindex(movies, fill_value=0).to_numpy(np.float64)
-        return np.broadcast_to(counts, (len(users), len(movies)))
-
-
-def popularity_trainer() -> Trainer:
-    """The baseline every learned model must beat."""
-
-    def train(ratings: pd.DataFrame) -> Recommender:
-        stats = ratings.groupby("movie")["rating"].agg(["size", "mean"])
-        return PopularityRecommender(counts=stats["size"], means=stats["mean"])
-
-    return train

@@ -1,4 +1,4 @@
-"""The serving form of a trained model: plain numpy arrays, saved as .npz + JSON, no torch and no pickle.
+"""The serving artifact of a model version: plain numpy arrays, saved as .npz + JSON, no torch and no pickle.
 
 Training exports a fastai learner into this form; the web process loads it once and answers every request
 from it. The id vocabularies travel with the weights (as in fastai's ``EmbeddingDotBias.from_classes``), so
@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.services.ranking_scores import RankingModel
+from recsys.ranking_model import RankingModel
 
 SERVING_ARRAYS = "serving.npz"
 SERVING_META = "serving.json"
 # The ranking model's arrays in serving.npz (rows those of the rating model's vocabularies) and its scalars'
-# key in serving.json. Artifacts written before the ranking model have neither, and still load.
+# key in serving.json.
 RANKING_ARRAYS = {
     "rank_user_factors": "user_factors",
     "rank_user_mean": "user_mean",
@@ -25,6 +25,13 @@ RANKING_ARRAYS = {
 }
 RANKING_META = "ranking"
 RANKING_SCALARS = ("user_ridge", "other_weight", "recency")
+# Users whose predictions the check of an artifact computes against y_range (each one against every movie).
+SANITY_USERS = 200
+
+ARRAY_NOT_FINITE = "{name} has values that are not finite"
+ARRAY_SHAPE = "{name} has shape {shape}, expected {expected}"
+RANKING_MISSING = "the artifact has no ranking model"
+PREDICTIONS_OUT_OF_RANGE = "predictions leave y_range [{low}, {high}]: from {min:.4f} to {max:.4f}"
 
 
 class UnknownIdError(KeyError):
@@ -73,7 +80,8 @@ class FactorModel:
     rating_movie_rows: np.ndarray | None = None  # int32 [n_ratings]
     rating_scores: np.ndarray | None = None  # float32 [n_ratings]
     mlp: tuple[DenseLayer, ...] = ()
-    # Optional: the ranking model that orders the site's list, its rows aligned with user_ids and movie_ids.
+    # The ranking model that orders the site's list, its rows aligned with user_ids and movie_ids. Every retrain
+    # ships one; ``problems()`` refuses an artifact without it.
     ranking: RankingModel | None = None
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
@@ -170,6 +178,75 @@ class FactorModel:
             rating_scores=np.asarray(scores, dtype=np.float32)[known],
         )
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the artifact by its name in serving.npz (the training ratings' rows aside)."""
+        arrays = {name: getattr(self, name) for name in ("user_factors", "user_bias", "movie_factors", "movie_bias")}
+        for i, layer in enumerate(self.mlp):
+            parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
+            arrays.update({f"mlp_{i}_{name}": a for name, a in parts.items() if a is not None})
+        if self.ranking is not None:
+            arrays.update({name: getattr(self.ranking, part) for name, part in RANKING_ARRAYS.items()})
+        return arrays
+
+    def _expected_shapes(self) -> dict[str, tuple[int, ...]]:
+        n_users, n_movies = len(self.user_ids), len(self.movie_ids)
+        if self.movie_factors.ndim != 2:
+            return {"movie_factors": (n_movies, -1)}
+        # A dot model's user and movie vectors share one space; an nn model's head reads them at their own sizes.
+        user_k = self.user_factors.shape[1] if self.has_mlp and self.user_factors.ndim == 2 else self.n_factors
+        expected = {
+            "user_factors": (n_users, user_k),
+            "user_bias": (n_users,),
+            "movie_factors": (n_movies, self.n_factors),
+            "movie_bias": (n_movies,),
+        }
+        width = user_k + self.n_factors
+        for i, layer in enumerate(self.mlp):
+            out = layer.weight.shape[0] if layer.weight.ndim == 2 else -1
+            expected[f"mlp_{i}_weight"] = (out, width)
+            expected[f"mlp_{i}_bias"] = (out,)
+            if layer.scale is not None:
+                expected.update({f"mlp_{i}_scale": (out,), f"mlp_{i}_shift": (out,)})
+            width = out
+        if self.ranking is not None:
+            # The ranking model's rows line up with the rating model's vocabularies; its width is its own.
+            movie_factors = self.ranking.movie_factors
+            rank_k = movie_factors.shape[1] if movie_factors.ndim == 2 else -1
+            expected.update(
+                {
+                    "rank_user_factors": (n_users, rank_k),
+                    "rank_user_mean": (rank_k,),
+                    "rank_movie_factors": (n_movies, rank_k),
+                    "rank_movie_bias": (n_movies,),
+                }
+            )
+        return expected
+
+    def problems(self) -> list[str]:
+        """Why this artifact cannot be served (shapes, values that are not finite, an MLP that does not chain, no
+        ranking model, predictions outside ``y_range``); empty when it can. The one check that the exporter,
+        the promotion gate, manual activation and serving all run."""
+        arrays = self.arrays()
+        found = []
+        for name, expected in self._expected_shapes().items():
+            array = arrays[name]
+            if array.shape != expected:
+                found.append(ARRAY_SHAPE.format(name=name, shape=array.shape, expected=expected))
+            elif not np.isfinite(array).all():
+                found.append(ARRAY_NOT_FINITE.format(name=name))
+        if self.ranking is None:
+            found.append(RANKING_MISSING)
+        if found or not len(self.user_ids) or not len(self.movie_ids):
+            return found
+        low, high = self.y_range
+        sample = range(min(SANITY_USERS, len(self.user_ids)))
+        predictions = np.concatenate([self.predict_user(row) for row in sample])
+        if not (np.isfinite(predictions).all() and low <= predictions.min() <= predictions.max() <= high):
+            found.append(
+                PREDICTIONS_OUT_OF_RANGE.format(low=low, high=high, min=predictions.min(), max=predictions.max())
+            )
+        return found
+
     def save(self, directory: Path) -> list[Path]:
         """Write the arrays and the metadata into ``directory``; returns the files written."""
         arrays_path = directory / SERVING_ARRAYS
@@ -183,25 +260,15 @@ class FactorModel:
             if self.has_training_ratings
             else {}
         )
-        mlp = {}
-        for i, layer in enumerate(self.mlp):
-            parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
-            mlp.update({f"mlp_{i}_{name}": a.astype(np.float32) for name, a in parts.items() if a is not None})
-        ranking, meta = {}, dict(self.meta)
+        meta = dict(self.meta)
         if self.ranking is not None:
-            ranking = {name: getattr(self.ranking, part).astype(np.float32) for name, part in RANKING_ARRAYS.items()}
             meta[RANKING_META] = {name: float(getattr(self.ranking, name)) for name in RANKING_SCALARS}
         np.savez(
             arrays_path,
             **training_ratings,
-            **mlp,
-            **ranking,
+            **{name: array.astype(np.float32) for name, array in self.arrays().items()},
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
-            user_factors=self.user_factors.astype(np.float32),
-            user_bias=self.user_bias.astype(np.float32),
-            movie_factors=self.movie_factors.astype(np.float32),
-            movie_bias=self.movie_bias.astype(np.float32),
             y_range=np.asarray(self.y_range, dtype=np.float32),
         )
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True))

@@ -2,11 +2,10 @@
 
 A user is a vector u in a factor space; each movie has a vector v and a bias b. The score of movie m for user u
 is the logit of a softmax over the whole catalogue, ``u . v_m + b_m``: its order is the order of how likely the
-user is to rate m highly next. Training (``ranking.py``) learns these arrays; the web process only reads them.
+user is to rate m highly next. Training (``train_ranking.py``) learns these arrays; the web process only reads them.
 """
 
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
@@ -65,28 +64,6 @@ class RankingModel:
             other_weight=self.other_weight,
             recency=self.recency,
         )
-
-
-class RatingPredictor(Protocol):
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray: ...
-
-
-@dataclass(frozen=True, eq=False)
-class RankedRecommender:
-    """The site's list through the evaluation protocol (``evaluation.Recommender``), ids those of the ratings.
-
-    Predicted ratings come from the rating model; the order of the list from the ranking model.
-    """
-
-    rating: RatingPredictor
-    ranking: RankingModel
-
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        return self.rating.predict(users, movies)
-
-    def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        aligned = self.ranking.aligned(user_ids=users, movie_ids=movies)
-        return aligned.scores(aligned.user_factors)
 
 
 def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -189,17 +166,6 @@ def ranking_fold_in(
         if done:
             break
     return vector.astype(np.float32)
-
-
-def ranking_top_k(*, model: RankingModel, user_vector: np.ndarray, exclude_rows: np.ndarray, k: int) -> np.ndarray:
-    """Movie rows of the k best scores for one user, best first, never one of ``exclude_rows`` (the rated)."""
-    scores = model.scores(user_vector).astype(np.float64)
-    scores[np.asarray(exclude_rows, dtype=np.int64)] = -np.inf
-    k = min(k, int(np.isfinite(scores).sum()))
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    best = np.argpartition(-scores, k - 1)[:k]
-    return best[np.argsort(-scores[best], kind="stable")]
 
 
 def ranking_reasons(*, model: RankingModel, movie_rows: np.ndarray, rated_rows: np.ndarray) -> np.ndarray:

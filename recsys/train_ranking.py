@@ -5,11 +5,8 @@ it, so it ranks obscure movies with a few glowing ratings first. The list needs 
 highly *next*. This model learns that from the ratings themselves: per user, a softmax over every movie
 (a multinomial likelihood, as in Mult-VAE, with a user vector instead of an encoder) whose targets are the
 user's rated movies, the liked and the recent ones weighing more. At MovieLens scale the full softmax is
-cheaper than sampling negatives. Serving reads the arrays through ``ranking_scores`` (numpy only).
+cheaper than sampling negatives. Serving reads the arrays through ``recsys.ranking_model`` (numpy only).
 """
-
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,32 +20,11 @@ from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from torch import nn
 
-from recommender.services.evaluation import Trainer, fastai_trainer
-from recommender.services.ranking_scores import (
-    OTHER_WEIGHT,
-    RECENCY,
-    RankedRecommender,
-    RankingModel,
-    ranking_weights,
-    rating_ages,
-)
+from recsys.params import RankingParams
+from recsys.ranking_model import RankingModel, ranking_weights, rating_ages
 
 NO_RATINGS = "cannot train the ranking model on no ratings"
 MISSING_COLUMNS = "ratings need the columns user, movie, rating and timestamp; missing: {missing}"
-
-
-@dataclass(frozen=True)
-class RankingParams:
-    """Chosen on validation splits carved out of the training data (bench/ranking_quality.py)."""
-
-    n_factors: int = 96
-    epochs: int = 30  # with one-cycle at this lr, the number of epochs is the movie factors' regulariser
-    lr: float = 1e-2
-    bs: int = 128  # users per batch
-    user_ridge: float = 10.0  # L2 on each user vector, inside the loss, so fold-in solves the same problem
-    wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
-    other_weight: float = OTHER_WEIGHT
-    recency: float = RECENCY
 
 
 class SoftmaxFactors(nn.Module):
@@ -155,15 +131,3 @@ def ranking_export(
         other_weight=float(params.other_weight),
         recency=float(params.recency),
     )
-
-
-def ranked_trainer(
-    *, algorithm: str = "dot", hyperparameters: Mapping | None = None, params: RankingParams | None = None
-) -> Trainer:
-    """The whole retrain for the evaluation protocol: the rating model (``fastai_trainer``) and the ranking model."""
-    rating_trainer = fastai_trainer(algorithm=algorithm, hyperparameters=hyperparameters)
-
-    def train(ratings: pd.DataFrame) -> RankedRecommender:
-        return RankedRecommender(rating=rating_trainer(ratings), ranking=ranking_train(ratings=ratings, params=params))
-
-    return train

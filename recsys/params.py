@@ -1,0 +1,102 @@
+"""What the two models are trained with: frozen hyperparameters, the algorithms, and the error for a bad request.
+
+No torch here: the settings, the registry and the Model pages read these without loading the trainers.
+"""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from recsys.ranking_model import OTHER_WEIGHT, RECENCY
+
+ALGORITHM_UNKNOWN = "unknown algorithm {algorithm}: choose one of {choices}"
+HYPERPARAMETER_UNKNOWN = "unknown hyperparameter {name} for the {algorithm} algorithm; known: {known}"
+
+
+class TrainingError(Exception):
+    """The requested training cannot run (unknown algorithm or hyperparameter, too little data)."""
+
+
+class Algorithm(StrEnum):
+    """The rating model's architecture: fastai's ``EmbeddingDotBias`` or ``EmbeddingNN``."""
+
+    DOT = "dot"
+    NN = "nn"
+
+    @classmethod
+    def parse(cls, value: str) -> "Algorithm":
+        try:
+            return cls(value)
+        except ValueError:
+            raise TrainingError(ALGORITHM_UNKNOWN.format(algorithm=value, choices=", ".join(cls))) from None
+
+
+@dataclass(frozen=True)
+class RatingParams:
+    """The rating model's training. The defaults were chosen by measurement (bench/train_speed.py): large batches
+    with a higher learning rate, an epoch that visits every rating once (fastai's tabular loader draws with
+    replacement) and one torch thread (more only spin against each other on a shared CPU)."""
+
+    algorithm: Algorithm = Algorithm.DOT
+    n_factors: int = 50
+    bs: int = 2048
+    epochs: int = 5
+    lr: float = 8e-3
+    wd: float = 0.1
+    layers: tuple[int, ...] = ()  # the nn head's hidden layers
+    y_range: tuple[float, float] = (0.0, 5.5)
+    valid_pct: float = 0.2  # held out at random to measure the version and gate its promotion
+    seed: int = 42
+    sample_with_replacement: bool = False
+    threads: int = 1
+
+    def __post_init__(self) -> None:
+        # JSON (a task's arguments, a stored version) brings lists and strings: keep the declared types.
+        object.__setattr__(self, "algorithm", Algorithm.parse(self.algorithm))
+        object.__setattr__(self, "layers", tuple(int(n) for n in self.layers))
+        object.__setattr__(self, "y_range", (float(self.y_range[0]), float(self.y_range[1])))
+
+    @classmethod
+    def default(cls, algorithm: str) -> "RatingParams":
+        return RATING_DEFAULTS[Algorithm.parse(algorithm)]
+
+    def with_overrides(self, overrides: Mapping[str, Any] | None) -> "RatingParams":
+        """A copy with ``overrides`` applied; a name that is not a hyperparameter is a TrainingError."""
+        known = {f.name for f in fields(self)} - {"algorithm"}
+        for name in overrides or {}:
+            if name not in known:
+                raise TrainingError(
+                    HYPERPARAMETER_UNKNOWN.format(name=name, algorithm=self.algorithm, known=", ".join(sorted(known)))
+                )
+        return replace(self, **dict(overrides or {}))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, as a model version records them (without the algorithm, which it records apart)."""
+        values = asdict(self)
+        values.pop("algorithm")
+        return {**values, "layers": list(self.layers), "y_range": list(self.y_range)}
+
+
+RATING_DEFAULTS = {
+    Algorithm.DOT: RatingParams(),
+    Algorithm.NN: RatingParams(algorithm=Algorithm.NN, n_factors=64, layers=(100, 50), epochs=4, lr=2e-2, wd=1.0),
+}
+# The classic recipe of the fastai book (chapter 8), the baseline our defaults are measured against: batches of
+# 64 drawn the way fastai's tabular loader draws them, with replacement.
+CLASSIC_RATING = replace(RATING_DEFAULTS[Algorithm.DOT], bs=64, lr=5e-3, sample_with_replacement=True)
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """The ranking model's training, chosen on validation splits carved out of the training data
+    (bench/ranking_quality.py)."""
+
+    n_factors: int = 96
+    epochs: int = 30  # with one-cycle at this lr, the number of epochs is the movie factors' regulariser
+    lr: float = 1e-2
+    bs: int = 128  # users per batch
+    user_ridge: float = 10.0  # L2 on each user vector, inside the loss, so fold-in solves the same problem
+    wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
+    other_weight: float = OTHER_WEIGHT
+    recency: float = RECENCY

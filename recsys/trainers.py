@@ -1,0 +1,113 @@
+"""The whole retrain (the rating model, then the ranking model on the same ratings), its export, and the trainers
+that the evaluation protocol runs: the site's list, the rating model alone, the popularity baseline.
+
+Imports torch and fastai through the training modules.
+"""
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+from fastai.learner import Learner
+
+from recsys.evaluation import Recommender, Trainer, evaluation_measure
+from recsys.params import RankingParams, RatingParams
+from recsys.rating_model import FactorModel
+from recsys.recommenders import FactorRecommender, PopularityRecommender, RankedRecommender
+from recsys.train_ranking import ranking_train
+from recsys.train_rating import LEARNER_FILE, rating_train
+
+ARTIFACT_UNSERVABLE = "the trained model cannot be served: {problems}"
+
+
+class ExportError(Exception):
+    """The trained model fails the artifact's own check: nothing is exported."""
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedModel:
+    params: RatingParams
+    learner: Learner  # the rating model's
+    # The serving form: the rating model, its training ratings (for the classic cold start) and the ranking model.
+    factors: FactorModel
+    epoch_losses: list[dict]  # the rating model's: [{"epoch": 1, "train_loss": ..., "valid_loss": ...}, ...]
+    train_seconds: float  # both models: data loaders, model and fit
+    train: pd.DataFrame  # the ratings learned from: user, movie, rating, timestamp
+    valid: pd.DataFrame  # the held-out ratings (empty when valid_pct is 0)
+    # On the held-out ratings, per recsys.evaluation, the list's metrics those of the list the site serves; empty
+    # without them. Plus ranking_seconds.
+    metrics: dict
+
+
+def models_train(
+    *,
+    ratings: pd.DataFrame,
+    params: RatingParams,
+    ranking_params: RankingParams | None = None,
+    progress: bool = False,
+    path: Path | None = None,
+) -> TrainedModel:
+    """The rating model on ``ratings`` (user, movie, rating, timestamp), then the ranking model on the same training
+    ratings, so that the served list is measured on the same held-out ones."""
+    rating = rating_train(ratings=ratings, params=params, progress=progress, path=path)
+    started = time.perf_counter()
+    ranking = ranking_train(ratings=rating.train, params=ranking_params, seed=params.seed).aligned(
+        user_ids=rating.factors.user_ids, movie_ids=rating.factors.movie_ids
+    )
+    ranking_seconds = time.perf_counter() - started
+    factors = replace(rating.factors, ranking=ranking)
+    metrics: dict = {"ranking_seconds": ranking_seconds}
+    if len(rating.valid):
+        recommender = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking)
+        metrics.update(evaluation_measure(train=rating.train, test=rating.valid, recommender=recommender).metrics)
+    return TrainedModel(
+        params=params,
+        learner=rating.learner,
+        factors=factors,
+        epoch_losses=rating.epoch_losses,
+        train_seconds=rating.train_seconds + ranking_seconds,
+        train=rating.train,
+        valid=rating.valid,
+        metrics=metrics,
+    )
+
+
+def models_export(*, trained: TrainedModel, directory: Path) -> list[Path]:
+    """Write ``learner.pkl`` (fastai's ``load_learner`` reads it) and the serving arrays; returns the files.
+
+    Refuses (ExportError) a model that the artifact's check would refuse to serve.
+    """
+    problems = trained.factors.problems()
+    if problems:
+        raise ExportError(ARTIFACT_UNSERVABLE.format(problems="; ".join(problems)))
+    learner = trained.learner
+    learner.path = directory
+    learner.export(LEARNER_FILE)
+    return [directory / LEARNER_FILE, *trained.factors.save(directory)]
+
+
+def fastai_trainer(*, params: RatingParams) -> Trainer:
+    """The rating model alone, ranking by predicted rating, learning from every given rating (the protocol's test
+    file is the held-out set)."""
+
+    def train(ratings: pd.DataFrame) -> Recommender:
+        return FactorRecommender(rating_train(ratings=ratings, params=replace(params, valid_pct=0.0)).factors)
+
+    return train
+
+
+def ranked_trainer(*, params: RatingParams | None = None, ranking_params: RankingParams | None = None) -> Trainer:
+    """The site's list, trained as the retrain trains it, on every given rating."""
+    params = replace(params or RatingParams(), valid_pct=0.0)
+
+    def train(ratings: pd.DataFrame) -> RankedRecommender:
+        factors = models_train(ratings=ratings, params=params, ranking_params=ranking_params).factors
+        return RankedRecommender(rating=FactorRecommender(factors), ranking=factors.ranking)
+
+    return train
+
+
+def popularity_trainer() -> Trainer:
+    """The baseline every learned model must beat."""
+    return PopularityRecommender.from_ratings
