@@ -1,0 +1,96 @@
+"""MovieLens 100k for the ML benchmarks, without Django: ratings and movies (with genres) as pandas frames.
+
+Read from the site's data cache (``DATA_CACHE_DIR``, default ``var/cache``): the GroupLens zip when the importer
+cached one, else the ml-100k copy inside the ``recbole==1.2.1`` wheel, downloaded there with ``pip download``
+(never installed) when missing. The same files the importer reads, so a fresh clone needs nothing else.
+"""
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+RECBOLE = "recbole==1.2.1"
+GENRES_100K = (
+    "unknown Action Adventure Animation Children's Comedy Crime Documentary Drama Fantasy Film-Noir Horror "
+    "Musical Mystery Romance Sci-Fi Thriller War Western"
+).split()
+
+
+@dataclass(frozen=True)
+class MovieLens:
+    ratings: pd.DataFrame  # user, movie, rating, timestamp (Unix seconds)
+    movies: pd.DataFrame  # indexed by movie: title, year, genres (a tuple of genre names)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("DATA_CACHE_DIR", ROOT / "var" / "cache"))
+
+
+def _recbole_wheel(cache: Path) -> Path:
+    folder = cache / RECBOLE.replace("==", "-")
+    wheels = sorted(folder.glob("recbole-*.whl"))
+    if wheels:
+        return wheels[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"downloading the {RECBOLE} wheel (for its copy of ml-100k) into {folder} ...", file=sys.stderr)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", RECBOLE]
+    subprocess.run([*command, "-d", str(folder)], check=True)
+    return sorted(folder.glob("recbole-*.whl"))[0]
+
+
+def _from_grouplens(archive: zipfile.ZipFile) -> MovieLens:
+    ratings = pd.read_csv(
+        io.BytesIO(archive.read("ml-100k/u.data")), sep="\t", names=["user", "movie", "rating", "timestamp"]
+    )
+    items = pd.read_csv(
+        io.BytesIO(archive.read("ml-100k/u.item")), sep="|", header=None, encoding="latin-1", index_col=0
+    )
+    flags = items.iloc[:, 4:].to_numpy(dtype=bool)
+    movies = pd.DataFrame(
+        {
+            "title": items[1],
+            "year": pd.to_datetime(items[2], format="%d-%b-%Y", errors="coerce").dt.year,
+            "genres": [
+                tuple(g for g, on in zip(GENRES_100K, row, strict=True) if on and g != "unknown") for row in flags
+            ],
+        },
+        index=items.index.rename("movie"),
+    )
+    return MovieLens(ratings=ratings, movies=movies)
+
+
+def _from_recbole(archive: zipfile.ZipFile) -> MovieLens:
+    base = "recbole/dataset_example/ml-100k/ml-100k"
+    ratings = pd.read_csv(io.BytesIO(archive.read(f"{base}.inter")), sep="\t")
+    ratings.columns = ["user", "movie", "rating", "timestamp"]
+    ratings = ratings.astype({"user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"})
+    items = pd.read_csv(io.BytesIO(archive.read(f"{base}.item")), sep="\t", dtype=str, keep_default_na=False)
+    items.columns = ["movie", "title", "year", "genres"]
+    genres = [tuple(g for g in text.split() if g in GENRES_100K and g != "unknown") for text in items["genres"]]
+    movies = pd.DataFrame(
+        {
+            "title": items["title"].to_numpy(),
+            "year": pd.to_numeric(items["year"], errors="coerce").to_numpy(),
+            "genres": genres,
+        },
+        index=items["movie"].astype("int64").rename("movie"),
+    )
+    return MovieLens(ratings=ratings, movies=movies)
+
+
+def movielens_100k() -> MovieLens:
+    """MovieLens 100k: 100,000 ratings of 1,682 movies by 943 users."""
+    cache = cache_dir()
+    grouplens = cache / "ml-100k.zip"
+    if grouplens.is_file():
+        with zipfile.ZipFile(grouplens) as archive:
+            return _from_grouplens(archive)
+    with zipfile.ZipFile(_recbole_wheel(cache)) as archive:
+        return _from_recbole(archive)
