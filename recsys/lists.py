@@ -13,6 +13,8 @@ from recsys.cold_start import ColdStart, user_place
 from recsys.ranking_model import ranking_fold_in, ranking_reasons
 from recsys.rating_model import FactorModel
 
+# "More like this" prefers movies with this many ratings: factors learned from a handful are mostly noise.
+SIMILAR_MIN_RATINGS = 10
 # A reason is chosen among the user's movies rated at least this; a user with none falls back to their best.
 REASON_MIN_SCORE = 4.0
 
@@ -80,3 +82,12 @@ def list_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) ->
         return np.empty(0, dtype=np.int64)
     liked = taste.rated_scores >= min(REASON_MIN_SCORE, taste.rated_scores.max())
     return ranking_reasons(model=model.ranking, movie_rows=movie_rows, rated_rows=taste.rated_rows[liked])
+
+
+def similar_rows(*, units: np.ndarray, row: int, counts: np.ndarray, limit: int) -> np.ndarray:
+    """ "More like this" for movie ``row``: the nearest rows by cosine of the unit-length movie vectors ``units``,
+    movies with at least SIMILAR_MIN_RATINGS ratings (``counts``, per row) first, the movie itself never."""
+    similarity = units @ units[row]
+    obscure = np.asarray(counts) < SIMILAR_MIN_RATINGS
+    ranked = np.lexsort((-similarity, obscure))
+    return ranked[ranked != row][:limit]

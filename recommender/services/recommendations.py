@@ -18,7 +18,7 @@ from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.onboarding import cold_start_method, onboarding_movies
 from recommender.services.serving import ServedModel, served_model
-from recsys.lists import Taste, list_order, list_ratings, list_reasons, user_taste
+from recsys.lists import Taste, list_order, list_ratings, list_reasons, similar_rows, user_taste
 
 __all__ = [
     "Fallback",
@@ -38,10 +38,6 @@ class Fallback(StrEnum):
     ANONYMOUS = "anonymous"
     NO_MODEL = "no_model"  # no active version, or its artifact is missing or cannot be served (logged by serving)
     NO_RATINGS = "no_ratings"  # signed in, but nothing rated that the model knows
-
-
-# "More like this" prefers movies with this many ratings: factors learned from a handful are mostly noise.
-SIMILAR_MIN_RATINGS = 10
 
 
 @dataclass(frozen=True)
@@ -168,13 +164,12 @@ def rating_predict(*, user, movie: Movie) -> float | None:
 
 
 def _similar_by_factors(served: ServedModel, movie: Movie, limit: int) -> list[int]:
-    model = served.model
-    similarity = served.movie_units @ served.movie_units[model.movie_index(movie.pk)]
-    counts = movie_stats().count_of()
-    obscure = np.fromiter((counts.get(int(m), 0) < SIMILAR_MIN_RATINGS for m in model.movie_ids), dtype=bool)
-    # Well-known movies first, nearest first; the obscure ones only when there are not enough of them.
-    ranked = model.movie_ids[np.lexsort((-similarity, obscure))]
-    return [int(m) for m in ranked[ranked != movie.pk][:limit]]
+    model, stats = served.model, movie_stats()
+    counts = np.zeros(len(model.movie_ids), dtype=np.int64)
+    known = np.isin(stats.movie_ids, model.movie_ids)
+    counts[[model.movie_index(m) for m in stats.movie_ids[known]]] = stats.counts[known]
+    rows = similar_rows(units=served.movie_units, row=model.movie_index(movie.pk), counts=counts, limit=limit)
+    return [int(m) for m in model.movie_ids[rows]]
 
 
 def _similar_by_genres(movie: Movie, limit: int) -> list[int]:
