@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from redis.exceptions import RedisError
 
-from insights import charts, selectors
+from insights import selectors
 from recommender.models import MANAGE_PERMISSION, ModelVersion
 from recommender.services.artifacts import ArtifactError
 from recommender.services.registry import activation_request
@@ -53,6 +53,8 @@ class HistoryView(StaffRequiredMixin, TemplateView):
     template_name = "insights/history.html"
 
     def get_context_data(self, **kwargs: object) -> dict:
+        from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
+
         versions = selectors.version_history()
         can_manage = _can_manage(self.request)
         return super().get_context_data(
@@ -74,6 +76,8 @@ class HistoryView(StaffRequiredMixin, TemplateView):
 
 def version_report(*, version: ModelVersion) -> dict:
     """The numbers and charts of one version's page, built from its verified serving arrays."""
+    from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
+
     model = selectors.version_factor_model(version=version)
     lowest, highest = selectors.movie_bias_extremes(model=model)
     factor_map = selectors.movie_factor_map(model=model)
@@ -99,6 +103,8 @@ class VersionView(StaffRequiredMixin, TemplateView):
     template_name = "insights/version.html"
 
     def get_context_data(self, **kwargs: object) -> dict:
+        from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
+
         version = get_object_or_404(ModelVersion, pk=self.kwargs["pk"])
         context = super().get_context_data(
             **kwargs,
@@ -144,6 +150,8 @@ class DataView(StaffRequiredMixin, TemplateView):
 
 
 def _daily_report() -> tuple[selectors.DailyCounts, selectors.DailyCounts, str]:
+    from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
+
     movielens, site = selectors.ratings_per_day_by_source()
     return movielens, site, charts.ratings_per_day_chart(movielens, site)
 

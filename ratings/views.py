@@ -21,6 +21,7 @@ from ratings.models import Movie
 from ratings.selectors import (
     movie_get,
     movie_list,
+    rating_score,
     user_scores,
 )
 from ratings.services.ratings import LOGIN_REQUIRED, rating_delete, rating_set

@@ -49,6 +49,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return request.user.has_perm(MANAGE_PERMISSION) or super().has_view_permission(request, obj)
+
     def has_activate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MANAGE_PERMISSION)
 

@@ -7,9 +7,7 @@ or a container dies. Tests that share the developer's Redis keep their keys in a
 """
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,18 +23,14 @@ from celery import Celery
 from django.conf import settings as django_settings
 from django.db import connections
 
+from scripts.ensure_redis import RedisStartError, free_port, redis_start
+
 ROOT = Path(__file__).resolve().parent.parent
 START_S = 90
 
 
 class ServiceError(Exception):
     """A service did not start; the message holds the end of its log."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RedisServer:
@@ -54,26 +48,11 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
 
-    def answers(self) -> bool:
-        try:
-            return bool(self.client().ping())
-        except redis.RedisError:
-            return False
-
     def start(self) -> Self:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise ServiceError("redis-server is not installed")
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        log = (self.workdir / "redis.log").open("a")
-        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                   "--dir", str(self.workdir)]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_S
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise ServiceError((self.workdir / "redis.log").read_text()[-2000:])
-            time.sleep(0.05)
+        try:
+            self.process = redis_start(port=self.port, directory=self.workdir, seconds=START_S)
+        except RedisStartError as error:
+            raise ServiceError(str(error)) from error
         return self
 
     def freeze(self) -> None:
@@ -124,7 +103,10 @@ class CeleryWorker:
         self.log = log
         self.pool = pool
         self.concurrency = concurrency
-        self.client = Celery(f"tests-{uuid.uuid4().hex[:6]}", broker=broker_url, backend=broker_url)
+        # Not the current app: the site enqueues through the current app, which must stay the project's.
+        self.client = Celery(
+            f"tests-{uuid.uuid4().hex[:6]}", broker=broker_url, backend=broker_url, set_as_current=False
+        )
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Self:

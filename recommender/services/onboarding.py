@@ -5,14 +5,12 @@ The methods themselves are the ML core's (``recsys.cold_start``); this module re
 
 import logging
 
-import numpy as np
 from django.conf import settings
 
 from ratings.models import Movie
 from recommender.selectors import movie_stats, user_ratings
 from recommender.services.serving import served_model
 from recsys.cold_start import ColdStart, spread_by_factors
-from recsys.cold_start import user_place as cold_start_place
 from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
@@ -24,23 +22,18 @@ UNKNOWN_COLD_START_METHOD = "unknown cold-start method {method!r}; choose one of
 CLASSIC_NEEDS_RATINGS = "model has no training ratings for the classic cold start; placing the user without neighbours"
 
 
-def cold_start_method() -> ColdStart:
-    """The RECOMMENDER_COLD_START setting, checked."""
+def cold_start_method(*, model: FactorModel) -> ColdStart:
+    """The RECOMMENDER_COLD_START setting, checked; warns when ``model`` cannot place users the classic way."""
     try:
-        return ColdStart(settings.RECOMMENDER_COLD_START)
+        method = ColdStart(settings.RECOMMENDER_COLD_START)
     except ValueError:
         choices = ", ".join(ColdStart)
         raise ValueError(
             UNKNOWN_COLD_START_METHOD.format(method=settings.RECOMMENDER_COLD_START, choices=choices)
         ) from None
-
-
-def user_place(*, model: FactorModel, movie_rows: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, float]:
-    """Place a user in the rating model from their ratings by the RECOMMENDER_COLD_START method."""
-    method = cold_start_method()
     if (method == ColdStart.CLASSIC or model.has_mlp) and not model.has_training_ratings:
         logger.warning(CLASSIC_NEEDS_RATINGS)
-    return cold_start_place(model=model, movie_rows=movie_rows, scores=scores, method=method)
+    return method
 
 
 def _spread_by_genres(pool: list[int], limit: int) -> list[int]:

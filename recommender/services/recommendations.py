@@ -98,7 +98,7 @@ def _taste(served: ServedModel, user_id: int, *, with_ranking: bool = True) -> T
         times=times[known],
         user_row=user_row,
         learned=learned,
-        method=cold_start_method(),
+        method=cold_start_method(model=model),
         with_ranking=with_ranking,
     )
 

@@ -15,6 +15,7 @@ from recommender.services.artifacts import file_sha256
 from recommender.services.serving import serving_reset
 from recsys.rating_model import FactorModel
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
+from tests.recsys.arrays import with_mirror_ranking
 
 # A port where nothing listens: Redis "down" without stopping the Redis that other tests use.
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
@@ -61,7 +62,7 @@ def auth(token: str) -> dict[str, str]:
 def staff(db: None) -> object:
     """A staff member allowed to change model versions (the permission the registry's admin asks for)."""
     user = UserFactory(username="admin", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_modelversion"))
+    user.user_permissions.add(Permission.objects.get(codename="manage_modelversion"))
     return user
 
 
@@ -103,7 +104,7 @@ def model_activate(
     folder = f"test-{uuid.uuid4().hex}"
     directory = settings.MODEL_DIR / folder
     directory.mkdir(parents=True)
-    files = model.save(directory)
+    files = with_mirror_ranking(model).save(directory)
     if status == ModelVersion.Status.ACTIVE:
         ModelVersion.objects.active().update(status=ModelVersion.Status.READY)
     version = ModelVersion.objects.create(

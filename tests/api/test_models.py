@@ -9,11 +9,12 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from api.auth import STAFF_ONLY
-from api.routers.models import MANAGE_REQUIRED, RETRAIN_RUNNING, RETRAIN_UNAVAILABLE, VERSION_NOT_FOUND
+from api.routers.models import MANAGE_REQUIRED, VERSION_NOT_FOUND
 from api.services import token_create
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
-from recommender.services.registry import VERSION_NOT_ACTIVATABLE, retrain_lock
+from recommender.services.registry import VERSION_NOT_ACTIVATABLE
+from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_UNAVAILABLE, retrain_lock
 from tests.api.conftest import DEAD_REDIS_URL, bearer, model_activate
 from tests.factories import UserFactory
 from tests.processes import site_redis_database
@@ -65,7 +66,7 @@ def test_model_endpoints_refuse_anonymous_401_and_non_staff_403(
 
 @pytest.mark.parametrize("path", ["/api/models/retrain", "/api/models/1/activate"])
 def test_changing_versions_needs_the_registry_permission(api_client: Client, path: str) -> None:
-    """A staff member without recommender.change_modelversion may list versions but not change them."""
+    """A staff member without recommender.manage_modelversion may list versions but not change them."""
     headers = bearer(token_create(user=UserFactory(username="viewer", is_staff=True))[0])
     assert api_client.get("/api/models", headers=headers).status_code == 200
     response = api_client.post(path, headers=headers)
@@ -90,7 +91,7 @@ def test_a_second_retrain_while_one_is_queued_is_a_409(
     assert api_client.post("/api/models/retrain", headers=staff_auth).status_code == 202
     response = api_client.post("/api/models/retrain", headers=staff_auth)
     assert response.status_code == 409
-    assert response.json() == {"detail": RETRAIN_RUNNING}
+    assert response.json() == {"detail": RETRAIN_BUSY}
     assert broker.llen("celery") == 1
 
 

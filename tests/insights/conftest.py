@@ -13,6 +13,7 @@ from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path, file_sha256
 from recsys.rating_model import FactorModel
 from tests.factories import MovieFactory, UserFactory
+from tests.recsys.arrays import with_mirror_ranking
 
 N_MOVIES = 55  # more than the 50 of the factor map, so the map has to choose
 N_FACTORS = 6
@@ -43,7 +44,7 @@ def write_model_version(*, model: FactorModel, status: str = ModelVersion.Status
     version.artifact_dir = f"v{version.pk}"
     directory = artifact_path(version=version)
     directory.mkdir(parents=True)
-    written = model.save(directory)
+    written = with_mirror_ranking(model).save(directory)
     version.artifact_sha256 = {path.name: file_sha256(path) for path in written}
     version.save()
     return version

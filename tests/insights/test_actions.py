@@ -10,10 +10,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from insights.views import ACTIVATED, RETRAIN_BUSY, RETRAIN_UNAVAILABLE
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
-from recommender.services.registry import RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, VERSION_NOT_ACTIVATABLE
+from recommender.services.registry import VERSION_ACTIVATED, VERSION_NOT_ACTIVATABLE
+from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
 from tests.factories import UserFactory
 from tests.insights.conftest import write_model_version
 from tests.processes import site_redis_database
@@ -27,7 +27,7 @@ ACTIONS_REDIS_DB = 15  # 11 to 13 are taken by the e2e, api and recommender test
 def manager_client() -> Client:
     """A staff member allowed to change model versions, with CSRF checks on as in a browser."""
     user = UserFactory(username="manager", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_modelversion"))
+    user.user_permissions.add(Permission.objects.get(codename="manage_modelversion"))
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     return client
@@ -57,7 +57,7 @@ def test_activating_a_ready_version_rolls_back_to_it(manager_client, written_mod
     written_model.version.refresh_from_db()
     assert older.status == ModelVersion.Status.ACTIVE
     assert written_model.version.status == ModelVersion.Status.READY
-    assert ACTIVATED.format(version=older.pk) in response.content.decode()
+    assert VERSION_ACTIVATED.format(version=older.pk) in response.content.decode()
 
 
 def test_a_rejected_version_cannot_be_activated_and_the_page_says_why(manager_client, written_model) -> None:

@@ -3,16 +3,21 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from ratings.models import Rating
 from ratings.selectors import (
     movie_list,
     rating_distribution,
     rating_score,
+    ratings_fingerprint,
+    ratings_frame,
     search_words,
     text_fold,
     user_rating_count,
     user_scores,
 )
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
+from tests.recommender.training_data import ratings_create
+from tests.recsys.arrays import synthetic_ratings
 
 
 def titles(movies: object) -> list[str]:
@@ -160,3 +165,40 @@ def test_a_users_own_ratings() -> None:
     assert rating_score(user=anonymous, movie=rated) is None
     assert user_scores(user=anonymous, movies=[rated]) == {}
     assert user_rating_count(user=anonymous) == 0
+
+
+@pytest.fixture
+def ratings():
+    return ratings_create(synthetic_ratings())
+
+
+@pytest.mark.django_db
+def test_ratings_frame_reads_pks_scores_and_unix_times(ratings) -> None:
+    """Every rating comes back once, with User and Movie pks, its score and its time in Unix seconds."""
+    frame = ratings_frame()
+    assert len(frame) == len(ratings)
+    assert list(frame.columns) == ["id", "user", "movie", "rating", "timestamp"]
+    first = Rating.objects.order_by("pk").first()
+    row = frame.iloc[0]
+    assert (row["user"], row["movie"], row["rating"]) == (first.user_id, first.movie_id, first.score)
+    assert row["timestamp"] == int(first.timestamp.timestamp())
+
+
+@pytest.mark.django_db
+def test_fingerprint_changes_on_insert_update_and_delete_only(ratings) -> None:
+    """Reading twice gives one fingerprint; adding, changing or deleting a rating gives another."""
+    original = ratings_fingerprint(ratings=ratings_frame())
+    assert ratings_fingerprint(ratings=ratings_frame()) == original
+    rating = Rating.objects.order_by("pk").first()
+    score = rating.score
+    rating.score = 5.0 if score != 5.0 else 1.0
+    rating.save()
+    updated = ratings_fingerprint(ratings=ratings_frame())
+    rating.score = score
+    rating.save()
+    assert ratings_fingerprint(ratings=ratings_frame()) == original
+    Rating.objects.filter(pk=rating.pk).delete()
+    deleted = ratings_fingerprint(ratings=ratings_frame())
+    Rating.objects.create(user=rating.user, movie=rating.movie, score=score, timestamp=rating.timestamp)
+    reinserted = ratings_fingerprint(ratings=ratings_frame())
+    assert len({original, updated, deleted, reinserted}) == 4

@@ -5,7 +5,7 @@ the model, one who loves action and one who loves romance. No fastai needed.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from recommender.services.artifacts import file_sha256
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import DenseLayer, FactorModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
+from tests.recsys.arrays import with_mirror_ranking
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
 ROMANCE_FACTORS = [(0.1, 1.0), (0.0, 1.0), (0.2, 0.9), (-0.1, 0.8)]
@@ -50,9 +51,12 @@ def model_version_create(
     status: str = ModelVersion.Status.ACTIVE,
     mlp: tuple[DenseLayer, ...] = (),
     ranking: RankingModel | None = None,
+    without_ranking: bool = False,
 ) -> ModelVersion:
-    """Write a FactorModel (with ``ranking``, rows in the order of ``user_ids`` and ``movie_ids``) under
-    MODEL_DIR/<name> and register it with the SHA-256 of its files."""
+    """Write a FactorModel under MODEL_DIR/<name> and register it with the SHA-256 of its files. Its ranking model
+    is ``ranking`` (rows in the order of ``user_ids`` and ``movie_ids``), by default the rating model's own
+    factors, so that the list's order is the order of the predicted ratings; ``without_ranking``, none (an artifact
+    that the site refuses to serve)."""
     model = FactorModel(
         user_ids=np.asarray(user_ids, dtype=np.int64),
         movie_ids=np.asarray(movie_ids, dtype=np.int64),
@@ -63,8 +67,9 @@ def model_version_create(
         y_range=Y_RANGE,
         meta={"name": name},
         mlp=mlp,
-        ranking=ranking,
     )
+    if not without_ranking:
+        model = with_mirror_ranking(model) if ranking is None else replace(model, ranking=ranking)
     if training_ratings is not None:
         users, movies, scores = training_ratings
         model = model.with_training_ratings(user_ids=users, movie_ids=movies, scores=scores)

@@ -6,14 +6,10 @@ import redis
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from recommender.admin import ACTIVATE_ONE, ACTIVATED, RETRAIN_BUSY
+from recommender.admin import ACTIVATE_ONE
 from recommender.models import ModelVersion
-from recommender.services.registry import (
-    RETRAIN_LOCK_KEY,
-    RETRAIN_QUEUED_KEY,
-    VERSION_NOT_ACTIVATABLE,
-    retrain_lock,
-)
+from recommender.services.registry import VERSION_ACTIVATED, VERSION_NOT_ACTIVATABLE
+from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, retrain_lock
 from tests.factories import UserFactory
 from tests.recommender.served_models import model_version_create
 from tests.recommender.training_data import redis_test_url
@@ -68,7 +64,7 @@ def test_activate_action_rolls_back_to_a_ready_version(admin_client) -> None:
     response = admin_client.post(
         reverse(CHANGELIST), {"action": "activate", "_selected_action": [previous.pk]}, follow=True
     )
-    assert ACTIVATED.format(version=previous.pk) in _messages(response)
+    assert VERSION_ACTIVATED.format(version=previous.pk) in _messages(response)
     current.refresh_from_db()
     previous.refresh_from_db()
     assert (current.status, previous.status) == (ModelVersion.Status.READY, ModelVersion.Status.ACTIVE)

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from django.core.management import CommandError, call_command
 
-from recsys.evaluation import NOT_U_DATA, evaluation_run, popularity_trainer
-from tests.recommender.training_data import synthetic_ratings
+from recsys.evaluation import NOT_U_DATA, evaluation_run
+from recsys.trainers import popularity_trainer
+from tests.recsys.arrays import synthetic_ratings
 
 KEYS = ["rmse", "mae", "ndcg@10", "precision@10", "recall@10", "train_seconds", "n_train", "n_test"]
 

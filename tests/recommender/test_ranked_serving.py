@@ -1,21 +1,22 @@
 """The site's list from the ranking model: the artifact carries it, the list follows it, new users are folded in."""
 
+import logging
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from recommender.services.recommendations import FALLBACK_NO_MODEL, recommendations_for_user
-from recommender.services.serving import served_model
+from recommender.services.artifacts import ARTIFACT_UNSERVABLE
+from recommender.services.recommendations import Fallback, recommendations_for_user
+from recommender.services.serving import MODEL_LOAD_FAILED, served_model
 from recsys.ranking_model import RankingModel
-from recsys.rating_model import FactorModel
+from recsys.rating_model import RANKING_MISSING, FactorModel
 from tests.factories import RatingFactory, UserFactory
 from tests.recommender.served_models import (
     ACTION_FACTORS,
     ROMANCE_FACTORS,
     World,
     model_version_create,
-    world_model_create,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_serving")]
@@ -163,20 +164,26 @@ def test_reasons_name_the_nearest_rated_movie_in_the_ranking_space(world):
     assert {item.reason for item in items} == {action[0], romance[0]}
 
 
-def test_an_artifact_without_a_ranking_model_still_serves_by_predicted_rating(world):
-    """An artifact written before the ranking model serves as before: the list by predicted rating."""
-    world_model_create(world)
-    alice = new_user("alice", {world.romance_movies[0]: 5.0, world.action_movies[0]: 1.0})
-    for user in (world.action_fan, alice):
-        page = recommendations_for_user(user=user)
-        assert not page.is_fallback and page.items
-        predicted = [item.predicted_rating for item in page.items]
-        assert predicted == sorted(predicted, reverse=True)
-    assert served_model().model.ranking is None
+def test_an_artifact_without_a_ranking_model_is_refused(world, caplog):
+    """Every retrain ships a ranking model: an artifact without one cannot make the list, and the site says so and
+    falls back to popularity."""
+    version = model_version_create(
+        name="old",
+        user_ids=[world.action_fan.pk, world.romance_fan.pk],
+        user_factors=np.eye(2),
+        movie_ids=[m.pk for m in world.movies],
+        movie_factors=np.ones((len(world.movies), 2)),
+        without_ranking=True,
+    )
+    with caplog.at_level(logging.ERROR, logger="recommender.services.serving"):
+        page = recommendations_for_user(user=world.action_fan)
+    assert page.fallback == Fallback.NO_MODEL
+    unservable = ARTIFACT_UNSERVABLE.format(version=version.pk, problems=RANKING_MISSING)
+    assert MODEL_LOAD_FAILED.format(version=version.pk, error=unservable) in caplog.messages
 
 
 def test_a_ranking_model_of_the_wrong_shape_is_refused_at_load(world):
     """Ranking arrays that do not line up with the vocabularies are malformed: the site falls back to popularity."""
     ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES[:7]))
     page = recommendations_for_user(user=world.action_fan)
-    assert page.is_fallback and page.fallback_reason == FALLBACK_NO_MODEL
+    assert page.is_fallback and page.fallback == Fallback.NO_MODEL

@@ -7,8 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from recommender.services.onboarding import CLASSIC_NEEDS_RATINGS
 from recommender.services.recommendations import (
-    FALLBACK_ANONYMOUS,
-    FALLBACK_NO_RATINGS,
+    Fallback,
     popular_movies,
     rating_predict,
     recommendations_for_user,
@@ -157,7 +156,7 @@ def test_user_without_ratings_gets_popular_list(world):
     world_model_create(world)
     page = recommendations_for_user(user=UserFactory())
     assert page.is_fallback
-    assert page.fallback_reason == FALLBACK_NO_RATINGS
+    assert page.fallback == Fallback.NO_RATINGS
     assert page.items
     assert all(i.predicted_rating is None and i.reason is None for i in page.items)
 
@@ -167,7 +166,7 @@ def test_anonymous_gets_popular_list(world):
     world_model_create(world)
     page = recommendations_for_user(user=AnonymousUser())
     assert page.is_fallback
-    assert page.fallback_reason == FALLBACK_ANONYMOUS
+    assert page.fallback == Fallback.ANONYMOUS
     assert [i.movie for i in page.items] == [i.movie for i in popular_movies().items]
 
 

@@ -1,45 +1,42 @@
-"""Tests of the model registry: fingerprint, retrain, promotion and rejection, activation, failure, pruning, lock."""
+"""The model registry: promotion and rejection, activation (rollback), refused artifacts, pruning."""
 
 import datetime as dt
-import io
-import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 import redis
-from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django_celery_beat.models import PeriodicTask
 
-from ratings.models import Rating
 from recommender.models import ModelVersion
-from recommender.services.artifacts import ARTIFACT_HASH_MISMATCH, ArtifactError, artifact_path, artifact_verify
+from recommender.services.artifacts import (
+    ARTIFACT_HASH_MISMATCH,
+    ARTIFACT_UNSERVABLE,
+    ArtifactError,
+    artifact_path,
+    artifact_verify,
+    file_sha256,
+)
+from recommender.services.outcomes import OutcomeStatus
 from recommender.services.registry import (
-    PROMOTION_NOT_FINITE,
     PROMOTION_WORSE,
-    RETRAIN_ALREADY_RUNNING,
-    RETRAIN_LOCK_KEY,
-    RETRAIN_QUEUED_KEY,
-    RETRAIN_SCHEDULE_NAME,
-    RETRAIN_SKIPPED,
     STAGING_PREFIX,
-    VERSION_INTERRUPTED,
     VERSION_NOT_ACTIVATABLE,
     RegistryError,
-    model_retrain,
-    ratings_fingerprint,
-    ratings_frame,
-    retrain_enqueue,
-    retrain_lock,
-    retrain_running,
+    activation_request,
     version_activate,
     version_promote,
     versions_prune,
 )
-from recsys.rating_model import FactorModel
+from recommender.services.retrain import (
+    RETRAIN_LOCK_KEY,
+    RETRAIN_QUEUED_KEY,
+)
+from recsys.rating_model import ARRAY_NOT_FINITE, RANKING_MISSING, FactorModel
 from tests.recommender.served_models import model_version_create
-from tests.recommender.training_data import SMALL, ratings_create, redis_test_url, synthetic_ratings
+from tests.recommender.training_data import ratings_create, redis_test_url
+from tests.recsys.arrays import synthetic_ratings
 
 pytestmark = pytest.mark.django_db
 
@@ -79,127 +76,7 @@ def _leftovers(model_dir: Path, version: ModelVersion) -> list[Path]:
 # --- data and fingerprint ------------------------------------------------------------------------------------------
 
 
-def test_ratings_frame_reads_pks_scores_and_unix_times(ratings) -> None:
-    """Every rating comes back once, with User and Movie pks, its score and its time in Unix seconds."""
-    frame = ratings_frame()
-    assert len(frame) == len(ratings)
-    assert list(frame.columns) == ["id", "user", "movie", "rating", "timestamp"]
-    first = Rating.objects.order_by("pk").first()
-    row = frame.iloc[0]
-    assert (row["user"], row["movie"], row["rating"]) == (first.user_id, first.movie_id, first.score)
-    assert row["timestamp"] == int(first.timestamp.timestamp())
-
-
-def test_fingerprint_changes_on_insert_update_and_delete_only(ratings) -> None:
-    """Reading twice gives one fingerprint; adding, changing or deleting a rating gives another."""
-    original = ratings_fingerprint(ratings=ratings_frame())
-    assert ratings_fingerprint(ratings=ratings_frame()) == original
-    rating = Rating.objects.order_by("pk").first()
-    score = rating.score
-    rating.score = 5.0 if score != 5.0 else 1.0
-    rating.save()
-    updated = ratings_fingerprint(ratings=ratings_frame())
-    rating.score = score
-    rating.save()
-    assert ratings_fingerprint(ratings=ratings_frame()) == original
-    Rating.objects.filter(pk=rating.pk).delete()
-    deleted = ratings_fingerprint(ratings=ratings_frame())
-    Rating.objects.create(user=rating.user, movie=rating.movie, score=score, timestamp=rating.timestamp)
-    reinserted = ratings_fingerprint(ratings=ratings_frame())
-    assert len({original, updated, deleted, reinserted}) == 4
-
-
 # --- retrain -------------------------------------------------------------------------------------------------------
-
-
-def test_retrain_trains_exports_and_activates(ratings, isolated: Path) -> None:
-    """The first retrain yields an active version with metrics, losses, and files that match their SHA-256."""
-    outcome = model_retrain(hyperparameters=SMALL)
-    version = outcome.version
-    assert outcome.status == "activated"
-    assert version.status == ModelVersion.Status.ACTIVE
-    assert version.activated_at is not None and version.finished_at is not None
-    assert version.n_ratings == len(ratings)
-    assert version.ratings_fingerprint == ratings_fingerprint(ratings=ratings_frame())
-    assert {"rmse", "mae", "ndcg@10"} <= set(version.metrics)
-    assert len(version.epoch_losses) == SMALL["epochs"]
-    assert version.hyperparameters["bs"] == SMALL["bs"]
-    directory = artifact_verify(version=version)
-    assert sorted(version.artifact_sha256) == ["learner.pkl", "serving.json", "serving.npz"]
-    served = FactorModel.load(directory)
-    assert served.movie_factors.shape[1] == SMALL["n_factors"]
-    # The site's list comes from the ranking model, trained by the same retrain and shipped in the same files.
-    assert served.ranking is not None
-    assert served.ranking.movie_factors.shape[0] == len(served.movie_ids)
-    assert served.ranking.user_factors.shape[0] == len(served.user_ids)
-    assert 0 < version.metrics["ranking_seconds"] <= version.training_seconds
-    # Nothing but the version's folder is left in MODEL_DIR: the staging folder was renamed into place.
-    assert [path.name for path in isolated.iterdir()] == [version.artifact_dir]
-
-
-def test_retrain_skips_unchanged_ratings_unless_forced(ratings) -> None:
-    """A second retrain on the same ratings trains nothing; forced, it trains; a new rating makes it train."""
-    first = model_retrain(hyperparameters=SMALL).version
-    skipped = model_retrain(hyperparameters=SMALL)
-    assert skipped.status == "skipped"
-    assert skipped.message == RETRAIN_SKIPPED.format(version=first.pk)
-    assert ModelVersion.objects.count() == 1
-    assert model_retrain(force=True, hyperparameters=SMALL).version.pk != first.pk
-    changed = Rating.objects.order_by("pk").first()
-    Rating.objects.filter(pk=changed.pk).update(score=1.0 if changed.score != 1.0 else 2.0)
-    assert model_retrain(hyperparameters=SMALL).status in {"activated", "rejected"}
-    assert ModelVersion.objects.count() == 3
-
-
-def test_a_failing_training_leaves_the_active_version_and_no_files(ratings, isolated: Path) -> None:
-    """An error during training marks the version failed with the reason, deletes its files, keeps the active one."""
-    active = model_retrain(hyperparameters=SMALL).version
-    before = sorted(isolated.iterdir())
-    with pytest.raises(RuntimeError):
-        model_retrain(force=True, hyperparameters={**SMALL, "n_factors": -1})
-    failed = ModelVersion.objects.exclude(pk=active.pk).get()
-    assert failed.status == ModelVersion.Status.FAILED
-    assert failed.error.startswith("RuntimeError:")
-    assert failed.finished_at is not None
-    assert _leftovers(isolated, failed) == []
-    assert sorted(isolated.iterdir()) == before
-    active.refresh_from_db()
-    assert active.status == ModelVersion.Status.ACTIVE
-    artifact_verify(version=active)
-
-
-def test_a_version_left_training_by_a_dead_worker_is_failed_and_cleaned(ratings, isolated: Path) -> None:
-    """A version still 'training' when the next retrain takes the lock was orphaned: failed, staging folder gone."""
-    orphan = ModelVersion.objects.create(status=ModelVersion.Status.TRAINING)
-    staging = isolated / f"{STAGING_PREFIX}v{orphan.pk}-20240101"
-    staging.mkdir(parents=True)
-    (staging / "learner.pkl").write_bytes(b"half")
-    model_retrain(hyperparameters=SMALL)
-    orphan.refresh_from_db()
-    assert orphan.status == ModelVersion.Status.FAILED
-    assert orphan.error == VERSION_INTERRUPTED
-    assert not staging.exists()
-
-
-def test_retrain_returns_already_running_while_the_lock_is_held(ratings) -> None:
-    """A second retrain while one holds the lock trains nothing and says so."""
-    with retrain_lock() as acquired:
-        assert acquired
-        assert retrain_running()
-        outcome = model_retrain(force=True, hyperparameters=SMALL)
-    assert outcome.status == RETRAIN_ALREADY_RUNNING
-    assert ModelVersion.objects.count() == 0
-    assert not retrain_running()
-
-
-def test_enqueue_refuses_while_running_or_queued(settings) -> None:
-    """Nothing is queued while the lock is held, nor twice before the first queued retrain starts."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    with retrain_lock():
-        assert retrain_enqueue() is None
-    client.set(RETRAIN_QUEUED_KEY, "1")
-    assert retrain_enqueue() is None
-    assert retrain_running()
 
 
 # --- promotion, activation, pruning --------------------------------------------------------------------------------
@@ -227,7 +104,8 @@ def test_promotion_rejects_weights_that_are_not_finite() -> None:
     broken = _hand_made("broken", rmse=0.5, factor=np.nan)
     activated, reason = version_promote(version=broken)
     assert not activated
-    assert reason == PROMOTION_NOT_FINITE.format(name="user_factors")
+    assert reason.startswith(ARTIFACT_UNSERVABLE.format(version=broken.pk, problems=""))
+    assert ARRAY_NOT_FINITE.format(name="user_factors") in reason
     active.refresh_from_db()
     assert active.status == ModelVersion.Status.ACTIVE
 
@@ -286,20 +164,30 @@ def test_prune_keeps_the_newest_versions_and_the_active_one(isolated: Path) -> N
 # --- schedule ------------------------------------------------------------------------------------------------------
 
 
-def test_retrain_schedule_is_idempotent_and_keeps_admin_edits(settings) -> None:
-    """Run twice, one nightly task exists; an edited crontab is kept; --reset restores the default."""
-    settings.RECOMMENDER_RETRAIN_CRONTAB = "30 3 * * *"
-    call_command("retrain_schedule", stdout=io.StringIO())
-    call_command("retrain_schedule", stdout=io.StringIO())
-    task = PeriodicTask.objects.get(name=RETRAIN_SCHEDULE_NAME)
-    assert PeriodicTask.objects.filter(task="recommender.tasks.retrain").count() == 1
-    assert (task.crontab.minute, task.crontab.hour) == ("30", "3")
-    assert json.loads(task.kwargs) == {"force": False}
-    task.crontab.hour = "5"
-    task.crontab.save()
-    call_command("retrain_schedule", stdout=io.StringIO())
-    task.refresh_from_db()
-    assert task.crontab.hour == "5"
-    call_command("retrain_schedule", "--reset", stdout=io.StringIO())
-    task.refresh_from_db()
-    assert task.crontab.hour == "3"
+def test_activation_refuses_an_authentic_artifact_that_cannot_be_served() -> None:
+    """Files that match their SHA-256 but fail the artifact's check (no ranking model): activation refuses with
+    the reason, and the active version stays."""
+    active = _hand_made("active", status=ModelVersion.Status.ACTIVE)
+    unservable = _hand_made("unservable")
+    directory = artifact_path(version=unservable)
+    model = FactorModel.load(directory)
+    files = replace(model, ranking=None).save(directory)
+    unservable.artifact_sha256 = {path.name: file_sha256(path) for path in files}
+    unservable.save()
+    with pytest.raises(ArtifactError) as error:
+        version_activate(version=unservable)
+    assert str(error.value) == ARTIFACT_UNSERVABLE.format(version=unservable.pk, problems=RANKING_MISSING)
+    outcome = activation_request(version=unservable)
+    assert (outcome.status, outcome.message) == (OutcomeStatus.REFUSED, str(error.value))
+    active.refresh_from_db()
+    assert active.status == ModelVersion.Status.ACTIVE
+
+
+def test_activating_the_active_version_again_renews_its_activation() -> None:
+    """Activating the active version again checks its artifact and renews activated_at (serving reads it anew)."""
+    active = _hand_made("active", status=ModelVersion.Status.ACTIVE)
+    before = active.activated_at
+    outcome = activation_request(version=active)
+    active.refresh_from_db()
+    assert outcome.status == OutcomeStatus.ACTIVATED
+    assert active.status == ModelVersion.Status.ACTIVE and active.activated_at != before

@@ -15,12 +15,13 @@ from celery.result import AsyncResult
 from django.conf import settings
 from django.urls import reverse
 
-from recommender.admin import RETRAIN_BUSY
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_verify
-from recommender.services.registry import RETRAIN_ALREADY_RUNNING, STAGING_PREFIX
+from recommender.services.registry import STAGING_PREFIX
+from recommender.services.retrain import RETRAIN_BUSY
 from tests.processes import CeleryWorker, celery_app_broker, database_url
-from tests.recommender.training_data import SMALL, ratings_create, redis_test_url, synthetic_ratings
+from tests.recommender.training_data import ratings_create, redis_test_url
+from tests.recsys.arrays import SMALL, synthetic_ratings
 
 TASK_S = 240
 
@@ -95,7 +96,7 @@ def test_two_triggers_at_once_train_once(worker: Worker, on_worker_redis: str) -
         worker.retrain(force=True, hyperparameters=longer),
     )
     outcomes = [worker.result(result) for result in (first, second)]
-    assert sorted(outcome["status"] for outcome in outcomes) == ["activated", RETRAIN_ALREADY_RUNNING], outcomes
+    assert sorted(outcome["status"] for outcome in outcomes) == ["activated", "busy"], outcomes
     assert ModelVersion.objects.count() == 1
 
 

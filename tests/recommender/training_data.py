@@ -8,7 +8,6 @@ where these tests keep the retrain lock, the Celery broker of their worker and i
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 from django.contrib.auth import get_user_model
 
@@ -17,22 +16,6 @@ from tests.processes import redis_database_url
 
 REDIS_TEST_DB = 13
 EPOCH = dt.datetime(1998, 1, 1, tzinfo=dt.UTC)
-# Hyperparameters that train the small data in a blink (the defaults are tuned for MovieLens 100k).
-SMALL = {"n_factors": 4, "bs": 64, "epochs": 3, "lr": 0.05}
-
-
-def synthetic_ratings(*, n_users: int = 30, n_movies: int = 40, density: float = 0.5, seed: int = 0) -> pd.DataFrame:
-    """Whole-star ratings from users who like action or romance, of movies that are action or romance."""
-    rng = np.random.default_rng(seed)
-    user_taste = rng.choice([-1.0, 1.0], size=n_users)
-    movie_kind = rng.choice([-1.0, 1.0], size=n_movies)
-    rows = []
-    for user in range(n_users):
-        for movie in range(n_movies):
-            if rng.random() < density:
-                score = 3.0 + 1.5 * user_taste[user] * movie_kind[movie] + rng.normal(0, 0.5)
-                rows.append((user + 1, movie + 1, float(np.clip(np.rint(score), 1, 5)), 880_000_000 + len(rows)))
-    return pd.DataFrame(rows, columns=["user", "movie", "rating", "timestamp"])
 
 
 def ratings_create(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from tests.factories import UserFactory
 from tests.processes import RedisServer, celery_app_broker
 from tests.recommender.served_models import World, world_create, world_model_create
 
-MANAGE_PERMISSION = ("recommender", "change_modelversion")
+MANAGE_PERMISSION = ("recommender", "manage_modelversion")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test import Client
 from api.routers.health import NO_ACTIVE_MODEL
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
-from recommender.services.recommendations import FALLBACK_NO_MODEL
+from recommender.services.recommendations import Fallback
 from recommender.services.serving import MODEL_LOAD_FAILED, serving_reset
 from recsys.rating_model import SERVING_ARRAYS
 from tests.recommender.served_models import world_model_create
@@ -55,11 +55,13 @@ def test_a_broken_active_artifact_falls_back_until_a_healthy_version_is_activate
     expected = MODEL_LOAD_FAILED.format(version=broken.pk, error=error.format(name=SERVING_ARRAYS, version=broken.pk))
     assert expected in [record.getMessage() for record in caplog.records if record.levelno == logging.ERROR]
     listed = api.get("/api/me/recommendations", headers=fan).json()
-    assert (listed["source"], listed["fallback_reason"]) == ("popularity", FALLBACK_NO_MODEL)
+    assert (listed["source"], listed["fallback_reason"]) == ("popularity", Fallback.NO_MODEL)
     health = api.get("/api/health").json()
     assert health["checks"]["model"] == {"ok": False, "detail": NO_ACTIVE_MODEL}
 
-    assert api.post(f"/api/models/{broken.pk}/activate", headers=manager_token).status_code == 200  # already active
+    # Activating the broken version again is refused with the reason: its artifact cannot be served.
+    again = api.post(f"/api/models/{broken.pk}/activate", headers=manager_token)
+    assert (again.status_code, again.json()) == (409, {"detail": error.format(name=SERVING_ARRAYS, version=broken.pk)})
     activated = api.post(f"/api/models/{healthy.pk}/activate", headers=manager_token)
     assert activated.status_code == 200, activated.content
     home = site.get("/")

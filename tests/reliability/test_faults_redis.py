@@ -13,14 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from api.routers.health import REDIS_DOWN
-from api.routers.models import RETRAIN_RUNNING
-from api.routers.models import RETRAIN_UNAVAILABLE as API_RETRAIN_UNAVAILABLE
 from api.throttling import REDIS_DOWN_FAIL_OPEN
-from insights.views import RETRAIN_BUSY as INSIGHTS_RETRAIN_BUSY
-from insights.views import RETRAIN_UNAVAILABLE as INSIGHTS_RETRAIN_UNAVAILABLE
 from ratings.models import Rating
-from recommender.admin import RETRAIN_UNAVAILABLE as ADMIN_RETRAIN_UNAVAILABLE
-from recommender.services.registry import RETRAIN_QUEUED_KEY
+from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
 
 pytestmark = pytest.mark.django_db
 
@@ -76,13 +71,13 @@ def test_retrains_are_refused_with_a_reason_while_redis_is_down(
     site_redis.kill()
     api = Client(raise_request_exception=False).post("/api/models/retrain", headers=manager_token)
     assert api.status_code == 503
-    assert api.json() == {"detail": API_RETRAIN_UNAVAILABLE}
+    assert api.json() == {"detail": RETRAIN_UNAVAILABLE}
     insights = manager_client.post(reverse("insights:retrain"), follow=True)
     assert insights.status_code == 200
-    assert any(m.startswith(_prefix(INSIGHTS_RETRAIN_UNAVAILABLE)) for m in _messages(insights))
+    assert any(m.startswith(_prefix(RETRAIN_UNAVAILABLE)) for m in _messages(insights))
     admin = manager_client.post(reverse("admin:recommender_modelversion_retrain"), follow=True)
     assert admin.status_code == 200
-    assert any(m.startswith(_prefix(ADMIN_RETRAIN_UNAVAILABLE)) for m in _messages(admin))
+    assert any(m.startswith(_prefix(RETRAIN_UNAVAILABLE)) for m in _messages(admin))
     site_redis.start()
     assert site_redis.client().llen("celery") == 0
     assert not site_redis.client().exists(RETRAIN_QUEUED_KEY)
@@ -114,9 +109,9 @@ def test_everything_resumes_when_redis_returns(site_redis, served_world, manager
     assert site_redis.client().llen("celery") == 1
     again = client.post("/api/models/retrain", headers=manager_token)
     assert again.status_code == 409
-    assert again.json() == {"detail": RETRAIN_RUNNING}
+    assert again.json() == {"detail": RETRAIN_BUSY}
     busy = manager_client.post(reverse("insights:retrain"), follow=True)
-    assert INSIGHTS_RETRAIN_BUSY in _messages(busy)
+    assert RETRAIN_BUSY in _messages(busy)
     assert site_redis.client().keys("test:reliability:*"), "the rate limits did not count in Redis"
 
 

@@ -15,19 +15,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from api.routers.models import RETRAIN_RUNNING
-from recommender.admin import RETRAIN_BUSY
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_verify
-from recommender.services.registry import (
-    RETRAIN_LOCK_KEY,
-    RETRAIN_QUEUED_KEY,
-    STAGING_PREFIX,
-    VERSION_INTERRUPTED,
-    retrain_enqueue,
-)
+from recommender.services.registry import STAGING_PREFIX, VERSION_INTERRUPTED
+from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, retrain_enqueue
 from tests.processes import CeleryWorker, RedisServer, database_url
-from tests.recommender.training_data import ratings_create, synthetic_ratings
+from tests.recommender.training_data import ratings_create
+from tests.recsys.arrays import synthetic_ratings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,7 +116,7 @@ def test_a_worker_killed_mid_training_leaves_the_active_model_and_the_next_run_s
     assert all(path.exists() for path in staging), "the kill left the partial files (the next run must remove them)"
     assert 0 < site_redis.client().ttl(RETRAIN_LOCK_KEY) <= LOCK_S
     refused = Client().post("/api/models/retrain", headers=manager_token)
-    assert (refused.status_code, refused.json()) == (409, {"detail": RETRAIN_RUNNING})
+    assert (refused.status_code, refused.json()) == (409, {"detail": RETRAIN_BUSY})
 
     _wait(lambda: not site_redis.client().exists(RETRAIN_LOCK_KEY), seconds=LOCK_S + 5, what="the lock", worker=running)
     assert time.monotonic() - killed_at <= LOCK_S + 1
@@ -183,7 +177,7 @@ def test_two_retrains_asked_at_once_from_the_admin_and_the_api_train_once(
     assert api_response.status_code in {202, 409}
     assert admin_busy == (api_response.status_code == 202), (admin_response.context["messages"], api_response)
     if api_response.status_code == 409:
-        assert api_response.json() == {"detail": RETRAIN_RUNNING}
+        assert api_response.json() == {"detail": RETRAIN_BUSY}
     assert retrain_enqueue() is None, "a third request is refused too while the first runs"
 
     def finished() -> bool:

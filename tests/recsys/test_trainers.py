@@ -1,27 +1,20 @@
-"""Tests of the training service: fastai in, a numpy serving form that predicts what fastai predicts, out."""
+"""The whole retrain in the ML core: fastai in, a numpy serving form that predicts what fastai predicts, out."""
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 from fastai.learner import load_learner
 
-from recommender.models import ModelVersion
-from recommender.services.registry import model_retrain
-from recsys.evaluation import FactorRecommender, evaluation_measure
-from recsys.ranking_model import RankedRecommender
+from recsys.evaluation import evaluation_measure
+from recsys.params import ALGORITHM_UNKNOWN, HYPERPARAMETER_UNKNOWN, RatingParams, TrainingError
 from recsys.rating_model import FactorModel
+from recsys.recommenders import FactorRecommender, RankedRecommender
 from recsys.train_ranking import MISSING_COLUMNS, ranking_train
-from recsys.train_rating import (
-    ALGORITHM_UNKNOWN,
-    HYPERPARAMETER_UNKNOWN,
-    LEARNER_FILE,
-    TOO_FEW_RATINGS,
-    TrainingError,
-    hyperparameters_resolve,
-    learner_export,
-    model_train,
-)
-from tests.recommender.training_data import SMALL, redis_test_url, synthetic_ratings
+from recsys.train_rating import LEARNER_FILE, TOO_FEW_RATINGS, rating_train
+from recsys.trainers import ARTIFACT_UNSERVABLE, ExportError, models_export, models_train
+from tests.recsys.arrays import SMALL, synthetic_ratings
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +25,7 @@ def ratings() -> pd.DataFrame:
 @pytest.fixture(scope="module", params=["dot", "nn"])
 def trained(request: pytest.FixtureRequest, ratings: pd.DataFrame):
     overrides = {**SMALL, "layers": [8, 4]} if request.param == "nn" else SMALL
-    hyperparameters = hyperparameters_resolve(algorithm=request.param, overrides=overrides)
-    return model_train(ratings=ratings, algorithm=request.param, hyperparameters=hyperparameters)
+    return models_train(ratings=ratings, params=RatingParams.default(request.param).with_overrides(overrides))
 
 
 def _fastai_predictions(trained, pairs: pd.DataFrame) -> np.ndarray:
@@ -99,7 +91,7 @@ def test_validation_metrics_are_those_of_the_held_out_known_pairs(trained) -> No
 @pytest.mark.filterwarnings("ignore:load_learner:UserWarning")
 def test_export_writes_a_loadable_learner_and_pickle_free_arrays(trained, tmp_path) -> None:
     """learner.pkl loads with fastai's load_learner; the serving arrays load without pickle and predict alike."""
-    files = learner_export(trained=trained, directory=tmp_path)
+    files = models_export(trained=trained, directory=tmp_path)
     assert sorted(path.name for path in files) == sorted([LEARNER_FILE, "serving.npz", "serving.json"])
     learner = load_learner(tmp_path / LEARNER_FILE)
     pairs = _known(trained.factors, trained.valid).head(20)
@@ -109,56 +101,65 @@ def test_export_writes_a_loadable_learner_and_pickle_free_arrays(trained, tmp_pa
     rows_u = np.array([served.user_index(u) for u in pairs["user"]])
     rows_m = np.array([served.movie_index(m) for m in pairs["movie"]])
     np.testing.assert_allclose(served.predict_pairs(rows_u, rows_m), loaded_predictions.numpy().ravel(), atol=1e-5)
-    assert served.meta["algorithm"] == trained.algorithm
+    assert served.meta["algorithm"] == trained.params.algorithm
+    assert served.problems() == []
+
+
+def test_export_refuses_a_model_that_cannot_be_served(trained, tmp_path) -> None:
+    """A trained model whose arrays the artifact's check refuses (here not finite) is not written at all."""
+    broken = replace(trained, factors=replace(trained.factors, movie_bias=trained.factors.movie_bias * np.nan))
+    with pytest.raises(ExportError) as error:
+        models_export(trained=broken, directory=tmp_path)
+    assert str(error.value).startswith(ARTIFACT_UNSERVABLE.split("{")[0])
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_training_is_reproducible(ratings: pd.DataFrame) -> None:
     """The same data and hyperparameters (seed included) give the same model."""
-    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
-    first = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
-    second = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+    params = RatingParams().with_overrides(SMALL)
+    first = models_train(ratings=ratings, params=params)
+    second = models_train(ratings=ratings, params=params)
     np.testing.assert_array_equal(first.factors.movie_factors, second.factors.movie_factors)
-    assert first.metrics == second.metrics
+    assert {k: v for k, v in first.metrics.items() if k != "ranking_seconds"} == {
+        k: v for k, v in second.metrics.items() if k != "ranking_seconds"
+    }
 
 
 def test_ranking_model_trains_beside_the_rating_model_on_the_same_ratings(ratings: pd.DataFrame) -> None:
-    """With ``ranking``, the ranking model learns from the rating model's training part, lines up with its
-    vocabularies, and the list metrics are those of the ranked list; the rating metrics stay the rating model's."""
-    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
-    trained = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters, ranking=True)
-    alone = model_train(ratings=ratings, algorithm="dot", hyperparameters=hyperparameters)
+    """The ranking model learns from the rating model's training part, lines up with its vocabularies, and the
+    list metrics are those of the ranked list; the rating metrics stay the rating model's."""
+    params = RatingParams().with_overrides(SMALL)
+    trained = models_train(ratings=ratings, params=params)
+    alone = rating_train(ratings=ratings, params=params)
     factors, ranking = trained.factors, trained.factors.ranking
     assert "timestamp" in trained.train.columns
     np.testing.assert_array_equal(ranking.user_ids, factors.user_ids)
     np.testing.assert_array_equal(ranking.movie_ids, factors.movie_ids)
-    expected = ranking_train(ratings=trained.train, seed=hyperparameters["seed"]).aligned(
+    expected = ranking_train(ratings=trained.train, seed=params.seed).aligned(
         user_ids=factors.user_ids, movie_ids=factors.movie_ids
     )
     np.testing.assert_allclose(ranking.movie_factors, expected.movie_factors, atol=1e-6)
     ranked = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking)
     measured = evaluation_measure(train=trained.train, test=trained.valid, recommender=ranked).metrics
     assert trained.metrics["ndcg@10"] == pytest.approx(measured["ndcg@10"])
-    assert trained.metrics["rmse"] == pytest.approx(alone.metrics["rmse"])
+    alone_rmse = evaluation_measure(train=alone.train, test=alone.valid, recommender=FactorRecommender(alone.factors))
+    assert trained.metrics["rmse"] == pytest.approx(alone_rmse.metrics["rmse"])
     assert 0 < trained.metrics["ranking_seconds"] <= trained.train_seconds
-    assert alone.factors.ranking is None and "ranking_seconds" not in alone.metrics
 
 
 def test_ranking_needs_the_rating_times(ratings: pd.DataFrame) -> None:
     """The ranking model weighs recent ratings more: without a timestamp column it refuses to train."""
-    hyperparameters = hyperparameters_resolve(algorithm="dot", overrides=SMALL)
     with pytest.raises(ValueError, match=MISSING_COLUMNS.format(missing="timestamp")):
-        model_train(
-            ratings=ratings.drop(columns="timestamp"), algorithm="dot", hyperparameters=hyperparameters, ranking=True
-        )
+        models_train(ratings=ratings.drop(columns="timestamp"), params=RatingParams().with_overrides(SMALL))
 
 
 def test_unknown_algorithm_and_hyperparameter_are_refused() -> None:
     """A typo in an algorithm or hyperparameter name is an error that names it, not a silent default."""
     with pytest.raises(TrainingError) as error:
-        hyperparameters_resolve(algorithm="svd")
+        RatingParams.default("svd")
     assert str(error.value) == ALGORITHM_UNKNOWN.format(algorithm="svd", choices="dot, nn")
     with pytest.raises(TrainingError) as error:
-        hyperparameters_resolve(algorithm="dot", overrides={"learning_rate": 0.1})
+        RatingParams().with_overrides({"learning_rate": 0.1})
     assert str(error.value).startswith(
         HYPERPARAMETER_UNKNOWN.split("{known}")[0].format(name="learning_rate", algorithm="dot")
     )
@@ -167,17 +168,5 @@ def test_unknown_algorithm_and_hyperparameter_are_refused() -> None:
 def test_too_few_ratings_is_an_error(ratings: pd.DataFrame) -> None:
     """One rating cannot be split and learned from."""
     with pytest.raises(TrainingError) as error:
-        model_train(ratings=ratings.head(1), algorithm="dot", hyperparameters=hyperparameters_resolve(algorithm="dot"))
+        rating_train(ratings=ratings.head(1), params=RatingParams())
     assert str(error.value) == TOO_FEW_RATINGS.format(n=1, minimum=2)
-
-
-@pytest.mark.slow
-def test_movielens_100k_default_training_reaches_the_target_rmse(movielens_100k_imported, settings, tmp_path) -> None:
-    """On all of MovieLens 100k, the default dot training validates at RMSE <= 0.915 and is activated."""
-    settings.MODEL_DIR = tmp_path
-    settings.REDIS_URL = redis_test_url()
-    outcome = model_retrain()
-    assert outcome.status == "activated", outcome.as_dict()
-    assert outcome.version.status == ModelVersion.Status.ACTIVE
-    assert outcome.version.n_ratings == 100_000
-    assert outcome.version.metrics["rmse"] <= 0.915

@@ -9,24 +9,18 @@ import pytest
 import torch
 
 from recsys.evaluation import evaluation_run
+from recsys.metrics import top_k_unseen
+from recsys.params import RankingParams
 from recsys.ranking_model import (
     EMPTY_FOLD_IN,
     RankingModel,
     ranking_fold_in,
     ranking_reasons,
-    ranking_top_k,
     ranking_weights,
     rating_ages,
 )
-from recsys.train_ranking import (
-    MISSING_COLUMNS,
-    NO_RATINGS,
-    RankingParams,
-    ranked_trainer,
-    ranking_export,
-    ranking_learner,
-    ranking_train,
-)
+from recsys.train_ranking import MISSING_COLUMNS, NO_RATINGS, ranking_export, ranking_learner, ranking_train
+from recsys.trainers import ranked_trainer
 
 # Small enough to train in a second: 8 factors, many steps on few users.
 PARAMS = RankingParams(n_factors=8, epochs=40, lr=5e-2, bs=16, user_ridge=1.0)
@@ -45,6 +39,13 @@ def two_tastes(n_users: int = 60, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["user", "movie", "rating", "timestamp"])
 
 
+def top_k(model: RankingModel, vector: np.ndarray, rated: list[int], k: int) -> np.ndarray:
+    """Movie ids of the k best scores for one user vector, never a rated row."""
+    seen = np.zeros((1, len(model.movie_ids)), dtype=bool)
+    seen[0, rated] = True
+    return model.movie_ids[top_k_unseen(model.scores(vector)[None], seen, k)[0]]
+
+
 @pytest.fixture(scope="module")
 def trained() -> tuple[pd.DataFrame, RankingModel]:
     ratings = two_tastes()
@@ -57,7 +58,7 @@ def test_learns_an_obvious_preference(trained):
     movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
     for row, user in enumerate(model.user_ids):
         rated = [movie_row[m] for m in ratings[ratings.user == user].movie]
-        top = model.movie_ids[ranking_top_k(model=model, user_vector=model.user_factors[row], exclude_rows=rated, k=3)]
+        top = top_k(model, model.user_factors[row], rated, 3)
         assert set(top) <= set(GROUP_A if user % 2 == 0 else GROUP_B)
 
 
@@ -74,22 +75,6 @@ def test_numpy_scores_equal_the_torch_model():
     np.testing.assert_allclose(model.scores(model.user_factors), expected, rtol=1e-5, atol=1e-5)
     assert list(model.user_ids) == sorted(ratings.user.unique())
     assert list(model.movie_ids) == sorted(ratings.movie.unique())
-
-
-def test_top_k_never_lists_a_rated_movie():
-    """Rated movies are left out even when they score best, and a list is cut short rather than padded."""
-    model = RankingModel(
-        user_ids=np.array([1]),
-        movie_ids=np.arange(5),
-        user_factors=np.zeros((1, 2), dtype=np.float32),
-        user_mean=np.zeros(2, dtype=np.float32),
-        movie_factors=np.zeros((5, 2), dtype=np.float32),
-        movie_bias=np.array([5.0, 4.0, 3.0, 2.0, 1.0], dtype=np.float32),
-        user_ridge=1.0,
-    )
-    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=[0, 2], k=2).tolist() == [1, 3]
-    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=[0, 1, 2, 3], k=3).tolist() == [4]
-    assert ranking_top_k(model=model, user_vector=np.zeros(2), exclude_rows=range(5), k=3).tolist() == []
 
 
 def test_fold_in_solves_the_training_problem_of_a_known_user(trained):
@@ -115,7 +100,7 @@ def test_fold_in_places_a_new_user_by_their_taste(trained):
     movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
     rated = [movie_row[m] for m in GROUP_B[:3]]
     vector = ranking_fold_in(model=model, movie_rows=rated, scores=np.array([5.0, 4.0, 5.0]))
-    top = model.movie_ids[ranking_top_k(model=model, user_vector=vector, exclude_rows=rated, k=5)]
+    top = top_k(model, vector, rated, 5)
     assert set(top) <= set(GROUP_B[3:])
 
 
@@ -168,7 +153,7 @@ def test_training_refuses_bad_input():
 def test_serving_module_does_not_import_torch():
     """The web process can score, fold in and explain without torch or fastai."""
     code = (
-        "import sys, recommender.services.ranking_scores; sys.exit(any(m in sys.modules for m in ('torch', 'fastai')))"
+        "import sys, recsys.ranking_model, recsys.lists; sys.exit(any(m in sys.modules for m in ('torch', 'fastai')))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
@@ -178,12 +163,12 @@ def test_ranked_trainer_through_the_evaluation_protocol():
     ratings = two_tastes()
     test = ratings.groupby("user").tail(1)
     train = ratings.drop(test.index)
-    result = evaluation_run(train=train, test=test, trainer=ranked_trainer(params=PARAMS))
+    result = evaluation_run(train=train, test=test, trainer=ranked_trainer(ranking_params=PARAMS))
     assert 0.0 < result.metrics["rmse"] < 2.0
     assert result.metrics["ndcg@10"] > 0.3  # popularity cannot tell the two tastes apart; the model can
     rated = set(zip(train.user, train.movie, strict=True))
     assert not any((u, m) in rated for u, m in zip(result.top_k.user, result.top_k.movie, strict=True))
-    recommender = ranked_trainer(params=PARAMS)(train)
+    recommender = ranked_trainer(ranking_params=PARAMS)(train)
     ranking = recommender.ranking
     np.testing.assert_allclose(
         recommender.scores(ranking.user_ids[:3], ranking.movie_ids), ranking.scores(ranking.user_factors[:3]), rtol=1e-6
