@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The test command: lint, then pytest (SQLite by default; PostgreSQL when DATABASE_URL points there).
+# The test command: lint, the import contracts (pyproject.toml), then pytest (SQLite by default; PostgreSQL when
+# DATABASE_URL points there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/bootstrap.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache
 # The live-server tests serve static files the way production does: collected, through whitenoise.
 DJANGO_SETTINGS_MODULE=movierec_site.settings.test .venv/bin/python manage.py collectstatic --noinput --verbosity 0
 REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py)
