@@ -1,8 +1,8 @@
 """Load on the JSON API: gunicorn (2 workers, production settings) driven by concurrent clients.
 
 Runs on a copy of the prepared site (bench/prepared_site.py: SQLite with MovieLens 100k and an active model,
-built once under var/bench/site/), starts gunicorn on a free local port, signs up one API user per client (each
-rates a few movies first), then runs:
+built once under var/bench/site/) with a Redis of its own, starts gunicorn on a free local port, signs up one API
+user per client (each rates a few movies first), then runs:
 
 1. baseline: 1 client, the same request mix, paced like every client of the next phase;
 2. load: 20 clients (default) for 30 s (default), each paced at --rate requests per second (default 2, a busy
@@ -11,9 +11,9 @@ rates a few movies first), then runs:
 
 The mix: GET /api/me/recommendations (45%), GET /api/movies?search= (30%), PUT /api/me/ratings/{id} (25%).
 Latency is measured from the moment a request was due, not when it was sent, so a server that falls behind
-is charged for the wait (no coordinated omission); the "in server" columns are gunicorn's own request times
-from its access log, without the wait for a free worker. Afterwards every acknowledged rating is looked up in
-the database: each client's last written score per movie must be there.
+is charged for the wait (no coordinated omission); quantiles are bench/common.py's. The "in server" columns are
+gunicorn's own request times from its access log, without the wait for a free worker. Afterwards every
+acknowledged rating is looked up in the database: each client's last written score per movie must be there.
 
     .venv/bin/python bench/api_load.py [--clients 20] [--seconds 30] [--rate 2] [--fresh] [--keep]
 
@@ -25,8 +25,6 @@ import os
 import random
 import shutil
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,46 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from prepared_site import ROOT, free_port, prepare, server_env
+from common import SCORES, SEARCH_WORDS, free_port, gunicorn_start, private_redis, processes_stop, quantile
+from prepared_site import prepare, server_env
 
-GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 RECOMMENDATIONS, SEARCH, RATE = "GET /api/me/recommendations", "GET /api/movies?search=", "PUT /api/me/ratings/{id}"
 MIX = ((RECOMMENDATIONS, 0.45), (SEARCH, 0.30), (RATE, 0.25))
-SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
-SCORES = tuple(step / 2 for step in range(1, 11))
 FIRST_RATINGS = 10
 GOAL_P99_MS = 20.0
 ACCESS_LOG = "access.log"
 PASSWORD = "bench passphrase 2024!"  # noqa: S105 (throwaway users of a throwaway database)
-
-
-def gunicorn_start(workdir: Path, env: dict[str, str], port: int) -> subprocess.Popen:
-    log = (workdir / "gunicorn.log").open("w")
-    # The access log holds the time spent in the server per request (microseconds), to tell it from the time
-    # spent queueing for a worker or in the clients.
-    command = [
-        GUNICORN, "movierec_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-        "--access-logfile", str(workdir / ACCESS_LOG), "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
-    ]  # fmt: skip
-    server = subprocess.Popen(
-        command,
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=10).status_code == 200:
-                return server
-        except requests.RequestException:  # not listening yet, or still loading
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.3)
-    server.terminate()
-    raise SystemExit(f"gunicorn did not become healthy; see {workdir / 'gunicorn.log'}")
+# The access log holds the time spent in the server per request (microseconds), to tell it from the time spent
+# queueing for a worker or in the clients.
+ACCESS_LOG_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
 
 
 @dataclass
@@ -181,12 +151,6 @@ def server_times(log: Path, results: Results, *, skip: int) -> int:
     return len(lines)
 
 
-def quantile(values: list[float], q: float) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=1000, method="inclusive")[round(q * 1000) - 1]
-
-
 def report(title: str, results: Results) -> dict[str, tuple[float, float]]:
     total = sum(len(v) for v in results.latencies.values())
     errors = sum(len(v) for v in results.errors.values())
@@ -248,17 +212,30 @@ def main() -> int:
     parser.add_argument("--baseline-seconds", type=float, default=10.0)
     parser.add_argument("--saturation-seconds", type=float, default=10.0, help="0 skips the saturation phase")
     parser.add_argument("--rate", type=float, default=2.0, help="requests per second of each paced client")
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"))
     parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database, model and server logs")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="movierec-api-load-"))
-    prepare(workdir, args.redis_url, fresh=args.fresh)
+    try:
+        with private_redis() as redis_url:
+            return run(args, workdir, redis_url)
+    finally:
+        if args.keep:
+            print(f"Kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
+    prepare(workdir, redis_url, fresh=args.fresh)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = gunicorn_start(workdir, server_env(workdir, args.redis_url), port)
+    options = ["--access-logfile", str(workdir / ACCESS_LOG), "--access-logformat", ACCESS_LOG_FORMAT]
+    server = gunicorn_start(
+        env=server_env(workdir, redis_url), port=port, log=workdir / "gunicorn.log", options=options
+    )
     try:
         connection = sqlite3.connect(workdir / "db.sqlite3")
         popular = [row[0] for row in connection.execute(
@@ -312,15 +289,10 @@ def main() -> int:
               f"{verdict} (p99 {p99:.2f} ms, {errors} errors, {missing} lost)")  # fmt: skip
         return 0 if verdict == "met" else 1
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        processes_stop([server])
         failures = [line for line in (workdir / "gunicorn.log").read_text().splitlines() if "Error" in line]
         if failures:
             print(f"\nErrors logged by the server ({len(failures)} lines), the last ones:", *failures[-5:], sep="\n  ")
-        if args.keep:
-            print(f"Kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

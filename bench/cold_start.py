@@ -1,82 +1,54 @@
-"""Cold start on MovieLens 100k: classic (similar users) vs fold-in (least squares) vs the popularity list, and
-the site's list for new users: the ranking model with the user placed by ranking fold-in (NDCG@10 only: the
-ranking model does not predict ratings).
+"""Cold start on MovieLens 100k: new users placed in the shipped models from their first 10 ratings, against the
+popularity list measured in the same run.
 
-10% of the users (seed 42) are held out of training. Each held-out user gives only their first 10 ratings by
-time; the rest are predicted. RMSE over the rest (movies the model knows), NDCG@10 with the metrics module
-(candidates: training movies not among the 10 given; relevant: the rest rated 4 or more), and the time to
-place one user. Hyperparameters (ridge, neighbours) are chosen on one half of the held-out users and scored
-on the other, both ways round, so no user is scored with a setting tuned on them.
+10% of the users (per seed) are held out. The others' ratings train the models as the retrain trains them:
+``recsys.trainers.models_train`` with ``RatingParams()`` and ``RankingParams()`` (the rating model on a random
+80% of them, validated on the rest, then the ranking model on the same 80%). Each held-out user gives only their
+first 10 ratings by time; the rest is to be predicted and found. Rows:
 
-    .venv/bin/python bench/cold_start.py [--data /work/ml100k/u.data] [--seeds 42 43 44] [--epochs 5]
+- popularity: ``recsys.recommenders.PopularityRecommender`` on the same ratings (most rated first; a movie's mean
+  training rating as its prediction), the baseline;
+- classic and fold-in: the user placed in the rating model (``recsys.cold_start``), ranked by predicted rating;
+- the ranking model's average user: the list with no fold-in at all;
+- the site's list: ``recsys.lists``, the functions the web process calls (rating fold-in for the stars, ranking
+  fold-in for the order).
+
+RMSE over the rest (movies the model knows), NDCG@10 by ``recsys.metrics`` (candidates: the model's movies not
+among the 10 given; relevant: the rest rated 4 or more), and the time to place one user. Fold-in's ridge and the
+classic method's neighbours are chosen on one half of the held-out users and scored on the other, both ways
+round, so no user is scored with a setting tuned on them; the shipped values are timed and serve the site's list.
+
+    .venv/bin/python bench/cold_start.py [--seeds 42 43 44]
 """
 
 import argparse
-import os
-import sys
 import time
+from collections.abc import Callable
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from common import SEED
+from movielens import movielens_100k
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movierec_site.settings.base")
-
-import django
-
-django.setup()
-
-from recommender.selectors import bayesian_means  # noqa: E402
-from recommender.services.onboarding import (  # noqa: E402
-    CLASSIC_NEIGHBOURS,
-    FOLD_IN_RIDGE,
-    user_classic,
-    user_fold_in,
-)
-from recsys.evaluation import ratings_read  # noqa: E402
-from recsys.metrics import ranking_metrics, relevant_by_user, rmse, top_k_unseen  # noqa: E402
-from recsys.ranking_model import RankingModel, ranking_fold_in  # noqa: E402
-from recsys.rating_model import FactorModel  # noqa: E402
-from recsys.train_ranking import ranking_train  # noqa: E402
+from recsys.cold_start import CLASSIC_NEIGHBOURS, FOLD_IN_RIDGE, user_classic, user_fold_in
+from recsys.lists import list_order, list_ratings, user_taste
+from recsys.metrics import ranking_metrics, relevant_by_user, rmse, top_k_unseen
+from recsys.params import RankingParams, RatingParams
+from recsys.rating_model import FactorModel
+from recsys.recommenders import PopularityRecommender
+from recsys.trainers import models_train
 
 GIVEN = 10
+K = 10
 HELD_OUT_SHARE = 0.1
-SEED = 42
 RIDGES = (0.1, 0.3, 1.0, 3.0, 10.0)
 NEIGHBOURS = (5, 10, 20, 50, 100)
-RANKING = "ranking fold-in"
+POPULARITY, CLASSIC, FOLD_IN = "popularity", "classic", "fold-in"
+AVERAGE, SITE = "ranking, average user", "site's list"
+METHODS = (POPULARITY, CLASSIC, FOLD_IN, AVERAGE, SITE)
 
-
-def factor_model_train(
-    train: pd.DataFrame, *, seed: int, epochs: int, lr: float, bs: int
-) -> tuple[FactorModel, float, float]:
-    """fastai dot model on ``train``; returns the serving form, its validation RMSE and the training seconds."""
-    from fastai.collab import CollabDataLoaders, collab_learner
-    from fastai.torch_core import set_seed
-
-    # Python, numpy and torch all seeded, so that a rerun trains the same model and prints the same figures.
-    set_seed(seed, reproducible=True)
-    dls = CollabDataLoaders.from_df(train[["user", "movie", "rating"]], valid_pct=0.1, seed=seed, bs=bs)
-    learn = collab_learner(dls, n_factors=50, y_range=(0, 5.5))
-    started = time.perf_counter()
-    with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(epochs, lr, wd=0.1)
-        seconds = time.perf_counter() - started
-        valid_rmse = float(learn.validate()[0]) ** 0.5
-    weights = learn.model
-    model = FactorModel(
-        user_ids=np.array(dls.classes["user"][1:], dtype=np.int64),
-        movie_ids=np.array(dls.classes["movie"][1:], dtype=np.int64),
-        user_factors=weights.u_weight.weight[1:].detach().numpy(),
-        user_bias=weights.u_bias.weight[1:, 0].detach().numpy(),
-        movie_factors=weights.i_weight.weight[1:].detach().numpy(),
-        movie_bias=weights.i_bias.weight[1:, 0].detach().numpy(),
-        y_range=(0.0, 5.5),
-    )
-    model = model.with_training_ratings(user_ids=train.user, movie_ids=train.movie, scores=train.rating)
-    return model, valid_rmse, seconds
+Placer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]  # (movie rows, scores) -> (vector, bias)
 
 
 def users_split(
@@ -93,53 +65,51 @@ def users_split(
 
 
 class Evaluation:
-    """Predictions and top 10 of each held-out user under one way of scoring the catalogue."""
+    """The held-out users' given and remaining ratings in the rows of one rating model, and how to score lists."""
 
-    def __init__(self, model: FactorModel, given: dict[int, pd.DataFrame], rest: dict[int, pd.DataFrame]):
-        self.model, self.given, self.rest = model, given, rest
-        self.rows = {u: self._rows(g.movie) for u, g in given.items()}
-        self.rest_rows = {u: self._rows(r.movie) for u, r in rest.items()}
+    def __init__(self, model: FactorModel, given: dict[int, pd.DataFrame], rest: dict[int, pd.DataFrame]) -> None:
+        self.model = model
+        self.users = sorted(given)
+        known_given = {u: g[g.movie.isin(model.movie_ids)] for u, g in given.items()}
+        known_rest = {u: r[r.movie.isin(model.movie_ids)] for u, r in rest.items()}
+        self.rows = {u: self._rows(g.movie) for u, g in known_given.items()}
+        self.scores = {u: g.rating.to_numpy(np.float64) for u, g in known_given.items()}
+        self.times = {u: g.timestamp.to_numpy(np.float64) for u, g in known_given.items()}
+        self.rest_rows = {u: self._rows(r.movie) for u, r in known_rest.items()}
+        self.rest_scores = {u: r.rating.to_numpy(np.float64) for u, r in known_rest.items()}
+        self.relevant = {u: relevant_by_user([u] * len(r), r.movie, r.rating).get(u, set()) for u, r in rest.items()}
 
     def _rows(self, movies: pd.Series) -> np.ndarray:
-        return np.array([self.model.movie_index(m) for m in movies if self.model.has_movie(m)], dtype=np.int64)
+        return np.array([self.model.movie_index(m) for m in movies], dtype=np.int64)
 
-    def _given_scores(self, user: int) -> np.ndarray:
-        g = self.given[user]
-        return g.rating.to_numpy(dtype=np.float64)[[self.model.has_movie(m) for m in g.movie]]
+    def unseen(self, user: int) -> np.ndarray:
+        return np.setdiff1d(np.arange(len(self.model.movie_ids)), self.rows[user])
 
-    def scores(self, placer) -> dict[int, np.ndarray]:
-        """Catalogue scores per user from ``placer(movie_rows, scores) -> (vector, bias)``."""
-        return {u: self.model.predict_vector(*placer(self.rows[u], self._given_scores(u))) for u in self.given}
+    def top_k(self, catalogue: np.ndarray, user: int) -> list[int]:
+        """The K best movies of one user's catalogue scores, never one of their given movies."""
+        seen = np.zeros((1, len(catalogue)), dtype=bool)
+        seen[0, self.rows[user]] = True
+        return self.model.movie_ids[top_k_unseen(catalogue[None, :], seen, K)[0]].tolist()
 
-    def given_times(self, user: int) -> np.ndarray:
-        g = self.given[user]
-        return g.timestamp.to_numpy(dtype=np.float64)[[self.model.has_movie(m) for m in g.movie]]
+    def ndcg(self, lists: dict[int, list[int]], users: list[int]) -> float:
+        return ranking_metrics(top_k=lists, relevant={u: self.relevant[u] for u in users}, k=K)[f"ndcg@{K}"]
 
-    def metrics(self, scores: dict[int, np.ndarray], users: list[int]) -> dict[str, float]:
-        predicted = np.concatenate([scores[u][self.rest_rows[u]] for u in users])
-        actual = np.concatenate(
-            [self.rest[u].rating.to_numpy()[[self.model.has_movie(m) for m in self.rest[u].movie]] for u in users]
-        )
-        return {"rmse": rmse(predicted, actual), "ndcg@10": self.ndcg(scores, users)}
+    def rmse(self, predicted: dict[int, np.ndarray], users: list[int]) -> float:
+        """RMSE of each user's predictions of their remaining ratings (``predicted``: per rest movie)."""
+        return rmse(np.concatenate([predicted[u] for u in users]), np.concatenate([self.rest_scores[u] for u in users]))
 
-    def ndcg(self, scores: dict[int, np.ndarray], users: list[int]) -> float:
-        movie_ids = self.model.movie_ids
-        top_k, relevant = {}, {}
-        for u in users:
-            seen = np.zeros((1, len(movie_ids)), dtype=bool)
-            seen[0, self.rows[u]] = True
-            top_k[u] = movie_ids[top_k_unseen(scores[u][None, :], seen, 10)[0]].tolist()
-            relevant.update(relevant_by_user([u] * len(self.rest[u]), self.rest[u].movie, self.rest[u].rating))
-        return ranking_metrics(top_k=top_k, relevant=relevant)["ndcg@10"]
+    def placed(self, placer: Placer) -> dict[int, np.ndarray]:
+        """Each user's predicted rating of the whole catalogue, placed by ``placer``."""
+        return {u: self.model.predict_vector(*placer(self.rows[u], self.scores[u])) for u in self.users}
+
+    def by_rating(self, catalogue: dict[int, np.ndarray], users: list[int]) -> dict[str, float]:
+        """RMSE and NDCG@K of lists ranked by the catalogue's predicted ratings."""
+        predicted = {u: catalogue[u][self.rest_rows[u]] for u in users}
+        lists = {u: self.top_k(catalogue[u], u) for u in users}
+        return {"rmse": self.rmse(predicted, users), "ndcg": self.ndcg(lists, users)}
 
 
-def place_ms(evaluation: Evaluation, placer, repeats: int = 5) -> float:
-    """Median wall time to place one held-out user, in milliseconds."""
-    calls = [partial(placer, evaluation.rows[user], evaluation._given_scores(user)) for user in evaluation.given]
-    return _median_ms(calls, repeats)
-
-
-def _median_ms(calls: list, repeats: int = 5) -> float:
+def median_ms(calls: list[Callable[[], object]], repeats: int = 5) -> float:
     """Median wall time of one call, in milliseconds."""
     times = []
     for call in calls:
@@ -150,135 +120,154 @@ def _median_ms(calls: list, repeats: int = 5) -> float:
     return float(np.median(times) * 1000)
 
 
-def cross_fitted(evaluation: Evaluation, make_placer, grid, users: list[int]) -> tuple[dict, dict, dict]:
-    """Scores with the grid value chosen by RMSE on the other half of the users; plus the grid on all users."""
-    by_value = {value: evaluation.scores(make_placer(value)) for value in grid}
-    on_all = {value: evaluation.metrics(by_value[value], users) for value in grid}
+def cross_fitted(
+    evaluation: Evaluation, placer_for: Callable[[float], Placer], grid: tuple
+) -> tuple[dict[str, float], dict, dict]:
+    """Metrics with the grid value chosen by RMSE on the other half of the users; the grid on all users; the
+    values chosen."""
+    users = evaluation.users
+    by_value = {value: evaluation.placed(placer_for(value)) for value in grid}
+    on_all = {value: evaluation.by_rating(by_value[value], users) for value in grid}
     halves = (users[0::2], users[1::2])
     chosen, combined = {}, {}
     for tune, score in (halves, halves[::-1]):
-        best = min(grid, key=lambda value: evaluation.metrics(by_value[value], tune)["rmse"])
+        best = min(grid, key=lambda value: evaluation.by_rating(by_value[value], tune)["rmse"])
         chosen[best] = chosen.get(best, 0) + 1
         combined.update({u: by_value[best][u] for u in score})
-    return combined, on_all, chosen
+    return evaluation.by_rating(combined, users), on_all, chosen
 
 
-def seed_run(ratings: pd.DataFrame, seed: int, args: argparse.Namespace) -> dict:
-    """Train without the held-out users of ``seed`` and score every method on them."""
+def site_list(evaluation: Evaluation) -> tuple[dict[str, float], float]:
+    """The site's list and stars for each held-out user, through recsys.lists; and the median time to place one."""
+    model, users = evaluation.model, evaluation.users
+
+    def taste(user: int):
+        rows, scores, times = evaluation.rows[user], evaluation.scores[user], evaluation.times[user]
+        return user_taste(model=model, movie_rows=rows, scores=scores, times=times)
+
+    tastes = {u: taste(u) for u in users}
+    lists = {
+        u: model.movie_ids[list_order(model=model, taste=tastes[u], candidate_rows=evaluation.unseen(u))[:K]].tolist()
+        for u in users
+    }
+    stars = {u: list_ratings(model=model, taste=tastes[u], movie_rows=evaluation.rest_rows[u]) for u in users}
+    metrics = {"rmse": evaluation.rmse(stars, users), "ndcg": evaluation.ndcg(lists, users)}
+    return metrics, median_ms([partial(taste, u) for u in users])
+
+
+def seed_run(ratings: pd.DataFrame, seed: int) -> dict:
+    """Train the shipped models without the held-out users of ``seed`` and score every method on those users."""
     train, given, rest = users_split(ratings, seed)
-    model, valid_rmse, seconds = factor_model_train(train, seed=seed, epochs=args.epochs, lr=args.lr, bs=args.bs)
+    trained = models_train(ratings=train, params=RatingParams(seed=seed), ranking_params=RankingParams())
+    model = trained.factors
     print(
-        f"seed {seed}: dot model on {len(train)} ratings of {train.user.nunique()} users in {seconds:.1f} s, "
-        f"validation RMSE {valid_rmse:.4f}; {len(given)} held-out users",
+        f"seed {seed}: shipped models on {len(trained.train)} of {len(train)} ratings ({train.user.nunique()} users) "
+        f"in {trained.train_seconds:.1f} s, validation RMSE {trained.metrics['rmse']:.4f}; {len(given)} held-out "
+        "users",
         flush=True,
     )
     evaluation = Evaluation(model, given, rest)
-    users = sorted(given)
+    users = evaluation.users
 
-    stats = train.groupby("movie").rating.agg(["count", "sum"])
-    popular = pd.Series(bayesian_means(counts=stats["count"], sums=stats["sum"]), index=stats.index)
-    popular_scores = popular.reindex(model.movie_ids).to_numpy()
+    popularity = PopularityRecommender.from_ratings(train)
+    catalogue = popularity.predict(np.zeros(len(model.movie_ids)), model.movie_ids)
+    counts = popularity.scores(np.zeros(1), model.movie_ids)[0]
+    popular_lists = {u: evaluation.top_k(counts, u) for u in users}
+    popular_rmse = evaluation.rmse({u: catalogue[evaluation.rest_rows[u]] for u in users}, users)
+    average = model.ranking.scores(model.ranking.user_mean)
 
     fold_in, fold_in_grid, fold_in_chosen = cross_fitted(
-        evaluation,
-        lambda ridge: lambda rows, scores: user_fold_in(model=model, movie_rows=rows, scores=scores, ridge=ridge),
-        RIDGES,
-        users,
+        evaluation, lambda ridge: partial(_fold_in, model, ridge=ridge), RIDGES
     )
     classic, classic_grid, classic_chosen = cross_fitted(
-        evaluation,
-        lambda k: lambda rows, scores: user_classic(model=model, movie_rows=rows, scores=scores, neighbours=k),
-        NEIGHBOURS,
-        users,
+        evaluation, lambda k: partial(_classic, model, neighbours=k), NEIGHBOURS
     )
-    # The site's list: the ranking model trained on the same ratings, its rows in the rating model's order as
-    # the retrain ships it, each held-out user placed from their given ratings (with their times).
-    started = time.perf_counter()
-    ranking = ranking_train(ratings=train, seed=seed).aligned(user_ids=model.user_ids, movie_ids=model.movie_ids)
-    print(f"  ranking model trained in {time.perf_counter() - started:.1f} s", flush=True)
+    site, site_ms = site_list(evaluation)
 
-    def rank_place(ranking: RankingModel, user: int) -> np.ndarray:
-        rows, scores = evaluation.rows[user], evaluation._given_scores(user)
-        return ranking_fold_in(model=ranking, movie_rows=rows, scores=scores, timestamps=evaluation.given_times(user))
+    def place_ms(placer: Placer) -> float:
+        return median_ms([partial(placer, evaluation.rows[u], evaluation.scores[u]) for u in users])
 
-    ranked = {u: ranking.scores(rank_place(ranking, u)) for u in users}
     return {
         "results": {
-            "popularity": evaluation.metrics(dict.fromkeys(users, popular_scores), users),
-            "classic": evaluation.metrics(classic, users),
-            "fold-in": evaluation.metrics(fold_in, users),
-            RANKING: {"rmse": None, "ndcg@10": evaluation.ndcg(ranked, users)},
+            POPULARITY: {"rmse": popular_rmse, "ndcg": evaluation.ndcg(popular_lists, users)},
+            CLASSIC: classic,
+            FOLD_IN: fold_in,
+            AVERAGE: {"rmse": None, "ndcg": evaluation.ndcg({u: evaluation.top_k(average, u) for u in users}, users)},
+            SITE: site,
         },
         "timings": {
-            "popularity": 0.0,
-            "classic": place_ms(evaluation, lambda r, s: user_classic(model=model, movie_rows=r, scores=s)),
-            "fold-in": place_ms(evaluation, lambda r, s: user_fold_in(model=model, movie_rows=r, scores=s)),
-            RANKING: _median_ms([partial(rank_place, ranking, u) for u in users]),
+            POPULARITY: None,
+            CLASSIC: place_ms(partial(_classic, model, neighbours=CLASSIC_NEIGHBOURS)),
+            FOLD_IN: place_ms(partial(_fold_in, model, ridge=FOLD_IN_RIDGE)),
+            AVERAGE: None,
+            SITE: site_ms,
         },
         "grids": {"fold-in ridge": fold_in_grid, "classic neighbours": classic_grid},
         "chosen": {"fold-in ridge": fold_in_chosen, "classic neighbours": classic_chosen},
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path("/work/ml100k/u.data"))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--lr", type=float, default=5e-3)
-    parser.add_argument("--bs", type=int, default=1024)
-    args = parser.parse_args()
-    print(f"dot model: bs={args.bs}, lr={args.lr}, {args.epochs} epochs, wd=0.1; {GIVEN} ratings given per user")
+def _fold_in(model: FactorModel, rows: np.ndarray, scores: np.ndarray, *, ridge: float) -> tuple[np.ndarray, float]:
+    return user_fold_in(model=model, movie_rows=rows, scores=scores, ridge=ridge)
 
-    ratings = ratings_read(path=args.data)
-    runs = [seed_run(ratings, seed, args) for seed in args.seeds]
 
-    def mean(key: str, name: str, metric: str | None = None) -> float:
-        return float(np.mean([run[key][name][metric] if metric else run[key][name] for run in runs]))
+def _classic(model: FactorModel, rows: np.ndarray, scores: np.ndarray, *, neighbours: int) -> tuple[np.ndarray, float]:
+    return user_classic(model=model, movie_rows=rows, scores=scores, neighbours=neighbours)
+
+
+def _cell(value: float | None, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{digits}f}"
+
+
+def report(runs: list[dict], seeds: list[int]) -> None:
+    def mean(key: str, name: str, metric: str | None = None) -> float | None:
+        values = [run[key][name][metric] if metric else run[key][name] for run in runs]
+        return None if values[0] is None else float(np.mean(values))
 
     for grid_name in runs[0]["grids"]:
-        print(f"\n{grid_name} grid (all held-out users, mean over seeds; chosen per half-split:", end=" ")
-        print(", ".join(str(run["chosen"][grid_name]) for run in runs) + ")")
+        chosen = ", ".join(str(run["chosen"][grid_name]) for run in runs)
+        print(f"\n{grid_name} grid (all held-out users, mean over seeds; chosen per half-split: {chosen})")
         for value in runs[0]["grids"][grid_name]:
             grid = [run["grids"][grid_name][value] for run in runs]
             print(
                 f"  {value:>6}: RMSE {np.mean([g['rmse'] for g in grid]):.4f}  "
-                f"NDCG@10 {np.mean([g['ndcg@10'] for g in grid]):.4f}"
+                f"NDCG@{K} {np.mean([g['ndcg'] for g in grid]):.4f}"
             )
-
-    names = ("popularity", "classic", "fold-in")
     if len(runs) > 1:
-        print("\nper seed (RMSE / NDCG@10):")
-        for seed, run in zip(args.seeds, runs, strict=True):
-            cells = [f"{n} {run['results'][n]['rmse']:.4f} / {run['results'][n]['ndcg@10']:.4f}" for n in names]
-            cells.append(f"{RANKING} - / {run['results'][RANKING]['ndcg@10']:.4f}")
+        print(f"\nper seed (RMSE / NDCG@{K}):")
+        for seed, run in zip(seeds, runs, strict=True):
+            cells = [f"{n} {_cell(run['results'][n]['rmse'], 0, 4)} / {run['results'][n]['ndcg']:.4f}" for n in METHODS]
             print(f"  seed {seed}: " + ";  ".join(cells))
     print(
-        f"\nheld-out users of seeds {args.seeds}, hyperparameters cross-fitted; time to place one user with the "
-        f"shipped ridge {FOLD_IN_RIDGE} and k {CLASSIC_NEIGHBOURS}:"
+        f"\nheld-out users of seeds {seeds}; ridge and k cross-fitted for classic and fold-in; time to place one user "
+        f"with the shipped ridge {FOLD_IN_RIDGE} and k {CLASSIC_NEIGHBOURS} (the site's list: both models):"
     )
-    print(f"{'method':<16}{'RMSE':>8}{'NDCG@10':>10}{'place ms':>10}")
-    for name in names:
+    print(f"{'method':<24}{'RMSE':>8}{f'NDCG@{K}':>10}{'place ms':>10}")
+    for name in METHODS:
         print(
-            f"{name:<16}{mean('results', name, 'rmse'):>8.4f}{mean('results', name, 'ndcg@10'):>10.4f}"
-            f"{mean('timings', name):>10.3f}"
+            f"{name:<24}{_cell(mean('results', name, 'rmse'), 8, 4)}{mean('results', name, 'ndcg'):>10.4f}"
+            f"{_cell(mean('timings', name), 10, 3)}"
         )
-    print(f"{RANKING:<16}{'-':>8}{mean('results', RANKING, 'ndcg@10'):>10.4f}{mean('timings', RANKING):>10.3f}")
-    for name in ("classic", "fold-in"):
-        print(
-            f"{name} vs popularity: RMSE x{mean('results', name, 'rmse') / mean('results', 'popularity', 'rmse'):.3f}, "
-            f"NDCG@10 x{mean('results', name, 'ndcg@10') / mean('results', 'popularity', 'ndcg@10'):.3f}"
-        )
+    base_rmse, base_ndcg = mean("results", POPULARITY, "rmse"), mean("results", POPULARITY, "ndcg")
+    print("\nagainst the popularity list (same run):")
+    for name in METHODS[1:]:
+        error = mean("results", name, "rmse")
+        ratio = "" if error is None else f"RMSE x{error / base_rmse:.3f}, "
+        print(f"  {name:<22} {ratio}NDCG@{K} x{mean('results', name, 'ndcg') / base_ndcg:.3f}")
     print(
-        f"{RANKING} vs popularity: NDCG@10 "
-        f"x{mean('results', RANKING, 'ndcg@10') / mean('results', 'popularity', 'ndcg@10'):.3f}; vs fold-in: "
-        f"x{mean('results', RANKING, 'ndcg@10') / mean('results', 'fold-in', 'ndcg@10'):.3f}"
+        f"fold-in vs classic: RMSE x{mean('results', FOLD_IN, 'rmse') / mean('results', CLASSIC, 'rmse'):.3f}, "
+        f"NDCG@{K} x{mean('results', FOLD_IN, 'ndcg') / mean('results', CLASSIC, 'ndcg'):.3f}, "
+        f"time to place x{mean('timings', FOLD_IN) / mean('timings', CLASSIC):.3f}"
     )
-    print(
-        f"fold-in vs classic: RMSE x{mean('results', 'fold-in', 'rmse') / mean('results', 'classic', 'rmse'):.3f}, "
-        f"NDCG@10 x{mean('results', 'fold-in', 'ndcg@10') / mean('results', 'classic', 'ndcg@10'):.3f}, "
-        f"time to place x{mean('timings', 'fold-in') / mean('timings', 'classic'):.3f}"
-    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
+    args = parser.parse_args()
+    print(f"shipped models (seeded per run): {RatingParams()}; {RankingParams()}; {GIVEN} ratings given per user")
+    ratings = movielens_100k().ratings
+    report([seed_run(ratings, seed) for seed in args.seeds], args.seeds)
 
 
 if __name__ == "__main__":

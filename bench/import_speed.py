@@ -26,24 +26,15 @@ from itertools import islice
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, django_start
+
 SAMPLE_RATINGS = 5_000
 BUDGET_S = 20.0
 
 
-def _django(database_url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "movierec_site.settings.base"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-
-
 def measure(method: str, database_url: str) -> dict[str, float]:
     """In a child process: migrate a fresh database, then time one import method on it."""
-    _django(database_url)
+    django_start({"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.base"})
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

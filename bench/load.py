@@ -1,11 +1,12 @@
 """The site under load while a retrain trains and activates a new version: errors, latency per page, lost ratings.
 
 Runs the whole stack on a copy of the prepared site (bench/prepared_site.py: ml-100k and an active model):
-a private redis-server, gunicorn with 2 workers (production settings) and a Celery worker. Then 50 signed-in
-users (default) browse for 60 s, each a thread with its own session, pausing about --think seconds between
-requests: the catalogue (lists and searches), movie pages, their recommendations, and ratings (htmx and plain
-form posts, with the CSRF token, as the browser sends them). At --retrain-at seconds a staff client asks the API
-for a retrain; the worker trains on every rating, the new version is activated, and the web workers swap it in.
+a private redis-server (bench/common.py), gunicorn with 2 workers (production settings) and a Celery worker.
+Then 50 signed-in users (default) browse for 60 s, each a thread with its own session, pausing about --think
+seconds between requests: the catalogue (lists and searches), movie pages, their recommendations, and ratings
+(htmx and plain form posts, with the CSRF token, as the browser sends them). At --retrain-at seconds a staff
+client asks the API for a retrain; the worker trains on every rating, the new version is activated, and the web
+workers swap it in.
 
 Figures: requests, errors (goal 0), p50/p99 per page over the run and in three phases (before the retrain,
 while it trains until activation, after), with the ratio of p99 during the retrain to p99 before it (the
@@ -16,7 +17,8 @@ are searched for "database is locked" and tracebacks.
     createdb -h 127.0.0.1 -U postgres movierec_bench_load  # once; the first run imports ml-100k and trains
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/movierec_bench_load
 
-Latency is measured by the clients (queueing in gunicorn included), from the moment each request is sent.
+Latency is measured by the clients (queueing in gunicorn included), from the moment each request is sent;
+quantiles are bench/common.py's.
 """
 
 import argparse
@@ -25,7 +27,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,28 +35,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from common import (
+    PYTHON,
+    SCORES,
+    SEARCH_WORDS,
+    free_port,
+    gunicorn_start,
+    private_redis,
+    process_start,
+    processes_stop,
+    quantile,
+    rss_mb,
+)
+from prepared_site import manage, prepare, server_env
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from prepared_site import PYTHON, ROOT, PrivateRedis, free_port, prepare, quantile, rss_mb, server_env
-
-GUNICORN = str(Path(PYTHON).parent / "gunicorn")
 CATALOGUE, SEARCH, MOVIE, HOME, RATE_HTMX, RATE_FORM = (
     "catalogue list", "catalogue search", "movie page", "recommendations", "rate (htmx)", "rate (form)",
 )  # fmt: skip
 MIX = ((CATALOGUE, 0.18), (SEARCH, 0.12), (MOVIE, 0.25), (HOME, 0.25), (RATE_HTMX, 0.12), (RATE_FORM, 0.08))
-SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
 ORDERINGS = ("popular", "best", "title", "newest", "oldest")
-SCORES = tuple(step / 2 for step in range(1, 11))
 FIRST_RATINGS = 10
 PHASES = ("before", "during", "after")
+CELERY_WORKER = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=1",
+                 "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
 LOG_PROBLEMS = {"database is locked": re.compile(r"database is locked"), "traceback": re.compile(r"^Traceback", re.M)}
 
-# Run by the server's Python with the server's environment: users with sessions and first ratings, a staff token.
+# Run by ``manage.py shell`` with the server's environment: users with sessions and first ratings, a staff token.
 SETUP = """
-import json, sys
-import django
-django.setup()
+import json, os
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.backends.db import SessionStore
@@ -63,8 +70,9 @@ from django.db.models import Count
 from django.utils import timezone
 from api.services import token_create
 from ratings.models import Movie, Rating
+from recommender.models import MANAGE_PERMISSION
 
-count, first, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+count, first, seed = (int(os.environ[name]) for name in ("BENCH_USERS", "BENCH_FIRST_RATINGS", "BENCH_SEED"))
 import random
 rng = random.Random(seed)
 popular = list(Movie.objects.annotate(n=Count("ratings")).order_by("-n").values_list("pk", flat=True)[:300])
@@ -90,16 +98,15 @@ for user in users:
     session.create()
     sessions[user.username] = session.session_key
 staff = User.objects.create(username=f"load{seed}staff", is_staff=True)
-staff.user_permissions.add(Permission.objects.get(codename="change_modelversion"))
+app_label, codename = MANAGE_PERMISSION.split(".")
+staff.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 print(json.dumps({"sessions": sessions, "staff_token": token_create(user=staff)[0], "movies": popular}))
 """
 
 VERIFY = """
-import json, sys
-import django
-django.setup()
+import json, os
 from ratings.models import Rating
-acked = json.load(open(sys.argv[1]))
+acked = json.load(open(os.environ["BENCH_ACKED"]))
 stored = {
     (username, movie): score
     for username, movie, score in Rating.objects.filter(user__username__in={a[0] for a in acked})
@@ -280,26 +287,27 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="movierec-load-"))
-    redis_server = PrivateRedis(workdir)
-    processes: list[subprocess.Popen] = []
+    with private_redis() as redis_url:
+        return site_run(args, workdir, redis_url)
+
+
+def site_run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
+    prepare(workdir, redis_url, fresh=args.fresh, database_url=args.database_url)
+    env = server_env(workdir, redis_url, database_url=args.database_url)
+    # The run measures the swap under load, not the promotion gate: the users' random ratings may cost the new
+    # version a little validation RMSE, and it must still be activated.
+    env["RECOMMENDER_PROMOTION_TOLERANCE"] = "1.0"
+    numbers = {"BENCH_USERS": args.users, "BENCH_FIRST_RATINGS": FIRST_RATINGS, "BENCH_SEED": args.seed}
+    setup = manage({**env, **{k: str(v) for k, v in numbers.items()}}, "shell", "-c", SETUP, capture=True)
+    prepared = json.loads(setup.strip().splitlines()[-1])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes = [gunicorn_start(env=env, port=port, log=workdir / "gunicorn.log")]
     try:
-        prepare(workdir, redis_server.url, fresh=args.fresh, database_url=args.database_url)
-        env = server_env(workdir, redis_server.url, database_url=args.database_url)
-        # The run measures the swap under load, not the promotion gate: the users' random ratings may cost the new
-        # version a little validation RMSE, and it must still be activated.
-        env["RECOMMENDER_PROMOTION_TOLERANCE"] = "1.0"
-        setup = subprocess.run([PYTHON, "-c", SETUP, str(args.users), str(FIRST_RATINGS), str(args.seed)],
-                               env=env, cwd=ROOT, check=True, capture_output=True, text=True)  # fmt: skip
-        prepared = json.loads(setup.stdout.strip().splitlines()[-1])
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        command = [GUNICORN, "movierec_site.wsgi:application", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
-        gunicorn = start(processes, workdir / "gunicorn.log", env, command)
         celery_log = workdir / "celery.log"
-        start(processes, celery_log, env,
-              [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=1",
-               "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"])  # fmt: skip
-        wait_ready(base, celery_log)
+        processes.append(process_start(command=CELERY_WORKER, env=env, log=celery_log))
+        worker_wait(processes[-1], celery_log)
+        gunicorn = processes[0]
         rng = random.Random(args.seed)
         users = [
             User(base, name, key, prepared["movies"], random.Random(rng.random()))
@@ -330,9 +338,8 @@ def main() -> int:
         )
         acked = workdir / "acked.json"
         acked.write_text(json.dumps([[u, m, s] for (u, m), s in run.acked.items()]))
-        verified = subprocess.run([PYTHON, "-c", VERIFY, str(acked)], env=env, cwd=ROOT, check=True,
-                                  capture_output=True, text=True)  # fmt: skip
-        ratings = json.loads(verified.stdout.strip().splitlines()[-1])
+        verified = manage({**env, "BENCH_ACKED": str(acked)}, "shell", "-c", VERIFY, capture=True)
+        ratings = json.loads(verified.strip().splitlines()[-1])
         print(f"Ratings: {ratings['acknowledged']} acknowledged, {ratings['lost']} lost {ratings['examples'] or ''}")
         print(f"Web workers' memory: RSS {', '.join(f'{mb:.0f}' for mb in worker_rss)} MiB")
         print(
@@ -347,13 +354,7 @@ def main() -> int:
         print(f"Goals: 0 errors -> {errors}; 0 lost ratings -> {ratings['lost']}; logs in {workdir}")
         return 0 if errors == 0 and ratings["lost"] == 0 else 1
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        redis_server.stop()
+        processes_stop(processes)
 
 
 def warm(users: list[User]) -> None:
@@ -376,23 +377,13 @@ def _at(seconds: float | None) -> str:
     return "never" if seconds is None else f"{seconds:.1f} s"
 
 
-def start(processes: list, log: Path, env: dict[str, str], command: list[str]) -> subprocess.Popen:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    processes.append(process)
-    return process
-
-
-def wait_ready(base: str, celery_log: Path) -> None:
+def worker_wait(worker: subprocess.Popen, log: Path) -> None:
+    """Returns once the Celery worker says it is ready; SystemExit naming its log if it exits or takes 120 s."""
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            ready = requests.get(f"{base}/api/health", timeout=10).status_code == 200
-        except requests.RequestException:
-            ready = False
-        if ready and " ready." in celery_log.read_text(errors="replace"):
-            return
+    while " ready." not in log.read_text(errors="replace"):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the Celery worker did not start; see {log}")
         time.sleep(0.5)
-    raise SystemExit(f"the site or the worker did not start; see {celery_log.parent}")
 
 
 def cpu_seconds(processes: list[subprocess.Popen]) -> dict[str, float]:

