@@ -43,8 +43,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="movierec-web-latency-"))
-    with private_redis() as redis_url:
+    with tempfile.TemporaryDirectory(prefix="movierec-web-latency-") as folder, private_redis() as redis_url:
+        workdir = Path(folder)
         prepare(workdir, redis_url, fresh=args.fresh)
         django_start(server_env(workdir, redis_url))
         return run(args)
