@@ -22,7 +22,7 @@ tuned on new users). Popularity and EASE show each movie's mean training rating 
 large: tune there, never on the test pool. Figures are means over the seeds.
 
     .venv/bin/python bench/taste.py [--seeds 0 1 2 3 4] [--lists site] [--skip stable] [--validation] [--markdown]
-        [--rating epochs=6] [--ranking other_weight=0.1] [--ease-l2 500] [--protocol msr]
+        [--rating epochs=6] [--ranking other_weight=0.1] [--list genres=6] [--ease-l2 500] [--protocol msr]
 """
 
 import argparse
@@ -46,9 +46,9 @@ from taste_people import CoRatings, People, user_pools, users_draw
 from taste_table import table, taste_table
 from tqdm import tqdm
 
-from recsys.params import RankingParams, RatingParams
+from recsys.params import ListParams, RankingParams, RatingParams
 
-Params = TypeVar("Params", RatingParams, RankingParams)
+Params = TypeVar("Params", RatingParams, RankingParams, ListParams)
 HELD_OUT = 150
 PER_PAIR = 3
 SKIPPABLE = ("stable", "dislikes", "similar")
@@ -69,15 +69,18 @@ def _overridden(params: Params, pairs: list[str]) -> Params:
     return replace(params, **changes)
 
 
-def makers_choose(args: argparse.Namespace) -> dict[str, ListMaker]:
-    """The lists named by ``--lists``, then the baselines, with the overrides of the command line applied."""
+def makers_choose(args: argparse.Namespace, *, genres: dict[int, tuple[str, ...]]) -> dict[str, ListMaker]:
+    """The lists named by ``--lists``, then the baselines, with the overrides of the command line applied; the site's
+    list learns the movies' ``genres`` as the retrain does."""
     makers = {name: LISTS[name] for name in [*args.lists, *BASELINES]}
-    if "site" in makers and (args.rating or args.ranking):
+    if "site" in makers:
         site = makers["site"]
         makers["site"] = replace(
             site,
             params=_overridden(site.params, args.rating),
             ranking_params=_overridden(site.ranking_params or RankingParams(), args.ranking),
+            list_params=_overridden(site.list_params or ListParams(), args.list),
+            genres=genres,
         )
     if args.ease_l2 is not None:
         makers["ease"] = replace(makers["ease"], l2=args.ease_l2)
@@ -167,6 +170,7 @@ def main() -> None:
     parser.add_argument("--validation", action="store_true", help="measure on the validation pool (for tuning)")
     parser.add_argument("--rating", nargs="*", default=[], help="RatingParams overrides of the site's list")
     parser.add_argument("--ranking", nargs="*", default=[], help="RankingParams overrides of the site's list")
+    parser.add_argument("--list", nargs="*", default=[], help="ListParams overrides of the site's list")
     parser.add_argument("--ease-l2", type=float, default=None, help="EASE's l2 (default: recsys.ease.EASE_L2)")
     parser.add_argument("--protocol", choices=("taste", "msr"), default="taste")
     parser.add_argument("--detail", action="store_true", help="also the figures per genre pair and flipped movie")
@@ -177,7 +181,7 @@ def main() -> None:
         parser.error(f"unknown: {', '.join(unknown)}")
     started = time.perf_counter()
     movielens = movielens_100k()
-    makers = makers_choose(args)
+    makers = makers_choose(args, genres=movielens.movies["genres"].to_dict())
     if args.protocol == "msr":
         print(msr_table(ratings=movielens.ratings, makers=makers, markdown=args.markdown))
     else:

@@ -11,7 +11,7 @@ from taste_lists import FittedList, Page
 from taste_people import CoRatings, People, Person
 
 from recsys.evaluation import K
-from recsys.lists import REASON_MIN_SCORE
+from recsys.lists import LIKED_MIN_SCORE
 from recsys.metrics import ranking_metrics
 from recsys.ranking_model import LIKED_MIN_RATING
 
@@ -71,19 +71,22 @@ def cards_figures(*, cards: list[tuple[Person, Page]], co: CoRatings) -> dict[st
     """Over top-10 cards of people who rated something 4 or more: the share below 3 stars; the share whose reason is
     among the recommended movie's 20 nearest by co-rating, and the share where some liked movie of the person is
     (the most any choice of reason could reach)."""
-    stars, near, reachable = [], [], []
+    stars, near, reachable, named = [], [], [], []
     for person, page in cards:
         stars.extend(page.stars[:K] < LOW_STARS)
-        liked = person.movies[person.scores >= min(REASON_MIN_SCORE, person.scores.max())]  # as list_reasons
+        liked = person.movies[person.scores >= min(LIKED_MIN_SCORE, person.scores.max())]  # as list_reasons
         for i, movie in enumerate(page.movies[:K]):
             nearest = co.nearest(movie=int(movie), limit=REASON_NEAREST)
             reachable.append(bool(np.isin(liked, nearest).any()))
             if page.reasons is not None:
-                near.append(page.reasons[i] in nearest)
+                named.append(page.reasons[i] >= 0)
+                if page.reasons[i] >= 0:  # a card that names no movie makes no claim to check
+                    near.append(page.reasons[i] in nearest)
     return {
         "below_3": float(np.mean(stars)),
         "reason_near": float(np.mean(near)) if near else None,
         "reason_ceiling": float(np.mean(reachable)) if near else None,
+        "reason_named": float(np.mean(named)) if named else None,
     }
 
 

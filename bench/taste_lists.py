@@ -14,6 +14,7 @@ variant is one more ListMaker: add it to LISTS and name it in ``--lists``, e.g. 
 or ``SiteList(label=..., ranking_params=RankingParams(other_weight=0.0))`` (``--ranking`` does that for "site").
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -23,8 +24,8 @@ from taste_people import Person
 
 from recsys.ease import EASE_L2, ease_reasons, ease_scores, ease_weights
 from recsys.lists import Taste, list_order, list_ratings, list_reasons, similar_rows, user_taste
-from recsys.params import RankingParams, RatingParams
-from recsys.ranking_model import LIKED_MIN_RATING, unit_rows
+from recsys.params import ListParams, RankingParams, RatingParams
+from recsys.ranking_model import LIKED_MIN_RATING
 from recsys.rating_model import FactorModel
 from recsys.trainers import models_train
 
@@ -92,11 +93,6 @@ class FittedSite:
     their ratings (fold-in, the setting's default), a learned one by their learned vectors."""
 
     model: FactorModel
-    counts: np.ndarray  # training ratings per movie row
-    units: np.ndarray = field(init=False)  # as recommender.services.serving computes movie_units
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "units", unit_rows(self.model.movie_factors.astype(np.float64)))
 
     def taste(self, person: Person, *, with_ranking: bool = True) -> Taste:
         model = self.model
@@ -125,7 +121,8 @@ class FittedSite:
         return Page(
             movies=model.movie_ids[rows],
             stars=list_ratings(model=model, taste=taste, movie_rows=rows),
-            reasons=model.movie_ids[reasons] if len(reasons) else None,
+            # -1 where the card names no reason (no liked movie is near enough to stand behind).
+            reasons=np.where(reasons >= 0, model.movie_ids[reasons], -1) if len(reasons) else None,
         )
 
     def stars(self, *, person: Person, movies: np.ndarray) -> np.ndarray:
@@ -133,7 +130,7 @@ class FittedSite:
         return list_ratings(model=self.model, taste=self.taste(person, with_ranking=False), movie_rows=rows)
 
     def similar(self, *, movie: int, limit: int) -> np.ndarray:
-        rows = similar_rows(units=self.units, row=self.model.movie_index(movie), counts=self.counts, limit=limit)
+        rows = similar_rows(model=self.model, row=self.model.movie_index(movie), limit=limit)
         return self.model.movie_ids[rows]
 
 
@@ -145,12 +142,19 @@ class SiteList:
     label: str = "site's list"
     params: RatingParams = field(default_factory=lambda: replace(RatingParams(), valid_pct=0.0))
     ranking_params: RankingParams | None = None
+    list_params: ListParams | None = None
+    genres: Mapping[int, Sequence[str]] | None = None  # each movie's, as the retrain reads them from the catalogue
     served_by: type[FittedSite] = FittedSite  # a subclass serves the same trained models its own way
 
     def fit(self, *, train: pd.DataFrame) -> FittedSite:
-        model = models_train(ratings=train, params=self.params, ranking_params=self.ranking_params).factors
-        counts = train["movie"].value_counts().reindex(model.movie_ids, fill_value=0).to_numpy()
-        return self.served_by(model=model, counts=counts)
+        trained = models_train(
+            ratings=train,
+            params=self.params,
+            ranking_params=self.ranking_params,
+            list_params=self.list_params,
+            genres=self.genres,
+        )
+        return self.served_by(model=trained.factors)
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,7 +60,9 @@ def msr_table(*, ratings: pd.DataFrame, makers: dict[str, ListMaker], markdown: 
     """NDCG@10, P@10, R@10 of the site's list by recsys.evaluation and of every list by its pages, then theirs."""
     train, test = msr_split(ratings=ratings)
     site = makers.get("site", SiteList())
-    trainer = ranked_trainer(params=site.params, ranking_params=site.ranking_params)
+    trainer = ranked_trainer(
+        params=site.params, ranking_params=site.ranking_params, list_params=site.list_params, genres=site.genres
+    )
     result = evaluation_run(train=train, test=test, trainer=trainer)
     evaluated = {int(u): group.sort_values("rank")["movie"].tolist() for u, group in result.top_k.groupby("user")}
     rows = [("site's list, through recsys.evaluation (ranked_trainer)", _metrics(evaluated, test))]

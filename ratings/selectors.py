@@ -215,3 +215,11 @@ def ratings_fingerprint(*, ratings: "pd.DataFrame") -> str:
         digest.update(column.encode())
         digest.update(np.ascontiguousarray(ordered[column].to_numpy(), dtype=dtype).tobytes())
     return digest.hexdigest()
+
+
+def movie_genre_names() -> dict[int, list[str]]:
+    """Each movie's genre names by movie pk (movies without a genre are absent), in one query."""
+    genres: dict[int, list[str]] = {}
+    for movie_id, name in Movie.genres.through.objects.values_list("movie_id", "genre__name"):
+        genres.setdefault(movie_id, []).append(name)
+    return genres

@@ -25,6 +25,7 @@ class ColdStart(StrEnum):
 
 # Tuned by bench/cold_start.py (see BENCHMARKS.md).
 FOLD_IN_RIDGE = 1.0
+GAUSS_NEWTON_STEPS = 8
 # Share of the mean variance added to the prior covariance of users, so that it can be inverted.
 PRIOR_SHRINKAGE = 0.01
 CLASSIC_NEIGHBOURS = 20
@@ -57,19 +58,34 @@ def _user_prior(model: FactorModel) -> tuple[np.ndarray, np.ndarray]:
 def user_fold_in(
     *, model: FactorModel, movie_rows: np.ndarray, scores: np.ndarray, ridge: float = FOLD_IN_RIDGE
 ) -> tuple[np.ndarray, float]:
-    """Vector and bias by regularised least squares on the logit scale, against frozen movie factors and biases.
+    """Vector and bias that solve training's problem for one user with the movies frozen: the squared error of the
+    predicted ratings (through the model's sigmoid) plus a Gaussian prior, the training users' own distribution
+    (their mean and covariance) scaled by ``ridge``. With ten ratings the data cannot pin down fifty factors, and
+    the directions in which real users differ are the ones worth moving along.
 
-    The regulariser is the training users' own distribution (a Gaussian prior: their mean and covariance),
-    scaled by ``ridge``; with ten ratings the data cannot pin down fifty factors, and the directions in which
-    real users differ are the ones worth moving along. ``ridge`` plays the part of the noise variance.
+    Least squares on the logit scale gives the start; Gauss-Newton steps on the rating scale then solve the
+    problem itself, so that a user placed by fold-in and the same user learned by the next retrain get the same
+    stars (bench/taste.py, stable stars). An nn model has no dot product to solve for: see ``user_place``.
     """
-    factors = model.movie_factors[movie_rows].astype(np.float64)
-    targets = _logit_targets(model, scores) - model.movie_bias[movie_rows]
-    design = np.hstack([factors, np.ones((len(movie_rows), 1))])
+    movie_rows = np.asarray(movie_rows, dtype=np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    design = np.hstack([model.movie_factors[movie_rows].astype(np.float64), np.ones((len(movie_rows), 1))])
+    movie_bias = model.movie_bias[movie_rows].astype(np.float64)
     mean, precision = _user_prior(model)
     gram = design.T @ design + ridge * precision
-    solution = np.linalg.solve(gram, design.T @ targets + ridge * precision @ mean)
-    return solution[:-1], float(solution[-1])
+    theta = np.linalg.solve(gram, design.T @ (_logit_targets(model, scores) - movie_bias) + ridge * precision @ mean)
+    lo, hi = model.y_range
+    for _ in range(GAUSS_NEWTON_STEPS):
+        squashed = 1.0 / (1.0 + np.exp(-(design @ theta + movie_bias)))
+        jacobian = design * ((hi - lo) * squashed * (1.0 - squashed))[:, None]
+        residuals = scores - (lo + (hi - lo) * squashed)
+        step = np.linalg.solve(
+            jacobian.T @ jacobian + ridge * precision, jacobian.T @ residuals - ridge * precision @ (theta - mean)
+        )
+        theta = theta + step
+        if np.abs(step).max() < 1e-6:
+            break
+    return theta[:-1], float(theta[-1])
 
 
 def user_classic(

@@ -1,8 +1,17 @@
-"""The site's list for one user, in numpy: where the user stands in both models, the order, the stars, the reasons.
+"""The site's list for one user, in numpy: where the user stands, the order, the stars, the reasons.
 
 The web process (``recommender.services.recommendations``) and the benchmarks call the same functions, so what a
 benchmark measures is what a person sees. A user the models learned keeps their learned vectors while their
 ratings are the ones training saw; anyone else (new, or rated since the retrain) is placed from their ratings.
+
+The order is one score, a sum of standardised parts weighed by ``ListParams`` (bench/taste.py chose them):
+- how liked the movie is by everyone: the prior that a person with five ratings is best served by;
+- the co-rating neighbours of the movies the person liked, minus those of the movies they disliked: a 1 or a 2
+  pushes its neighbours away at once, it never pulls;
+- the person's taste by genre, in stars above or below their own mean, shrunk while they have rated few;
+- the ranking model, whose weight grows with the number of ratings (it knows a regular well, a newcomer not).
+Then one rule makes the order and the stars tell one story: for a person who liked anything, a movie the rating
+model expects them to rate below 3 stars never stands above one it expects them to like.
 """
 
 from dataclasses import dataclass
@@ -10,13 +19,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from recsys.cold_start import ColdStart, user_place
-from recsys.ranking_model import ranking_fold_in, ranking_reasons
+from recsys.ranking_model import ranking_fold_in
 from recsys.rating_model import FactorModel
 
-# "More like this" prefers movies with this many ratings: factors learned from a handful are mostly noise.
-SIMILAR_MIN_RATINGS = 10
-# A reason is chosen among the user's movies rated at least this; a user with none falls back to their best.
-REASON_MIN_SCORE = 4.0
+# "More like this" prefers movies with this many ratings: neighbours found from a handful are mostly noise.
+SIMILAR_MIN_RATINGS = 20
+# A rating of this or more is a like, of this or less a dislike; a reason is chosen among the liked movies (a
+# user with none falls back to their best).
+LIKED_MIN_SCORE = 4.0
+DISLIKED_MAX_SCORE = 2.0
+# A liked movie is named as the reason for a recommendation only when it is among the recommended movie's this
+# many nearest by co-ratings: "same era" is not "same taste", and no reason is better than an unbelievable one.
+REASON_NEAREST = 20
+# Stars below this, for a person who liked anything, send a movie below every movie the model expects them to like.
+COHERENT_MIN_STARS = 3.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,7 @@ class Taste:
     rank_vector: np.ndarray | None  # None when only the rating model was asked for
     rated_rows: np.ndarray  # movie rows of the rated movies the model knows
     rated_scores: np.ndarray
+    learned: bool = False  # the vectors are those training learned from exactly these ratings
 
 
 def user_taste(
@@ -60,14 +77,53 @@ def user_taste(
         rank_vector = ranking.user_factors[user_row]
     else:
         rank_vector = ranking_fold_in(model=ranking, movie_rows=movie_rows, scores=scores, timestamps=times)
-    return Taste(vector, bias, rank_vector, movie_rows, scores)
+    return Taste(vector, bias, rank_vector, movie_rows, scores, learned=user_row is not None and learned)
+
+
+def _standardised(values: np.ndarray) -> np.ndarray:
+    return (values - values.mean()) / (values.std() or 1.0)
+
+
+def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
+    """The list's score of every movie row for this person, before the stars' rule (higher first)."""
+    signals, weights = model.signals, model.list_params
+    scores = weights.prior * signals.prior.astype(np.float64)
+    rated = len(taste.rated_rows)
+    if not rated:
+        return scores
+    liked = taste.rated_scores >= LIKED_MIN_SCORE
+    disliked = taste.rated_scores <= DISLIKED_MAX_SCORE
+    if liked.any() or disliked.any():
+        neighbours = signals.pulled(movie_rows=taste.rated_rows[liked], weights=np.ones(int(liked.sum())))
+        # A dislike pushes hard on the few movies nearest to it, and leaves the rest of its kind alone.
+        neighbours -= weights.dislike * signals.pulled(
+            movie_rows=taste.rated_rows[disliked], weights=np.ones(int(disliked.sum())), reach=weights.dislike_reach
+        )
+        scale = np.sqrt(weights.neighbour_scale / max(rated, weights.neighbour_scale))
+        scores += weights.neighbours * scale * neighbours
+    if weights.genres and signals.genres.shape[1]:
+        genres = signals.genres[taste.rated_rows].astype(np.float64)
+        centre = taste.rated_scores.mean() if rated > 1 else (LIKED_MIN_SCORE + DISLIKED_MAX_SCORE) / 2 + 0.5
+        taste_by_genre = ((taste.rated_scores - centre) @ genres) / (genres.sum(axis=0) + weights.genre_shrinkage)
+        per_movie = signals.genres @ taste_by_genre / np.maximum(signals.genres.sum(axis=1), 1)
+        # Squared, sign kept: a clear, repeated taste for a genre leads; a faint one from a few ratings hardly counts.
+        scores += weights.genres * per_movie * np.abs(per_movie)
+    if taste.rank_vector is not None and weights.ranking:
+        # A vector learned with everyone's ratings is trusted; one folded in from a newcomer's few ratings barely
+        # moves the list, and leads it once they have rated many (steeply: a fourth power).
+        trust = 1.0 if taste.learned else rated**4 / (rated**4 + weights.ranking_half**4)
+        scores += weights.ranking * trust * _standardised(model.ranking.scores(taste.rank_vector).astype(np.float64))
+    return scores
 
 
 def list_order(*, model: FactorModel, taste: Taste, candidate_rows: np.ndarray) -> np.ndarray:
     """The candidate rows in the order of the site's list, best first."""
     candidate_rows = np.asarray(candidate_rows, dtype=np.int64)
-    ranked = model.ranking.scores(taste.rank_vector)[candidate_rows]
-    return candidate_rows[np.argsort(-ranked, kind="stable")]
+    scores = list_scores(model=model, taste=taste)[candidate_rows]
+    if len(taste.rated_scores) and taste.rated_scores.max() >= LIKED_MIN_SCORE:
+        unliked = list_ratings(model=model, taste=taste, movie_rows=candidate_rows) < COHERENT_MIN_STARS
+        return candidate_rows[np.lexsort((-scores, unliked))]
+    return candidate_rows[np.argsort(-scores, kind="stable")]
 
 
 def list_ratings(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> np.ndarray:
@@ -76,18 +132,27 @@ def list_ratings(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) ->
 
 
 def list_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> np.ndarray:
-    """For each listed movie, the rated movie row that explains it, among the user's liked ones (their best when
-    none is liked); empty when the user rated nothing the model knows."""
+    """For each listed movie, the rated movie row that explains it: the user's liked movie (their best when none is
+    liked) nearest to it by co-ratings, when that one is among its REASON_NEAREST nearest; -1 where none is (the
+    card then names no movie); empty when the user rated nothing the model knows."""
+    movie_rows = np.asarray(movie_rows, dtype=np.int64)
     if not len(taste.rated_rows) or not len(movie_rows):
         return np.empty(0, dtype=np.int64)
-    liked = taste.rated_scores >= min(REASON_MIN_SCORE, taste.rated_scores.max())
-    return ranking_reasons(model=model.ranking, movie_rows=movie_rows, rated_rows=taste.rated_rows[liked])
+    liked_rows = taste.rated_rows[taste.rated_scores >= min(LIKED_MIN_SCORE, taste.rated_scores.max())]
+    nearest = model.signals.neighbour_rows[movie_rows, :REASON_NEAREST]
+    # The first of the movie's nearest (nearest first) that the user liked, if any.
+    is_liked = np.isin(nearest, liked_rows)
+    first = is_liked.argmax(axis=1)
+    return np.where(is_liked.any(axis=1), nearest[np.arange(len(movie_rows)), first], -1)
 
 
-def similar_rows(*, units: np.ndarray, row: int, counts: np.ndarray, limit: int) -> np.ndarray:
-    """ "More like this" for movie ``row``: the nearest rows by cosine of the unit-length movie vectors ``units``,
-    movies with at least SIMILAR_MIN_RATINGS ratings (``counts``, per row) first, the movie itself never."""
-    similarity = units @ units[row]
-    obscure = np.asarray(counts) < SIMILAR_MIN_RATINGS
-    ranked = np.lexsort((-similarity, obscure))
-    return ranked[ranked != row][:limit]
+def similar_rows(*, model: FactorModel, row: int, limit: int) -> np.ndarray:
+    """ "More like this" for movie ``row``: its co-rating neighbours, movies with at least SIMILAR_MIN_RATINGS
+    ratings first, then those sharing a genre with it, nearest first within each."""
+    signals = model.signals
+    neighbours = signals.neighbour_rows[row]
+    neighbours = neighbours[neighbours >= 0]
+    obscure = signals.counts[neighbours] < SIMILAR_MIN_RATINGS
+    unrelated = (signals.genres[neighbours].astype(np.int64) @ signals.genres[row]) == 0
+    sims = signals.neighbour_sims[row][: len(neighbours)]
+    return neighbours[np.lexsort((-sims, unrelated, obscure))][:limit]

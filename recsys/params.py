@@ -1,4 +1,4 @@
-"""What the two models are trained with: frozen hyperparameters, the algorithms, and the error for a bad request.
+"""What the models are trained with, and how the list weighs them: frozen parameters, the algorithms, the error.
 
 No torch here: the settings, the registry and the Model pages read these without loading the trainers.
 """
@@ -100,3 +100,19 @@ class RankingParams:
     wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
     other_weight: float = OTHER_WEIGHT
     recency: float = RECENCY
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """How the site's list weighs what it knows of a person (recsys.lists), chosen on validation users carved out
+    of the training data (bench/taste.py --tune); every score is on a standardised scale."""
+
+    prior: float = 1.0  # how liked the movie is by everyone (recsys.signals)
+    neighbours: float = 0.4  # the person's liked movies' co-rating neighbours, minus their disliked movies'
+    neighbour_scale: float = 12.0  # past this many ratings the neighbours' sum is scaled down by sqrt(n / this)
+    dislike: float = 6.0  # a disliked movie's push on its nearest movies, against a liked movie's pull of 1
+    dislike_reach: int = 10  # how many of a disliked movie's nearest movies it pushes
+    genres: float = 9.0  # the person's taste for each genre (stars above or below their own mean), squared
+    genre_shrinkage: float = 12.0  # ratings of a genre that count as much as the person's own mean
+    ranking: float = 8.0  # the ranking model, for a person it learned (or placed from many ratings)
+    ranking_half: float = 50.0  # ratings at which a person placed by fold-in gives it half its weight

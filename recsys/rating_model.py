@@ -6,12 +6,14 @@ the rows of the factor matrices always line up with Django primary keys.
 """
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from recsys.params import ListParams
 from recsys.ranking_model import RankingModel
+from recsys.signals import ListSignals
 
 SERVING_ARRAYS = "serving.npz"
 SERVING_META = "serving.json"
@@ -25,12 +27,22 @@ RANKING_ARRAYS = {
 }
 RANKING_META = "ranking"
 RANKING_SCALARS = ("user_ridge", "other_weight", "recency")
+# The list's signals in serving.npz, and the genre names and the list's weights in serving.json.
+SIGNALS_ARRAYS = {
+    "list_prior": "prior",
+    "list_neighbour_rows": "neighbour_rows",
+    "list_neighbour_sims": "neighbour_sims",
+    "list_genres": "genres",
+    "list_counts": "counts",
+}
+SIGNALS_META = "list"
 # Users whose predictions the check of an artifact computes against y_range (each one against every movie).
 SANITY_USERS = 200
 
 ARRAY_NOT_FINITE = "{name} has values that are not finite"
 ARRAY_SHAPE = "{name} has shape {shape}, expected {expected}"
 RANKING_MISSING = "the artifact has no ranking model"
+SIGNALS_MISSING = "the artifact has no list signals (prior, neighbours, genres)"
 PREDICTIONS_OUT_OF_RANGE = "predictions leave y_range [{low}, {high}]: from {min:.4f} to {max:.4f}"
 
 
@@ -83,6 +95,9 @@ class FactorModel:
     # The ranking model that orders the site's list, its rows aligned with user_ids and movie_ids. Every retrain
     # ships one; ``problems()`` refuses an artifact without it.
     ranking: RankingModel | None = None
+    # What the list weighs besides the ranking model, and how; every retrain ships them too.
+    signals: ListSignals | None = None
+    list_params: ListParams = field(default_factory=ListParams)
     _user_index: dict[int, int] = field(init=False, repr=False)
     _movie_index: dict[int, int] = field(init=False, repr=False)
     # With an MLP: each movie's share of the first layer's input, computed once, since [u, m] @ W.T splits into
@@ -186,6 +201,8 @@ class FactorModel:
             arrays.update({f"mlp_{i}_{name}": a for name, a in parts.items() if a is not None})
         if self.ranking is not None:
             arrays.update({name: getattr(self.ranking, part) for name, part in RANKING_ARRAYS.items()})
+        if self.signals is not None:
+            arrays.update({name: getattr(self.signals, part) for name, part in SIGNALS_ARRAYS.items()})
         return arrays
 
     def _expected_shapes(self) -> dict[str, tuple[int, ...]]:
@@ -220,6 +237,17 @@ class FactorModel:
                     "rank_movie_bias": (n_movies,),
                 }
             )
+        if self.signals is not None:
+            k = self.signals.neighbour_rows.shape[1] if self.signals.neighbour_rows.ndim == 2 else -1
+            expected.update(
+                {
+                    "list_prior": (n_movies,),
+                    "list_neighbour_rows": (n_movies, k),
+                    "list_neighbour_sims": (n_movies, k),
+                    "list_genres": (n_movies, len(self.signals.genre_names)),
+                    "list_counts": (n_movies,),
+                }
+            )
         return expected
 
     def problems(self) -> list[str]:
@@ -236,6 +264,16 @@ class FactorModel:
                 found.append(ARRAY_NOT_FINITE.format(name=name))
         if self.ranking is None:
             found.append(RANKING_MISSING)
+        if self.signals is None:
+            found.append(SIGNALS_MISSING)
+        elif not found and len(self.movie_ids):
+            rows = self.signals.neighbour_rows
+            if rows.size and (rows.min() < -1 or rows.max() >= len(self.movie_ids)):
+                found.append(
+                    ARRAY_SHAPE.format(
+                        name="list_neighbour_rows", shape="rows out of range", expected="-1 to n_movies - 1"
+                    )
+                )
         if found or not len(self.user_ids) or not len(self.movie_ids):
             return found
         low, high = self.y_range
@@ -261,12 +299,14 @@ class FactorModel:
             else {}
         )
         meta = dict(self.meta)
+        if self.signals is not None:
+            meta[SIGNALS_META] = {"genre_names": list(self.signals.genre_names), "params": asdict(self.list_params)}
         if self.ranking is not None:
             meta[RANKING_META] = {name: float(getattr(self.ranking, name)) for name in RANKING_SCALARS}
         np.savez(
             arrays_path,
             **training_ratings,
-            **{name: array.astype(np.float32) for name, array in self.arrays().items()},
+            **{name: _stored(name, array) for name, array in self.arrays().items()},
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
             y_range=np.asarray(self.y_range, dtype=np.float32),
@@ -295,4 +335,29 @@ class FactorModel:
                 **{part: loaded.pop(name) for name, part in RANKING_ARRAYS.items()},
                 **{name: float(scalars[name]) for name in RANKING_SCALARS},
             )
-        return cls(**loaded, y_range=(float(y_range[0]), float(y_range[1])), meta=meta, mlp=mlp, ranking=ranking)
+        signals, list_params = None, ListParams()
+        if SIGNALS_META in meta or any(name in loaded for name in SIGNALS_ARRAYS):
+            # As with the ranking model: half-written signals are a KeyError, which the loader refuses.
+            written = meta.pop(SIGNALS_META)
+            signals = ListSignals(
+                **{part: loaded.pop(name) for name, part in SIGNALS_ARRAYS.items()},
+                genre_names=tuple(written["genre_names"]),
+            )
+            list_params = ListParams(**written["params"])
+        return cls(
+            **loaded,
+            y_range=(float(y_range[0]), float(y_range[1])),
+            meta=meta,
+            mlp=mlp,
+            ranking=ranking,
+            signals=signals,
+            list_params=list_params,
+        )
+
+
+# Arrays keep their integer types on disk (neighbour rows, genre flags, counts); the rest is stored as float32.
+_INTEGER_ARRAYS = {"list_neighbour_rows": np.int32, "list_genres": np.uint8, "list_counts": np.int32}
+
+
+def _stored(name: str, array: np.ndarray) -> np.ndarray:
+    return array.astype(_INTEGER_ARRAYS.get(name, np.float32))

@@ -5,11 +5,11 @@ Ids are those of the ratings (Django pks on the site, MovieLens ids in a benchma
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from recsys.lists import list_order, user_taste
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import FactorModel
 
@@ -33,15 +33,11 @@ class FactorRecommender:
         return np.stack([self.model.predict_user(row, movie_rows) for row in self._rows(users, self.model.user_index)])
 
 
-class RatingPredictor(Protocol):
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray: ...
-
-
 @dataclass(frozen=True, eq=False)
 class RankedRecommender:
-    """The site's list: predicted ratings from the rating model, the order from the ranking model."""
+    """The ranking model alone: the rating model's predictions, the order of the ranking model's scores."""
 
-    rating: RatingPredictor
+    rating: FactorRecommender
     ranking: RankingModel
 
     def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
@@ -50,6 +46,41 @@ class RankedRecommender:
     def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
         aligned = self.ranking.aligned(user_ids=users, movie_ids=movies)
         return aligned.scores(aligned.user_factors)
+
+
+@dataclass(frozen=True, eq=False)
+class SiteListRecommender:
+    """The list the site serves (``recsys.lists``), for users the model learned from their training ratings."""
+
+    model: FactorModel
+
+    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        return FactorRecommender(self.model).predict(users, movies)
+
+    def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        model = self.model
+        user_rows = model.rating_user_rows
+        order = np.argsort(user_rows, kind="stable")
+        starts = np.searchsorted(user_rows[order], np.arange(len(model.user_ids) + 1))
+        columns = np.fromiter((model.movie_index(m) for m in movies), dtype=np.int64, count=len(movies))
+        rows = []
+        for user in users:
+            row = model.user_index(user)
+            mine = order[starts[row] : starts[row + 1]]
+            taste = user_taste(
+                model=model,
+                movie_rows=model.rating_movie_rows[mine],
+                scores=model.rating_scores[mine],
+                times=np.zeros(len(mine)),
+                user_row=row,
+                learned=True,
+            )
+            ranked = list_order(model=model, taste=taste, candidate_rows=columns)
+            # A score per movie that keeps the list's order: the higher, the earlier in the list.
+            score_of_row = np.zeros(len(model.movie_ids))
+            score_of_row[ranked] = np.arange(len(ranked), 0, -1)
+            rows.append(score_of_row[columns])
+        return np.stack(rows) if rows else np.empty((0, len(movies)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,6 +5,7 @@ Imports torch and fastai through the training modules.
 """
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,9 +13,10 @@ import pandas as pd
 from fastai.learner import Learner
 
 from recsys.evaluation import Recommender, Trainer, evaluation_measure
-from recsys.params import RankingParams, RatingParams
+from recsys.params import ListParams, RankingParams, RatingParams
 from recsys.rating_model import FactorModel
-from recsys.recommenders import FactorRecommender, PopularityRecommender, RankedRecommender
+from recsys.recommenders import FactorRecommender, PopularityRecommender, SiteListRecommender
+from recsys.signals import signals_fit
 from recsys.train_ranking import ranking_train
 from recsys.train_rating import LEARNER_FILE, rating_train
 
@@ -45,21 +47,25 @@ def models_train(
     ratings: pd.DataFrame,
     params: RatingParams,
     ranking_params: RankingParams | None = None,
+    list_params: ListParams | None = None,
+    genres: Mapping[int, Sequence[str]] | None = None,
     progress: bool = False,
     path: Path | None = None,
 ) -> TrainedModel:
-    """The rating model on ``ratings`` (user, movie, rating, timestamp), then the ranking model on the same training
-    ratings, so that the served list is measured on the same held-out ones."""
+    """The rating model on ``ratings`` (user, movie, rating, timestamp), then the ranking model and the list's
+    signals (with each movie's ``genres``, by movie id) on the same training ratings, so that the served list is
+    measured on the same held-out ones."""
     rating = rating_train(ratings=ratings, params=params, progress=progress, path=path)
     started = time.perf_counter()
     ranking = ranking_train(ratings=rating.train, params=ranking_params, seed=params.seed).aligned(
         user_ids=rating.factors.user_ids, movie_ids=rating.factors.movie_ids
     )
+    signals = signals_fit(ratings=rating.train, movie_ids=rating.factors.movie_ids, genres=genres)
     ranking_seconds = time.perf_counter() - started
-    factors = replace(rating.factors, ranking=ranking)
+    factors = replace(rating.factors, ranking=ranking, signals=signals, list_params=list_params or ListParams())
     metrics: dict = {"ranking_seconds": ranking_seconds}
     if len(rating.valid):
-        recommender = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking)
+        recommender = SiteListRecommender(factors)
         metrics.update(evaluation_measure(train=rating.train, test=rating.valid, recommender=recommender).metrics)
     return TrainedModel(
         params=params,
@@ -97,13 +103,21 @@ def fastai_trainer(*, params: RatingParams) -> Trainer:
     return train
 
 
-def ranked_trainer(*, params: RatingParams | None = None, ranking_params: RankingParams | None = None) -> Trainer:
+def ranked_trainer(
+    *,
+    params: RatingParams | None = None,
+    ranking_params: RankingParams | None = None,
+    list_params: ListParams | None = None,
+    genres: Mapping[int, Sequence[str]] | None = None,
+) -> Trainer:
     """The site's list, trained as the retrain trains it, on every given rating."""
     params = replace(params or RatingParams(), valid_pct=0.0)
 
-    def train(ratings: pd.DataFrame) -> RankedRecommender:
-        factors = models_train(ratings=ratings, params=params, ranking_params=ranking_params).factors
-        return RankedRecommender(rating=FactorRecommender(factors), ranking=factors.ranking)
+    def train(ratings: pd.DataFrame) -> SiteListRecommender:
+        trained = models_train(
+            ratings=ratings, params=params, ranking_params=ranking_params, list_params=list_params, genres=genres
+        )
+        return SiteListRecommender(trained.factors)
 
     return train
 

@@ -163,13 +163,9 @@ def rating_predict(*, user, movie: Movie) -> float | None:
     return _clip_rating(float(list_ratings(model=served.model, taste=taste, movie_rows=row)[0]))
 
 
-def _similar_by_factors(served: ServedModel, movie: Movie, limit: int) -> list[int]:
-    model, stats = served.model, movie_stats()
-    counts = np.zeros(len(model.movie_ids), dtype=np.int64)
-    known = np.isin(stats.movie_ids, model.movie_ids)
-    counts[[model.movie_index(m) for m in stats.movie_ids[known]]] = stats.counts[known]
-    rows = similar_rows(units=served.movie_units, row=model.movie_index(movie.pk), counts=counts, limit=limit)
-    return [int(m) for m in model.movie_ids[rows]]
+def _similar_by_neighbours(served: ServedModel, movie: Movie, limit: int) -> list[int]:
+    model = served.model
+    return [int(m) for m in model.movie_ids[similar_rows(model=model, row=model.movie_index(movie.pk), limit=limit)]]
 
 
 def _similar_by_genres(movie: Movie, limit: int) -> list[int]:
@@ -185,10 +181,11 @@ def _similar_by_genres(movie: Movie, limit: int) -> list[int]:
 
 
 def similar_movies(*, movie: Movie, limit: int = 10) -> list[Movie]:
-    """The nearest movies by cosine of the active model's factors; by shared genres without a model."""
+    """The nearest movies by co-ratings in the active model (well known and sharing a genre first); by shared
+    genres without a model."""
     served = served_model()
     if served is not None and served.model.has_movie(movie.pk):
-        ids = _similar_by_factors(served, movie, limit)
+        ids = _similar_by_neighbours(served, movie, limit)
     else:
         ids = _similar_by_genres(movie, limit)
     movies = _movies_by_id(ids)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from kombu.exceptions import OperationalError
 
-from ratings.selectors import ratings_fingerprint, ratings_frame
+from ratings.selectors import movie_genre_names, ratings_fingerprint, ratings_frame
 from recommender.models import ModelVersion
 from recommender.services.outcomes import Outcome, OutcomeStatus
 from recommender.services.registry import (
@@ -147,7 +147,9 @@ def model_retrain(
             fingerprint=fingerprint,
         )
         try:
-            trained = models_train(ratings=ratings, params=params, progress=progress, path=staging)
+            trained = models_train(
+                ratings=ratings, params=params, genres=movie_genre_names(), progress=progress, path=staging
+            )
             version = version_finish(version=version, trained=trained, staging=staging)
         except BaseException as error:  # the soft time limit and interrupts too: the files must go
             version_fail(version=version, error=f"{type(error).__name__}: {error}")
