@@ -106,7 +106,9 @@ class ModelVersionRef(Schema):
 class RecommendationOut(Schema):
     movie: MovieOut
     predicted_rating: float | None = Field(description="The model's predicted rating; null for the fallback")
-    reason: MovieRef | None = Field(description="A movie you rated that this one resembles most, when known")
+    reason: MovieRef | None = Field(
+        description="The movie you liked that this one is nearest to by co-ratings; null when none is near enough"
+    )
     reason_score: float | None
 
 

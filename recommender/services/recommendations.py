@@ -130,7 +130,9 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
     page_predicted = list_ratings(model=model, taste=taste, movie_rows=page_rows)
     reason_rows = list_reasons(model=model, taste=taste, movie_rows=page_rows)
     score_of = dict(zip(taste.rated_rows.tolist(), taste.rated_scores.tolist(), strict=True))
-    reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) for r in reason_rows] or [None] * len(page_rows)
+    # A card names a reason only when the list found one it can stand behind (-1: none).
+    reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) if r >= 0 else None for r in reason_rows]
+    reasons = reasons or [None] * len(page_rows)
 
     page_ids = [int(m) for m in model.movie_ids[page_rows]]
     movies = _movies_by_id(page_ids)

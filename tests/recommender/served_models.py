@@ -18,7 +18,7 @@ from recommender.services.artifacts import file_sha256
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import DenseLayer, FactorModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
-from tests.recsys.arrays import with_mirror_ranking
+from tests.recsys.arrays import signals_of, with_mirror_ranking
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
 ROMANCE_FACTORS = [(0.1, 1.0), (0.0, 1.0), (0.2, 0.9), (-0.1, 0.8)]
@@ -68,8 +68,14 @@ def model_version_create(
         meta={"name": name},
         mlp=mlp,
     )
-    if not without_ranking:
-        model = with_mirror_ranking(model) if ranking is None else replace(model, ranking=ranking)
+    if without_ranking:
+        model = replace(model, signals=signals_of(model))
+    else:
+        model = (
+            with_mirror_ranking(model)
+            if ranking is None
+            else replace(model, ranking=ranking, signals=signals_of(model))
+        )
     if training_ratings is not None:
         users, movies, scores = training_ratings
         model = model.with_training_ratings(user_ids=users, movie_ids=movies, scores=scores)

@@ -9,6 +9,7 @@ import pytest
 from recommender.services.artifacts import ARTIFACT_UNSERVABLE
 from recommender.services.recommendations import Fallback, recommendations_for_user
 from recommender.services.serving import MODEL_LOAD_FAILED, served_model
+from recsys.lists import list_order, list_ratings, user_taste
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import RANKING_MISSING, FactorModel
 from tests.factories import RatingFactory, UserFactory
@@ -100,57 +101,60 @@ def test_artifact_round_trips_the_ranking_model(tmp_path):
 
     (tmp_path / "old").mkdir()
     replace(model, ranking=None).save(tmp_path / "old")
-    assert FactorModel.load(tmp_path / "old").ranking is None
+    assert FactorModel.load(tmp_path / "old").ranking is None  # it loads; the artifact check then refuses it
 
 
-def test_list_follows_the_ranking_score_and_shows_the_predicted_rating(world):
-    """Where the two models disagree, the order is the ranking model's; the rating shown is the rating model's."""
-    bias = np.array([0, 0, 3, 1, 0, 0, 2, 4], dtype=np.float32)  # romance 3 > action 2 > romance 2 > action 3
-    ranked_world_model(world, ranking_model(movie_factors=np.zeros((8, 2)), movie_bias=bias))
-    page = recommendations_for_user(user=world.action_fan)
-    action, romance = world.action_movies, world.romance_movies
-    assert [item.movie for item in page.items] == [romance[3], action[2], romance[2], action[3]]
-    model = served_model().model
-    rows = [model.movie_index(item.movie.pk) for item in page.items]
-    expected = model.predict_user(model.user_index(world.action_fan.pk), np.array(rows))
-    assert [item.predicted_rating for item in page.items] == pytest.approx(expected.tolist(), abs=1e-5)
-    # The action fan's rating model still prefers the action movies, which the list does not put first.
-    assert page.items[1].predicted_rating > page.items[0].predicted_rating
-    assert not page.is_fallback and page.total == 4
-
-
-def test_genre_filter_and_pages_keep_the_ranking_order(world):
-    """A genre's list is the ranking order within it, and pages split that order without overlap."""
+def test_the_served_list_is_the_ml_cores_list_with_its_stars(world):
+    """The page is recsys.lists' order for the user's current ratings, each card with list_ratings' stars."""
     bias = np.array([0, 0, 3, 1, 0, 0, 2, 4], dtype=np.float32)
     ranked_world_model(world, ranking_model(movie_factors=np.zeros((8, 2)), movie_bias=bias))
-    assert listed(world.action_fan, genre="romance") == [world.romance_movies[3], world.romance_movies[2]]
+    alice = new_user("alice", {world.romance_movies[0]: 5.0, world.action_movies[0]: 2.0})
+    page = recommendations_for_user(user=alice)
+    model = served_model().model
+    rated = np.array([model.movie_index(world.romance_movies[0].pk), model.movie_index(world.action_movies[0].pk)])
+    taste = user_taste(model=model, movie_rows=rated, scores=np.array([5.0, 2.0]), times=np.zeros(2))
+    expected = list_order(model=model, taste=taste, candidate_rows=np.setdiff1d(np.arange(8), rated))
+    assert [model.movie_index(item.movie.pk) for item in page.items] == expected.tolist()
+    stars = list_ratings(model=model, taste=taste, movie_rows=expected)
+    assert [item.predicted_rating for item in page.items] == pytest.approx(np.clip(stars, 0.5, 5.0).tolist(), abs=1e-4)
+    assert not page.is_fallback and page.total == 6
+
+
+def test_genre_filter_and_pages_keep_the_list_order(world):
+    """A genre's list is the list's order within it, and pages split that order without overlap."""
+    bias = np.array([0, 0, 3, 1, 0, 0, 2, 4], dtype=np.float32)
+    ranked_world_model(world, ranking_model(movie_factors=np.zeros((8, 2)), movie_bias=bias))
+    whole = listed(world.action_fan)
+    assert listed(world.action_fan, genre="romance") == [m for m in whole if m in world.romance_movies]
     first = recommendations_for_user(user=world.action_fan, limit=3, offset=0).items
     second = recommendations_for_user(user=world.action_fan, limit=3, offset=3).items
-    assert [i.movie for i in first + second] == listed(world.action_fan)
-
-
-def test_new_user_is_placed_by_ranking_fold_in(world):
-    """A new user's list comes from their ratings through the ranking model, even where the rating model differs."""
-    ranked_world_model(world, ranking_model(movie_factors=CROSSED_AXES))
-    action, romance = world.action_movies, world.romance_movies
-    alice = new_user("alice", {romance[0]: 5.0, romance[1]: 5.0})
-    bob = new_user("bob", {action[0]: 5.0, action[1]: 5.0})
-    # In the ranking model's space, romance 0-1 sit with action 2-3: that is what alice gets first.
-    assert set(listed(alice)[:2]) == {action[2], action[3]}
-    assert set(listed(bob)[:2]) == {romance[2], romance[3]}
+    assert [i.movie for i in first + second] == whole
 
 
 def test_a_trained_user_keeps_their_vector_until_they_rate_again(world):
-    """A user whose ratings training saw gets the learned vector; after a new rating they are folded in afresh."""
+    """A user whose ratings training saw is served from the learned vectors, the ranking model leading; after a new
+    rating they are folded in afresh from all their ratings."""
     action, romance = world.action_movies, world.romance_movies
-    # The learned vector says romance, whatever the fan's ratings (5 for action, 2 for romance) would say.
-    ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES, user_factors=np.array([[0.0, 3.0], [0, 0]])))
-    assert set(listed(world.action_fan)[:2]) == {romance[2], romance[3]}
-    RatingFactory(user=world.action_fan, movie=action[2], score=5.0)
+    bias = np.array([0, 0, 0, 4, 0, 0, 0, 0], dtype=np.float32)  # the learned taste: action 3 above action 2
+    ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES, movie_bias=bias, user_factors=np.eye(2)))
     assert listed(world.action_fan)[0] == action[3]
+    RatingFactory(user=world.action_fan, movie=romance[2], score=4.0)
+    model = served_model().model
+    ratings = {r.movie_id: r.score for r in world.action_fan.ratings.all()}
+    rows = np.array([model.movie_index(m) for m in ratings])
+    taste = user_taste(
+        model=model,
+        movie_rows=rows,
+        scores=np.array(list(ratings.values())),
+        times=np.zeros(len(rows)),
+        user_row=model.user_index(world.action_fan.pk),
+    )
+    assert not taste.learned
+    expected = list_order(model=model, taste=taste, candidate_rows=np.setdiff1d(np.arange(8), rows))
+    assert [model.movie_index(m.pk) for m in listed(world.action_fan)] == expected.tolist()
 
 
-def test_reasons_name_the_nearest_rated_movie_in_the_ranking_space(world):
+def test_reasons_name_the_nearest_liked_movie(world):
     """With a mixed taste, action picks are explained by the action movie rated and romance picks by the romance one."""
     ranked_world_model(world, ranking_model(movie_factors=GENRE_AXES))
     action, romance = world.action_movies, world.romance_movies

@@ -7,6 +7,7 @@ import pandas as pd
 
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import FactorModel
+from recsys.signals import ListSignals
 
 
 def random_model(*, n_users: int = 30, n_movies: int = 200, k: int = 4, seed: int = 0) -> FactorModel:
@@ -56,4 +57,24 @@ def with_mirror_ranking(model: FactorModel) -> FactorModel:
         movie_bias=model.movie_bias,
         user_ridge=1.0,
     )
-    return replace(model, ranking=ranking)
+    return replace(model, ranking=ranking, signals=signals_of(model))
+
+
+def signals_of(model: FactorModel, *, genres: np.ndarray | None = None) -> ListSignals:
+    """List signals for a hand-made model: a flat prior, each movie's neighbours by cosine of its factors, the
+    given 0/1 genre matrix (none by default)."""
+    units = model.movie_factors / np.maximum(np.linalg.norm(model.movie_factors, axis=1, keepdims=True), 1e-12)
+    cosine = units @ units.T
+    np.fill_diagonal(cosine, -np.inf)
+    k = len(model.movie_ids) - 1
+    order = np.argsort(-cosine, axis=1, kind="stable")[:, :k]
+    sims = np.take_along_axis(cosine, order, axis=1)
+    genres = np.zeros((len(model.movie_ids), 0), dtype=np.uint8) if genres is None else genres.astype(np.uint8)
+    return ListSignals(
+        prior=np.zeros(len(model.movie_ids), dtype=np.float32),
+        neighbour_rows=np.where(sims > 0, order, -1).astype(np.int32),
+        neighbour_sims=np.where(sims > 0, sims, 0.0).astype(np.float32),
+        genres=genres,
+        genre_names=tuple(f"genre {i}" for i in range(genres.shape[1])),
+        counts=np.full(len(model.movie_ids), 100, dtype=np.int32),
+    )

@@ -10,7 +10,7 @@ from fastai.learner import load_learner
 from recsys.evaluation import evaluation_measure
 from recsys.params import ALGORITHM_UNKNOWN, HYPERPARAMETER_UNKNOWN, RatingParams, TrainingError
 from recsys.rating_model import FactorModel
-from recsys.recommenders import FactorRecommender, RankedRecommender
+from recsys.recommenders import FactorRecommender, SiteListRecommender
 from recsys.train_ranking import MISSING_COLUMNS, ranking_train
 from recsys.train_rating import LEARNER_FILE, TOO_FEW_RATINGS, rating_train
 from recsys.trainers import ARTIFACT_UNSERVABLE, ExportError, models_export, models_train
@@ -126,8 +126,8 @@ def test_training_is_reproducible(ratings: pd.DataFrame) -> None:
 
 
 def test_ranking_model_trains_beside_the_rating_model_on_the_same_ratings(ratings: pd.DataFrame) -> None:
-    """The ranking model learns from the rating model's training part, lines up with its vocabularies, and the
-    list metrics are those of the ranked list; the rating metrics stay the rating model's."""
+    """The ranking model and the list's signals learn from the rating model's training part and line up with its
+    vocabularies; the list metrics are those of the site's list, the rating metrics stay the rating model's."""
     params = RatingParams().with_overrides(SMALL)
     trained = models_train(ratings=ratings, params=params)
     alone = rating_train(ratings=ratings, params=params)
@@ -139,8 +139,9 @@ def test_ranking_model_trains_beside_the_rating_model_on_the_same_ratings(rating
         user_ids=factors.user_ids, movie_ids=factors.movie_ids
     )
     np.testing.assert_allclose(ranking.movie_factors, expected.movie_factors, atol=1e-6)
-    ranked = RankedRecommender(rating=FactorRecommender(factors), ranking=ranking)
-    measured = evaluation_measure(train=trained.train, test=trained.valid, recommender=ranked).metrics
+    measured = evaluation_measure(
+        train=trained.train, test=trained.valid, recommender=SiteListRecommender(factors)
+    ).metrics
     assert trained.metrics["ndcg@10"] == pytest.approx(measured["ndcg@10"])
     alone_rmse = evaluation_measure(train=alone.train, test=alone.valid, recommender=FactorRecommender(alone.factors))
     assert trained.metrics["rmse"] == pytest.approx(alone_rmse.metrics["rmse"])
