@@ -1,6 +1,6 @@
 """Ranking quality on MovieLens 100k: every list we tried for the site, on the benchmark's two splits, one table each.
 
-Splits are those of ``manage.py benchmark`` (bench/splits.py): random 80/20 (seed 42) and per-user time (each
+Splits are those of ``manage.py benchmark`` (recsys/splits.py): random 80/20 (seed 42) and per-user time (each
 user's last 20% by time). Every variant is a trainer run through ``recsys.evaluation.evaluation_run``, the code
 behind ``manage.py evaluate``: candidates are the training movies the user has not rated, relevant are test
 ratings of 4 or more, users without one are left out; coverage is over the test users' top-10 lists. Ratios are
@@ -36,10 +36,10 @@ from ranking_variants import (
     ranking_only,
     weighted_squares,
 )
-from splits import split_by_time, split_random
 
 from recsys.evaluation import Trainer, evaluation_run
 from recsys.params import CLASSIC_RATING, RankingParams, RatingParams
+from recsys.splits import split_by_time, split_random
 from recsys.trainers import fastai_trainer, popularity_trainer, ranked_trainer
 
 SHIPPED = "rating model + softmax ranking factors (shipped)"

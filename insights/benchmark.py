@@ -13,17 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ratings.services.movielens import MovieLensError, SourceFiles, movielens_fetch, movielens_read
 from recsys.evaluation import U_DATA_COLUMNS, EvaluationError, K, Trainer, evaluation_run
 from recsys.evaluation import ratings_read as evaluation_ratings_read
 from recsys.params import CLASSIC_RATING, RankingParams, RatingParams
+from recsys.splits import split_by_time, split_random
 from recsys.trainers import fastai_trainer, popularity_trainer, ranked_trainer
 
-SEED = 42
-TEST_SHARE = 0.2
 QUICK_EPOCHS = 1
 COLUMNS = ("rmse", "mae", f"ndcg@{K}", f"precision@{K}", f"recall@{K}", f"coverage@{K}", "train_seconds")
 HEADERS = ("RMSE", "MAE", f"NDCG@{K}", f"P@{K}", f"R@{K}", f"coverage@{K}", "train s")
@@ -35,13 +33,6 @@ MARKERS_OUT_OF_ORDER = "{path} has the benchmark end marker before its start mar
 
 class BenchmarkError(Exception):
     """The data cannot be read, or the benchmark block cannot be written."""
-
-
-@dataclass(frozen=True)
-class Split:
-    name: str
-    train: pd.DataFrame
-    test: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -99,23 +90,6 @@ def ratings_fetch() -> tuple[pd.DataFrame, str]:
     except MovieLensError as error:
         raise BenchmarkError(str(error)) from error
     return _ratings_from_movielens(source), "MovieLens 100k"
-
-
-def split_random(ratings: pd.DataFrame, *, seed: int = SEED, test_share: float = TEST_SHARE) -> Split:
-    order = np.random.default_rng(seed).permutation(len(ratings))
-    n_test = round(len(ratings) * test_share)
-    test, train = ratings.iloc[order[:n_test]], ratings.iloc[order[n_test:]]
-    return Split(name=f"random {1 - test_share:.0%}/{test_share:.0%} (seed {seed})", train=train, test=test)
-
-
-def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> Split:
-    """Each user's last ``test_share`` of ratings by time (ties broken by movie id) go to the test set."""
-    ordered = ratings.sort_values(["user", "timestamp", "movie"], kind="stable")
-    position = ordered.groupby("user").cumcount()
-    count = ordered.groupby("user")["movie"].transform("size")
-    n_test = np.floor(count * test_share).astype(int)
-    is_test = position >= count - n_test
-    return Split(name=f"per-user time, last {test_share:.0%}", train=ordered[~is_test], test=ordered[is_test])
 
 
 # --- contenders --------------------------------------------------------------------------------------------------

@@ -1,21 +1,17 @@
-"""The two splits of ``manage.py benchmark`` (random 80/20 with seed 42; each user's last 20% by time), without Django.
-
-The same code as ``insights.benchmark.split_random`` and ``split_by_time``, which cannot be imported without
-Django (that module reads MovieLens through the site's importer). They belong in ``recsys.evaluation``, beside
-the protocol; once there, this module goes and the benches import them from it.
-"""
+"""The standard benchmark's two splits: a random 80/20 of the ratings (seed 42), each user's last 20% by time."""
 
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from common import SEED
 
+SEED = 42
 TEST_SHARE = 0.2
 
 
 @dataclass(frozen=True)
 class Split:
+    name: str
     train: pd.DataFrame
     test: pd.DataFrame
 
@@ -23,7 +19,8 @@ class Split:
 def split_random(ratings: pd.DataFrame, *, seed: int = SEED, test_share: float = TEST_SHARE) -> Split:
     order = np.random.default_rng(seed).permutation(len(ratings))
     n_test = round(len(ratings) * test_share)
-    return Split(train=ratings.iloc[order[n_test:]], test=ratings.iloc[order[:n_test]])
+    test, train = ratings.iloc[order[:n_test]], ratings.iloc[order[n_test:]]
+    return Split(name=f"random {1 - test_share:.0%}/{test_share:.0%} (seed {seed})", train=train, test=test)
 
 
 def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> Split:
@@ -32,4 +29,4 @@ def split_by_time(ratings: pd.DataFrame, *, test_share: float = TEST_SHARE) -> S
     position = ordered.groupby("user").cumcount()
     count = ordered.groupby("user")["movie"].transform("size")
     is_test = position >= count - np.floor(count * test_share).astype(int)
-    return Split(train=ordered[~is_test], test=ordered[is_test])
+    return Split(name=f"per-user time, last {test_share:.0%}", train=ordered[~is_test], test=ordered[is_test])
