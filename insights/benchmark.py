@@ -9,7 +9,7 @@ metric comes from ``recsys.metrics``. The trainers import torch: only ``manage.p
 """
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class BenchmarkError(Exception):
 @dataclass(frozen=True)
 class Options:
     quick: bool = False  # one epoch per learned model: for smoke tests, not for numbers
+    genres: Mapping[int, Sequence[str]] | None = None  # each movie's, by movie id, when the data names them
 
     def params(self, params: RatingParams) -> RatingParams:
         return replace(params, epochs=QUICK_EPOCHS) if self.quick else params
@@ -60,36 +61,41 @@ class Report:
 # --- data and splits ---------------------------------------------------------------------------------------------
 
 
-def ratings_read(path: Path) -> pd.DataFrame:
-    """A u.data file (read by the evaluation service), or a MovieLens folder or zip in any importer layout."""
+Genres = dict[int, tuple[str, ...]]
+
+
+def ratings_read(path: Path) -> tuple[pd.DataFrame, Genres | None]:
+    """A u.data file (read by the evaluation service; no genres), or a MovieLens folder or zip in any importer
+    layout (with each movie's genres)."""
     if path.is_file() and path.suffix not in {".zip", ".whl"}:
         try:
-            return evaluation_ratings_read(path=path)
+            return evaluation_ratings_read(path=path), None
         except EvaluationError as error:
             raise BenchmarkError(str(error)) from error
     return _ratings_from_movielens(path)
 
 
-def _ratings_from_movielens(source: Path) -> pd.DataFrame:
+def _ratings_from_movielens(source: Path) -> tuple[pd.DataFrame, Genres]:
     try:
         files = SourceFiles(source)
         try:
             data = movielens_read(files=files)
             rows = [(r.user_id, r.movie_id, r.score, int(r.timestamp.timestamp())) for r in data.read_ratings()]
+            genres = {movie.movielens_id: movie.genres for movie in data.movies}
         finally:
             files.close()
     except MovieLensError as error:
         raise BenchmarkError(str(error)) from error
-    return pd.DataFrame(rows, columns=U_DATA_COLUMNS)
+    return pd.DataFrame(rows, columns=U_DATA_COLUMNS), genres
 
 
-def ratings_fetch() -> tuple[pd.DataFrame, str]:
+def ratings_fetch() -> tuple[pd.DataFrame, Genres, str]:
     """MovieLens 100k through the importer's loader (cached GroupLens zip, download, or the recbole wheel)."""
     try:
         source = movielens_fetch()
     except MovieLensError as error:
         raise BenchmarkError(str(error)) from error
-    return _ratings_from_movielens(source), "MovieLens 100k"
+    return *_ratings_from_movielens(source), "MovieLens 100k"
 
 
 # --- contenders --------------------------------------------------------------------------------------------------
@@ -104,7 +110,7 @@ def site_list(params: RatingParams) -> Callable[[Options], Trainer]:
 
     def trainer(options: Options) -> Trainer:
         ranking_params = RankingParams(epochs=QUICK_EPOCHS) if options.quick else None
-        return ranked_trainer(params=options.params(params), ranking_params=ranking_params)
+        return ranked_trainer(params=options.params(params), ranking_params=ranking_params, genres=options.genres)
 
     return trainer
 

@@ -40,11 +40,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, data: Path | None, markdown: Path | None, quick: bool, **options: object) -> None:
         try:
-            ratings, dataset = (ratings_read(data), data.name) if data else ratings_fetch()
+            ratings, genres, dataset = (*ratings_read(data), data.name) if data else ratings_fetch()
             report = benchmark_run(
                 ratings=ratings,
                 dataset=dataset,
-                options=Options(quick=quick),
+                options=Options(quick=quick, genres=genres),
                 progress=lambda line: self.stderr.write(line),
             )
             self.stdout.write(report_table(report, markdown=False))
