@@ -18,7 +18,7 @@ import pandas as pd
 from ratings.services.movielens import MovieLensError, SourceFiles, movielens_fetch, movielens_read
 from recsys.evaluation import U_DATA_COLUMNS, EvaluationError, K, Trainer, evaluation_run
 from recsys.evaluation import ratings_read as evaluation_ratings_read
-from recsys.params import CLASSIC_RATING, RankingParams, RatingParams
+from recsys.params import CLASSIC_RATING, RATING_DEFAULTS, Algorithm, RankingParams, RatingParams
 from recsys.splits import split_by_time, split_random
 from recsys.trainers import fastai_trainer, popularity_trainer, ranked_trainer
 
@@ -119,9 +119,9 @@ def site_list(params: RatingParams) -> Callable[[Options], Trainer]:
 CONTENDERS: tuple[Contender, ...] = (
     Contender("popularity", lambda options: popularity_trainer()),
     Contender("classic (dot, bs=64)", fastai(CLASSIC_RATING)),
-    Contender("dot (default)", fastai(RatingParams.default("dot"))),
-    Contender("nn (default)", fastai(RatingParams.default("nn"))),
-    Contender("site list (dot + ranking)", site_list(RatingParams.default("dot"))),
+    Contender("dot (default)", fastai(RATING_DEFAULTS[Algorithm.DOT])),
+    Contender("nn (default)", fastai(RATING_DEFAULTS[Algorithm.NN])),
+    Contender("site list (dot + ranking)", site_list(RATING_DEFAULTS[Algorithm.DOT])),
 )
 
 

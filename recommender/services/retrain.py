@@ -27,7 +27,7 @@ from recommender.services.registry import (
     versions_interrupted_fail,
     versions_prune,
 )
-from recsys.params import Algorithm, RatingParams
+from recsys.params import RatingParams
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def retrain_running() -> bool:
     return bool(_redis().exists(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY))
 
 
-def retrain_enqueue(*, force: bool = True, algorithm: Algorithm | None = None) -> str | None:
+def retrain_enqueue(*, force: bool = True) -> str | None:
     """Queue the retrain task unless one is queued or running: the task id, or None (busy).
 
     The lock alone cannot tell two clicks apart while the first task waits in the queue of a one-process
@@ -83,8 +83,7 @@ def retrain_enqueue(*, force: bool = True, algorithm: Algorithm | None = None) -
     if not client.set(RETRAIN_QUEUED_KEY, "1", nx=True, ex=settings.RECOMMENDER_RETRAIN_LOCK_SECONDS):
         return None
     try:
-        kwargs = {"force": force, "algorithm": None if algorithm is None else str(algorithm)}
-        return current_app.send_task(RETRAIN_TASK, kwargs=kwargs).id
+        return current_app.send_task(RETRAIN_TASK, kwargs={"force": force}).id
     except Exception:
         client.delete(RETRAIN_QUEUED_KEY)
         raise
