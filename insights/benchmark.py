@@ -121,7 +121,7 @@ CONTENDERS: tuple[Contender, ...] = (
     Contender("classic (dot, bs=64)", fastai(CLASSIC_RATING)),
     Contender("dot (default)", fastai(RATING_DEFAULTS[Algorithm.DOT])),
     Contender("nn (default)", fastai(RATING_DEFAULTS[Algorithm.NN])),
-    Contender("site list (dot + ranking)", site_list(RATING_DEFAULTS[Algorithm.DOT])),
+    Contender("site's list (rating, ranking, signals)", site_list(RATING_DEFAULTS[Algorithm.DOT])),
 )
 
 
