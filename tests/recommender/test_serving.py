@@ -14,7 +14,9 @@ from django.test import override_settings
 
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
+from recommender.services.outcomes import OutcomeStatus
 from recommender.services.recommendations import Fallback, recommendations_for_user
+from recommender.services.registry import activation_request
 from recommender.services.serving import MODEL_LOAD_FAILED, served_model
 from recsys.rating_model import ARRAY_SHAPE, SERVING_ARRAYS, DenseLayer, FactorModel
 from tests.factories import RatingFactory, UserFactory
@@ -169,6 +171,21 @@ def test_a_fixed_activation_recovers_from_a_broken_one(world):
     ModelVersion.objects.filter(pk=broken.pk).update(status=ModelVersion.Status.REJECTED)
     ModelVersion.objects.filter(pk=sound.pk).update(status=ModelVersion.Status.ACTIVE)
     assert served_model().version.pk == sound.pk
+
+
+def test_a_repaired_version_is_read_again_when_it_is_activated_again(world, settings):
+    """A broken active version is remembered as broken; once its files are repaired, activating it again makes every
+    process read it anew, without a restart."""
+    settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
+    version = world_model_create(world, name="repaired")
+    arrays = Path(django_settings.MODEL_DIR) / version.artifact_dir / SERVING_ARRAYS
+    sound = arrays.read_bytes()
+    arrays.write_bytes(b"x")
+    assert served_model() is None
+    arrays.write_bytes(sound)
+    assert served_model() is None  # still remembered as broken: not re-read on every request
+    assert activation_request(version=version).status == OutcomeStatus.ACTIVATED
+    assert served_model().version.pk == version.pk
 
 
 def test_web_stack_never_imports_torch():
