@@ -1,4 +1,5 @@
-"""Real services that tests start and stop themselves: a private redis-server and a Celery worker process.
+"""Real services that tests start and stop themselves: a private redis-server, a Celery worker process, and the
+Procfile's web server (gunicorn with the site's config).
 
 A fault test owns its own Redis (a free port, no persistence) so that killing it harms no other test, and
 starts its worker in a session of its own so that SIGKILL reaches the pool's children too, as when a machine
@@ -19,6 +20,7 @@ from typing import Self
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
+import requests
 from celery import Celery
 from django.conf import settings as django_settings
 from django.db import connections
@@ -178,3 +180,71 @@ def site_redis_database(settings: object, number: int) -> Iterator[redis.Redis]:
     with celery_app_broker(url):
         yield client
     client.flushdb()
+
+
+def procfile_command(name: str) -> str:
+    """The command that `make run` (honcho) starts for the Procfile's process ``name``."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip())[name]
+
+
+class WebServer:
+    """The Procfile's web command (gunicorn with the site's config file) on the test settings, the test database,
+    this test's MODEL_DIR and the Redis at ``redis_url``, listening on a free port; ``env`` adds to its environment.
+
+    ``config`` replaces the site's config file (movierec_site/gunicorn.conf.py) with a test's, which runs the site's
+    first (``exec``) and adds its hooks.
+    """
+
+    def __init__(
+        self, *, redis_url: str, log: Path, env: dict[str, str] | None = None, config: Path | None = None
+    ) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test",
+            "DATABASE_URL": database_url(),
+            "MODEL_DIR": str(django_settings.MODEL_DIR),
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_RESULT_BACKEND": redis_url,
+            **(env or {}),
+            "PORT": str(self.port),
+        }
+        self.log = log
+        # gunicorn reads the last --config of its command line.
+        self.command = procfile_command("web") + (f" --config {config}" if config is not None else "")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                ["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_S
+        while True:
+            try:
+                requests.get(f"{self.url}/api/health", timeout=5)
+                return self
+            except (requests.ConnectionError, requests.Timeout):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise ServiceError(f"the web server did not answer; its log:\n{self.log_tail()}") from None
+                time.sleep(0.1)
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
