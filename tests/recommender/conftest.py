@@ -1,13 +1,16 @@
-"""Fixtures of the serving tests: a fresh model holder on a model folder of the test's own, and the hand-made world."""
+"""Fixtures of the recommender tests: a fresh model holder, the hand-made world, and an isolated registry."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from recommender.selectors import movie_stats_reset
+from recommender.services.retrain import RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY
 from recommender.services.serving import serving_reset
 from tests.recommender.served_models import World, world_create
+from tests.recommender.training_data import redis_test_url
 
 
 @pytest.fixture
@@ -28,3 +31,12 @@ def fresh_serving(settings, tmp_path: Path) -> Iterator[None]:
 def world(db: None) -> World:
     """Two genres of four movies and two model raters, one fan of each (tests/recommender/served_models.py)."""
     return world_create()
+
+
+@pytest.fixture
+def isolated(settings, tmp_path: Path) -> Path:
+    """A model folder per test, and the registry tests' own Redis database, emptied of the retrain's keys."""
+    settings.MODEL_DIR = tmp_path / "models"
+    settings.REDIS_URL = redis_test_url()
+    redis.Redis.from_url(settings.REDIS_URL).delete(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY)
+    return settings.MODEL_DIR

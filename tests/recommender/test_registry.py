@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import redis
 from django.db import IntegrityError, transaction
 
 from recommender.models import ModelVersion
@@ -29,30 +28,10 @@ from recommender.services.registry import (
     version_promote,
     versions_prune,
 )
-from recommender.services.retrain import (
-    RETRAIN_LOCK_KEY,
-    RETRAIN_QUEUED_KEY,
-)
 from recsys.rating_model import ARRAY_NOT_FINITE, RANKING_MISSING, FactorModel
 from tests.recommender.served_models import model_version_create
-from tests.recommender.training_data import ratings_create, redis_test_url
-from tests.recsys.arrays import synthetic_ratings
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def isolated(settings, tmp_path: Path) -> Path:
-    """A model folder per test, and the tests' own Redis database, emptied."""
-    settings.MODEL_DIR = tmp_path / "models"
-    settings.REDIS_URL = redis_test_url()
-    redis.Redis.from_url(settings.REDIS_URL).delete(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY)
-    return settings.MODEL_DIR
-
-
-@pytest.fixture
-def ratings():
-    return ratings_create(synthetic_ratings())
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated")]
 
 
 def _hand_made(name: str, *, status: str = ModelVersion.Status.READY, rmse: float = 0.9, factor: float = 0.5):

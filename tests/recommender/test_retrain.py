@@ -19,7 +19,6 @@ from recommender.services.registry import (
     VERSION_INTERRUPTED,
 )
 from recommender.services.retrain import (
-    RETRAIN_LOCK_KEY,
     RETRAIN_QUEUED_KEY,
     RETRAIN_SCHEDULE_NAME,
     RETRAIN_SKIPPED,
@@ -32,16 +31,7 @@ from recsys.rating_model import FactorModel
 from tests.recommender.training_data import ratings_create, redis_test_url
 from tests.recsys.arrays import SMALL, synthetic_ratings
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def isolated(settings, tmp_path: Path) -> Path:
-    """A model folder per test, and the tests' own Redis database, emptied."""
-    settings.MODEL_DIR = tmp_path / "models"
-    settings.REDIS_URL = redis_test_url()
-    redis.Redis.from_url(settings.REDIS_URL).delete(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY)
-    return settings.MODEL_DIR
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("isolated")]
 
 
 @pytest.fixture
