@@ -1,5 +1,7 @@
 """Movies, genres, rater profiles and ratings: one table of ratings for MovieLens raters and site users."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, Value
@@ -40,6 +42,14 @@ class MovieQuerySet(models.QuerySet):
         return self.with_rating_stats().annotate(bayesian_mean=ExpressionWrapper(shrunk, output_field=FloatField()))
 
 
+def http_url(url: str) -> str:
+    """``url`` when it is an absolute http(s) URL, else "": a link made from imported or edited data must never be
+    javascript:, data: or anything else a browser would run or open locally (urlsplit drops the tabs, newlines and
+    leading blanks that browsers ignore, so "java<TAB>script:" is read as the browser reads it)."""
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in {"http", "https"} and parts.netloc else ""
+
+
 class Movie(models.Model):
     movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
     title = models.CharField(max_length=255, db_index=True)
@@ -55,6 +65,11 @@ class Movie(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.year})" if self.year else self.title
+
+    @property
+    def imdb_link(self) -> str:
+        """The IMDb URL when it may be a link (http_url), else ""."""
+        return http_url(self.imdb_url)
 
 
 class Profile(models.Model):

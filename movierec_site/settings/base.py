@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that static files carry the policy too (an SVG opened on its own can hold a script).
+    "movierec_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "movierec_site.middleware.MethodNotAllowedMessageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,6 +56,10 @@ MIDDLEWARE = [
     # https://django-axes.readthedocs.io/en/latest/2_installation.html: last, so it sees the final response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Sent by movierec_site.middleware when set: production sets it (production.py); development's debug pages need
+# inline scripts.
+CONTENT_SECURITY_POLICY = None
 
 ROOT_URLCONF = "movierec_site.urls"
 WSGI_APPLICATION = "movierec_site.wsgi.application"

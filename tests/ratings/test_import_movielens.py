@@ -4,6 +4,7 @@ import contextlib
 import datetime as dt
 import http.server
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from io import StringIO
 from pathlib import Path
@@ -358,6 +359,35 @@ MALFORMED = [
         layouts.BAD_YEAR.format(value="MCMXCV"),
         id="recbole-bad-year",
     ),
+    pytest.param(
+        "100k",
+        "u.item",
+        "5|Heat (1995)|15-Dec-1995||javascript:alert(document.domain)" + "|0" * 19,
+        layouts.NOT_HTTP_URL.format(value="javascript:alert(document.domain)"),
+        id="item-javascript-url",
+    ),
+    pytest.param(
+        "100k",
+        "u.item",
+        "5|Heat (1995)|15-Dec-1995||data:text/html,<script>alert(1)</script>" + "|0" * 19,
+        layouts.NOT_HTTP_URL.format(value="data:text/html,<script>alert(1)</script>"),
+        id="item-data-url",
+    ),
+    pytest.param(
+        "100k",
+        "u.data",
+        "2\t4\t3\t" + "8" * layouts.MAX_LINE_BYTES,
+        layouts.LINE_TOO_LONG.format(limit=layouts.MAX_LINE_BYTES),
+        id="data-line-too-long",
+    ),
+    pytest.param(
+        "csv",
+        "movies.csv",
+        "5," + "H" * 300 + ",Action",
+        # The title is echoed cut to ECHO_LIMIT characters, never whole.
+        layouts.TOO_LONG.format(column="title", value="H" * (layouts.ECHO_LIMIT - 1) + "…", max_length=255),
+        id="csv-title-echo-cut",
+    ),
 ]
 
 
@@ -427,6 +457,58 @@ def test_text_that_is_not_in_the_layouts_encoding_stops_at_its_line(movielens_fi
     reason = layouts.NOT_TEXT.format(encoding="utf-8")
     line = len(movielens_files.movies) + 2
     assert str(raised.value) == layouts.LINE_ERROR.format(file=f"{source}/movies.csv", line=line, reason=reason)
+
+
+def test_a_csv_field_over_the_csv_limit_stops_at_its_line_without_echoing_it(movielens_files):
+    """A quoted field that runs over many lines past the csv module's field limit is a line error naming the file
+    and the line where the limit was crossed, not a traceback, and the field is not echoed."""
+    files = movielens_files.lines("csv")
+    start = len(files["movies.csv"]) + 1
+    files["movies.csv"].append('5,"' + "\n".join(["x" * 8000] * 20) + '",Action')
+    source = movielens_files.save(files)
+
+    with pytest.raises(CommandError) as raised:
+        import_movielens(source)
+
+    message = str(raised.value)
+    prefix, _, rest = message.partition(", line ")
+    line, _, reason = rest.partition(": ")
+    assert prefix == f"{source}/movies.csv"
+    assert start < int(line) < start + 20
+    assert reason.startswith(layouts.NOT_CSV.format(error="field larger than field limit"))
+    assert len(message) < len(prefix) + layouts.ECHO_LIMIT + 100
+
+
+def test_a_zip_that_expands_too_far_is_refused_before_it_is_read(movielens_files, existing_site_data, tmp_path):
+    """A member compressed far more than any MovieLens text (a zip bomb) is refused from the zip's directory,
+    naming the member; nothing is imported."""
+    archive = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
+        files = movielens_files.lines("100k")
+        del files["u.data"]
+        for name, lines in files.items():
+            bomb.writestr(f"ml-bomb/{name}", "".join(f"{line}\n" for line in lines))
+        bomb.writestr("ml-bomb/u.data", ("0" * 8000 + "\n") * (2 * sources.RATIO_FLOOR_BYTES // 8000))
+    before = counts()
+
+    with pytest.raises(CommandError) as raised:
+        import_movielens(archive)
+
+    assert str(raised.value).startswith(f"{archive}/ml-bomb/u.data: ")
+    assert str(raised.value).endswith(f"more than the {sources.MAX_ZIP_RATIO}-fold of any MovieLens file")
+    assert counts() == before
+
+
+def test_a_zip_whose_files_unpack_past_the_total_limit_is_refused(movielens_files, monkeypatch):
+    """The sum of the members' sizes is checked against MAX_UNZIPPED_BYTES before anything is read."""
+    archive = movielens_files.write("100k", zipped=True)
+    monkeypatch.setattr(sources, "MAX_UNZIPPED_BYTES", 100)
+
+    with pytest.raises(CommandError) as raised:
+        import_movielens(archive)
+
+    assert str(raised.value).startswith(f"{archive}: its files would unpack to ")
+    assert str(raised.value).endswith("more than the 100 allowed")
 
 
 def test_recbole_header_without_a_needed_column_stops_at_line_1(movielens_files):

@@ -180,6 +180,30 @@ def test_a_search_is_shown_back_escaped(client: Client, movie: object) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.domain)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/x",
+        "http:evil",
+    ],
+)
+def test_a_movie_page_never_links_a_stored_url_that_is_not_http(client: Client, url: str) -> None:
+    """A movie whose stored IMDb URL is not an absolute http(s) URL (written past the importer, say in the database)
+    gets the IMDb search link instead; the stored URL is in no href of the page."""
+    movie = MovieFactory(title="Fargo", imdb_url=url)
+    body = client.get(reverse("movie-detail", args=[movie.pk])).content.decode()
+    hrefs = re.findall(r'href="([^"]*)"', body)
+    assert "https://www.imdb.com/find/?s=tt&amp;q=Fargo" in body
+    assert not [href for href in hrefs if href.replace("&amp;", "&").strip() == url.strip()], hrefs
+    assert not [href for href in hrefs if re.match(r"\s*(java|vb)\s*script:|\s*data:", href, re.IGNORECASE)]
+
+
 # --- API bodies and query parameters ------------------------------------------------------------------------------
 
 BAD_RATING_BODIES = [

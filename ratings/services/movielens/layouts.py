@@ -1,7 +1,8 @@
 """Parse the three MovieLens layouts (100k ``u.*``, GroupLens CSV, recbole atomic files) into plain records.
 
 Movies and raters are read at once (a few thousand rows); ratings stay a generator, so that ml-25m streams.
-Every row is checked, and the first bad one raises ``MovieLensError`` naming the file, the line and the reason.
+Every row is checked, and the first bad one raises ``MovieLensError`` naming the file, the line and the reason; a
+value from the file is echoed up to ECHO_LIMIT characters, and no line is read past MAX_LINE_BYTES.
 """
 
 import csv
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TypeVar
 
-from ratings.models import ALLOWED_SCORES, Genre, Movie, Profile
+from ratings.models import ALLOWED_SCORES, Genre, Movie, Profile, http_url
 
 from .sources import MovieLensError, SourceFiles
 
@@ -31,6 +32,9 @@ BAD_YEAR = "year {value!r} is not a year"
 BAD_GENRE_FLAG = "genre flag {value!r} is not 0 or 1"
 BAD_GENDER = "gender {value!r} is not M or F"
 TOO_LONG = "{column} {value!r} is longer than {max_length} characters"
+NOT_HTTP_URL = "IMDb URL {value!r} is not an http(s) URL"
+LINE_TOO_LONG = "the line is longer than {limit} bytes"
+NOT_CSV = "not valid CSV: {error}"
 UNKNOWN_MOVIE = "movie id {value} is not in {items}"
 UNKNOWN_USER = "user id {value} is not in {users}"
 DUPLICATE_ID = "{column} {value} already appears on line {first}"
@@ -46,6 +50,10 @@ SCORES = frozenset(ALLOWED_SCORES)
 TITLE_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")
 RELEASE_DATE = re.compile(r"^(?P<day>\d{2})-(?P<month>[A-Z][a-z]{2})-(?P<year>\d{4})$")
 MAX_ID = 2**31 - 1  # PositiveIntegerField on PostgreSQL
+# MovieLens lines are at most a few hundred bytes; a longer one is not MovieLens, and must not be read into memory
+# whole (a 60 MB line took 510 MB, issue 15).
+MAX_LINE_BYTES = 8192
+ECHO_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,17 @@ class _Invalid(ValueError):
     """A bad field; the row loop adds the file and line."""
 
 
+def _invalid(reason: str, **fields: object) -> _Invalid:
+    """The error ``reason`` about ``fields``, each text from the file cut to ECHO_LIMIT characters."""
+    return _Invalid(reason.format(**{name: _echo(value) for name, value in fields.items()}))
+
+
+def _echo(value: object) -> object:
+    if isinstance(value, str) and len(value) > ECHO_LIMIT:
+        return value[: ECHO_LIMIT - 1] + "…"
+    return value
+
+
 @dataclass(frozen=True)
 class _Table:
     name: str
@@ -143,7 +162,7 @@ def _read_100k(files: SourceFiles) -> MovieLensData:
         if year is None and release_date is not None:
             year = release_date.year
         if bad := next((flag for flag in flags if flag not in {"0", "1"}), None):
-            raise _Invalid(BAD_GENRE_FLAG.format(value=bad))
+            raise _invalid(BAD_GENRE_FLAG, value=bad)
         chosen = tuple(name for name, flag in zip(genres, flags, strict=True) if flag == "1")
         return MovieRecord(_id(movielens_id, "movie id"), title, year, release_date, _url(url), _genres(chosen))
 
@@ -174,7 +193,7 @@ def _read_recbole(files: SourceFiles, stem: str) -> MovieLensData:
             # recbole cut u.item's title at its last parentheses: for "... (1995) (V)" the year stays in the title.
             title, year_number = _split_title(title)
             if year_number is None:
-                raise _Invalid(BAD_YEAR.format(value=year))
+                raise _invalid(BAD_YEAR, value=year)
         return MovieRecord(_id(movielens_id, "movie id"), title, year_number, None, "", _genres(genres.split()))
 
     columns = ("item_id", "movie_title", "release_year", "class")
@@ -206,9 +225,9 @@ def _assemble(
                     _id(user_id, "user id"), _id(movie_id, "movie id"), _score(rating), _timestamp(timestamp), line
                 )
                 if record.movie_id not in movie_ids:
-                    raise _Invalid(UNKNOWN_MOVIE.format(value=record.movie_id, items=items_label))
+                    raise _invalid(UNKNOWN_MOVIE, value=record.movie_id, items=items_label)
                 if user_ids is not None and record.user_id not in user_ids:
-                    raise _Invalid(UNKNOWN_USER.format(value=record.user_id, users=users_label))
+                    raise _invalid(UNKNOWN_USER, value=record.user_id, users=users_label)
             except _Invalid as exc:
                 raise _line_error(files, data, line, exc) from None
             yield record
@@ -232,7 +251,7 @@ def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Reco
             record = parse(values)
             if record.movielens_id in records:
                 first = first_line[record.movielens_id]
-                raise _Invalid(DUPLICATE_ID.format(column=column, value=record.movielens_id, first=first))
+                raise _invalid(DUPLICATE_ID, column=column, value=record.movielens_id, first=first)
         except _Invalid as exc:
             raise _line_error(files, table, line, exc) from None
         records[record.movielens_id] = record
@@ -247,7 +266,7 @@ def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
         lines = _decoded(files, table, stream)
         if table.quoted:
             reader = csv.reader((line for _, line in lines), delimiter=table.delimiter)
-            numbered = ((reader.line_num, fields) for fields in reader if fields)
+            numbered = _csv_records(files, table, reader)
         else:
             numbered = ((number, line.rstrip("\r\n").split(table.delimiter)) for number, line in lines if line.strip())
         expected = None if table.header else len(table.columns)
@@ -266,8 +285,24 @@ def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
             yield number, fields if positions is None else [fields[position] for position in positions]
 
 
+def _csv_records(files: SourceFiles, table: _Table, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """The reader's non-empty records with their line numbers; malformed CSV (a field over the csv module's limit,
+    a stray quote) is a line error, not a traceback."""
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _line_error(files, table, reader.line_num, _invalid(NOT_CSV, error=str(exc))) from None
+        if fields:
+            yield reader.line_num, fields
+
+
 def _decoded(files: SourceFiles, table: _Table, stream: BinaryIO) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
+        if len(raw) > MAX_LINE_BYTES:
+            raise _line_error(files, table, number, _Invalid(LINE_TOO_LONG.format(limit=MAX_LINE_BYTES)))
         try:
             yield number, raw.decode(table.encoding)
         except UnicodeDecodeError:
@@ -281,7 +316,7 @@ def _line_error(files: SourceFiles, table: _Table, line: int, exc: _Invalid) -> 
 def _rater(values: list[str]) -> RaterRecord:
     movielens_id, age, gender, occupation, zip_code = values
     if gender not in {"M", "F"}:
-        raise _Invalid(BAD_GENDER.format(value=gender))
+        raise _invalid(BAD_GENDER, value=gender)
     return RaterRecord(
         _id(movielens_id, "user id"),
         _number(age, "age", maximum=32767),
@@ -311,11 +346,15 @@ def _release_date(value: str) -> dt.date | None:
             raise ValueError(value)
         return dt.date(int(match["year"]), MONTHS[match["month"]], int(match["day"]))
     except ValueError:
-        raise _Invalid(BAD_DATE.format(value=value)) from None
+        raise _invalid(BAD_DATE, value=value) from None
 
 
 def _url(value: str) -> str:
-    return _text(value, "IMDb URL", Movie._meta.get_field("imdb_url").max_length)
+    """Empty, or an http(s) URL: a link the movie page renders must never be javascript: or data: (stored XSS)."""
+    url = _text(value, "IMDb URL", Movie._meta.get_field("imdb_url").max_length)
+    if url and not http_url(url):
+        raise _invalid(NOT_HTTP_URL, value=url)
+    return url
 
 
 def _genres(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -325,13 +364,13 @@ def _genres(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def _text(value: str, column: str, max_length: int) -> str:
     if len(value) > max_length:
-        raise _Invalid(TOO_LONG.format(column=column, value=value, max_length=max_length))
+        raise _invalid(TOO_LONG, column=column, value=value, max_length=max_length)
     return value
 
 
 def _number(value: str, column: str, *, maximum: int) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) > maximum:
-        raise _Invalid(NOT_AN_ID.format(column=column, value=value))
+        raise _invalid(NOT_AN_ID, column=column, value=value)
     return int(value)
 
 
@@ -343,9 +382,9 @@ def _score(value: str) -> float:
     try:
         score = float(value)
     except ValueError:
-        raise _Invalid(NOT_A_NUMBER.format(column="rating", value=value)) from None
+        raise _invalid(NOT_A_NUMBER, column="rating", value=value) from None
     if score not in SCORES:
-        raise _Invalid(SCORE_OUT_OF_RANGE.format(value=value))
+        raise _invalid(SCORE_OUT_OF_RANGE, value=value)
     return score
 
 
@@ -356,4 +395,4 @@ def _timestamp(value: str) -> dt.datetime:
             raise ValueError(value)
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
-        raise _Invalid(BAD_TIMESTAMP.format(value=value)) from None
+        raise _invalid(BAD_TIMESTAMP, value=value) from None

@@ -24,11 +24,18 @@ DOWNLOAD_TIMEOUT_S = 10
 PIP_TIMEOUT_S = 600
 # Deep enough for the wheel's recbole/dataset_example/ml-100k/, shallow enough not to walk a home folder.
 MAX_FOLDER_DEPTH = 3
+# A zip is refused before anything is read when it would expand past these: MovieLens text compresses about 5x and
+# ml-25m unpacks to 1.2 GB, while a zip bomb expands a thousandfold. Small members are not held to the ratio.
+MAX_UNZIPPED_BYTES = 4 * 2**30
+MAX_ZIP_RATIO = 100
+RATIO_FLOOR_BYTES = 2**20
 
 SOURCE_NOT_FOUND = "{source} does not exist"
 SOURCE_NOT_READABLE = "{source} is neither a folder nor a zip file"
 DOWNLOAD_FAILED = "could not download {url}: {reason}"
 NOT_A_URL = "{url} is not an http(s) URL"
+ZIP_TOO_LARGE = "{source}: its files would unpack to {size} bytes, more than the {limit} allowed"
+ZIP_RATIO_TOO_HIGH = "{file}: {size} bytes compressed {ratio}-fold, more than the {limit}-fold of any MovieLens file"
 FETCH_FAILED = (
     "could not obtain MovieLens 100k: the GroupLens download failed ({grouplens}) "
     "and so did `pip download {requirement}` ({pip})"
@@ -50,6 +57,7 @@ class SourceFiles:
         elif source.is_file() and zipfile.is_zipfile(source):
             self._zip = zipfile.ZipFile(source)
             members = [info.filename for info in self._zip.infolist() if not info.is_dir()]
+            self._zip_check()
         elif not source.exists():
             raise MovieLensError(SOURCE_NOT_FOUND.format(source=source))
         else:
@@ -58,6 +66,21 @@ class SourceFiles:
         self._by_name: dict[str, str] = {}
         for member in sorted(members, key=lambda name: (name.count("/"), name)):
             self._by_name.setdefault(PurePosixPath(member).name, member)
+
+    def _zip_check(self) -> None:
+        """Refuse a zip bomb from its directory, before reading: zipfile stops every member at its declared size."""
+        infos = [info for info in self._zip.infolist() if not info.is_dir()]
+        if (size := sum(info.file_size for info in infos)) > MAX_UNZIPPED_BYTES:
+            self.close()
+            raise MovieLensError(ZIP_TOO_LARGE.format(source=self.source, size=size, limit=MAX_UNZIPPED_BYTES))
+        for info in infos:
+            ratio = info.file_size // max(info.compress_size, 1)
+            if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_ZIP_RATIO:
+                self.close()
+                file = self.label(info.filename)
+                raise MovieLensError(
+                    ZIP_RATIO_TOO_HIGH.format(file=file, size=info.file_size, ratio=ratio, limit=MAX_ZIP_RATIO)
+                )
 
     def names(self) -> list[str]:
         return list(self._by_name)
