@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything else is a convenience.
-.PHONY: run test lint format bench install
+.PHONY: run test lint format bench install lock
 
 run:
 	bash scripts/run.sh
@@ -8,7 +8,11 @@ test:
 	bash scripts/test.sh
 
 install:
-	bash scripts/bootstrap.sh
+	bash scripts/bootstrap.sh run
+
+# After a change to requirements*.in: both locks again, with hashes.
+lock:
+	bash scripts/lock.sh
 
 lint:
 	.venv/bin/ruff check .

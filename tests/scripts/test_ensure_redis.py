@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "ensure_redis.py"
 
 
-def ensure(url: str) -> subprocess.CompletedProcess[str]:
+def ensure(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REDIS_URL": url}
-    return subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=30)
 
 
 def test_uses_the_redis_that_answers() -> None:
@@ -43,6 +43,41 @@ def test_starts_a_local_redis_when_none_answers() -> None:
     finally:
         pid = client.info("server")["process_id"]
         os.kill(pid, signal.SIGTERM)
+
+
+def test_the_pidfile_names_the_server_it_started(tmp_path: Path) -> None:
+    """With --pidfile, the pid of the server the script started is written there, for its caller to stop."""
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    pidfile = tmp_path / "run" / "redis.pid"
+    result = ensure(url, "--pidfile", str(pidfile))
+    assert result.returncode == 0, result.stderr
+    pid = redis.Redis.from_url(url).info("server")["process_id"]
+    try:
+        assert pidfile.read_text().strip() == str(pid)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+
+
+def test_no_pidfile_for_a_redis_it_did_not_start(tmp_path: Path) -> None:
+    """A Redis that already answered is not the caller's to stop: no pidfile is written for it."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    pidfile = tmp_path / "redis.pid"
+    result = ensure(url, "--pidfile", str(pidfile))
+    assert result.returncode == 0, result.stderr
+    assert not pidfile.exists()
+
+
+def test_no_server_binary_is_explained_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as a script with no binary to start, it exits 1 with what to install on stderr, and nothing on stdout
+    (which run.sh reads as the URL)."""
+    monkeypatch.setattr(ensure_redis, "server_binary", lambda: None)
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    assert ensure_redis.main([]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == NO_SERVER
 
 
 def test_refuses_to_start_a_remote_redis() -> None:
