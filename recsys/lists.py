@@ -133,15 +133,20 @@ def list_ratings(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) ->
 
 def list_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> np.ndarray:
     """For each listed movie, the rated movie row that explains it: the user's liked movie (their best when none is
-    liked) nearest to it by co-ratings, when that one is among its REASON_NEAREST nearest; -1 where none is (the
-    card then names no movie); empty when the user rated nothing the model knows."""
+    liked) nearest to it by co-ratings among its REASON_NEAREST nearest that share a genre with it; -1 where none
+    is (the card then names no movie); empty when the user rated nothing the model knows."""
     movie_rows = np.asarray(movie_rows, dtype=np.int64)
     if not len(taste.rated_rows) or not len(movie_rows):
         return np.empty(0, dtype=np.int64)
     liked_rows = taste.rated_rows[taste.rated_scores >= min(LIKED_MIN_SCORE, taste.rated_scores.max())]
-    nearest = model.signals.neighbour_rows[movie_rows, :REASON_NEAREST]
-    # The first of the movie's nearest (nearest first) that the user liked, if any.
+    signals = model.signals
+    nearest = signals.neighbour_rows[movie_rows, :REASON_NEAREST]
+    # The first of the movie's nearest (nearest first) that the user liked and that shares a genre with it, if any:
+    # a blockbuster is near everything by co-ratings, and "because you rated Star Wars" under a comedy convinces no one.
     is_liked = np.isin(nearest, liked_rows)
+    if signals.genres.shape[1]:
+        shared = (signals.genres[np.maximum(nearest, 0)] & signals.genres[movie_rows][:, None, :]).any(axis=2)
+        is_liked &= shared
     first = is_liked.argmax(axis=1)
     return np.where(is_liked.any(axis=1), nearest[np.arange(len(movie_rows)), first], -1)
 
