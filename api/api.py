@@ -36,8 +36,9 @@ api = MovieRecAPI(
     version="1",
     description=(
         "Movie recommendations from collaborative filtering on MovieLens 100k. Authenticate with "
-        "`Authorization: Bearer <token>` (from `/api/auth/signup` or `/api/auth/token`) or the site's session "
-        '(writes then need the `X-CSRFToken` header). Errors are `{"detail": message}`.'
+        "`Authorization: Bearer <token>` (from `/api/auth/signup` or `/api/auth/token`; revoked by "
+        "`DELETE /api/auth/token`, all of them by `DELETE /api/auth/tokens` or a change of password) or the site's "
+        'session (writes then need the `X-CSRFToken` header). Errors are `{"detail": message}`.'
     ),
     urls_namespace="api",
     auth=USER_AUTH,

@@ -6,7 +6,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
-from api.selectors import token_user
+from api.selectors import token_get
 
 CSRF_FAILED = "CSRF check failed ({reason}): send the csrftoken cookie's value in the X-CSRFToken header"
 STAFF_ONLY = "this endpoint is for staff only"
@@ -43,11 +43,12 @@ class BearerAuth(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
-        user = token_user(key=token)
-        if user is None:
+        found = token_get(key=token)
+        if found is None:
             return None
-        request.user = user
-        return _admit(user, staff=self.staff)
+        request.user = found.user
+        request.api_token = found  # what DELETE /api/auth/token revokes
+        return _admit(found.user, staff=self.staff)
 
 
 class SessionAuth(APIKeyCookie):

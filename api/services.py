@@ -1,4 +1,4 @@
-"""Writes of the API's own data: accounts created through the API and the tokens handed out."""
+"""Writes of the API's own data: accounts created through the API, and the tokens handed out and revoked."""
 
 import datetime as dt
 import secrets
@@ -25,8 +25,21 @@ def token_create(*, user: AbstractBaseUser) -> tuple[str, dt.datetime]:
     """A new random token for ``user`` and its expiry; only its SHA-256 is stored, the token is shown once."""
     key = secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(days=settings.API_TOKEN_TTL_DAYS)
-    ApiToken.objects.create(user=user, key_sha256=token_sha256(key), expires_at=expires_at)
+    ApiToken.objects.create(
+        user=user, key_sha256=token_sha256(key), password_mark=user.get_session_auth_hash(), expires_at=expires_at
+    )
     return key, expires_at
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    """End one token now (DELETE /api/auth/token: the caller's own)."""
+    token.delete()
+
+
+def tokens_revoke(*, user: AbstractBaseUser) -> int:
+    """End every token of ``user`` now ("log out everywhere"); how many there were."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
 
 
 def account_signup(*, username: str, password: str) -> AbstractBaseUser:

@@ -1,4 +1,5 @@
-"""POST /api/auth/signup and /api/auth/token: Bearer tokens for clients that do not use the browser session."""
+"""Bearer tokens for clients that do not use the browser session: sign up, get one (POST /api/auth/signup and
+/api/auth/token), revoke the one in use (DELETE /api/auth/token) or all of them (DELETE /api/auth/tokens)."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -6,8 +7,9 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from api.auth import USER_AUTH, BearerAuth
 from api.schemas import CredentialsIn, ErrorOut, TokenOut
-from api.services import SignupError, account_signup, token_create
+from api.services import SignupError, account_signup, token_create, token_revoke, tokens_revoke
 from api.throttling import AUTH_THROTTLE, rate_limit
 
 INVALID_CREDENTIALS = "invalid username or password"
@@ -55,3 +57,30 @@ def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:
     if user is None:
         raise HttpError(401, INVALID_CREDENTIALS)
     return _token(user)
+
+
+@router.delete(
+    "/token",
+    auth=BearerAuth(),
+    response={204: None, 401: ErrorOut},
+    summary="Revoke the token this request carries",
+    description="Log this client out: the token in `Authorization: Bearer <token>` stops working at once.",
+)
+def token_delete(request: HttpRequest) -> Status:
+    token_revoke(token=request.api_token)
+    return Status(204, None)
+
+
+@router.delete(
+    "/tokens",
+    auth=USER_AUTH,
+    response={204: None, 401: ErrorOut, 403: ErrorOut},
+    summary="Revoke all of your tokens (log out everywhere)",
+    description=(
+        "Every token of the authenticated user stops working at once, this request's included. A password change "
+        "or reset does the same."
+    ),
+)
+def tokens_delete(request: HttpRequest) -> Status:
+    tokens_revoke(user=request.auth)
+    return Status(204, None)

@@ -1,22 +1,34 @@
-"""Sign-up, tokens, Bearer and session authentication, CSRF on session writes, and the staff boundary."""
+"""Sign-up, tokens (issued, revoked, ended by a password change or reset), Bearer and session authentication, CSRF
+on session writes, and the staff boundary."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from api.api import AUTH_REQUIRED
 from api.auth import CSRF_FAILED, STAFF_ONLY
 from api.models import ApiToken
 from api.routers.auth import INVALID_CREDENTIALS, LOCKED_OUT
+from api.services import token_create
 from tests.api.conftest import bearer
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 GOOD_PASSWORD = "a sturdy passphrase 42"
+PASSWORD = "correct horse battery staple"  # the factories' password
+
+
+def answers(token: str) -> int:
+    """The status of an authenticated read with ``token``: 200 while it works, 401 once it does not."""
+    return Client().get("/api/me/ratings", headers=bearer(token)).status_code
 
 
 def test_signup_creates_a_user_and_returns_a_working_token(api_client: Client) -> None:
@@ -169,3 +181,105 @@ def test_staff_endpoints_refuse_other_users_with_403_and_anonymous_with_401(api_
     response = api_client.get("/api/models", headers=auth)
     assert response.status_code == 403
     assert response.json() == {"detail": STAFF_ONLY}
+
+
+def test_delete_token_revokes_the_token_of_the_request_only(api_client: Client, user: object, token: str) -> None:
+    """DELETE /api/auth/token answers 204 and the token it carried stops working at once; the user's other tokens
+    and other users' tokens keep working."""
+    other_device = token_create(user=user)[0]
+    someone_else = token_create(user=UserFactory(username="bob"))[0]
+
+    response = api_client.delete("/api/auth/token", headers=bearer(token))
+
+    assert response.status_code == 204
+    assert (answers(token), answers(other_device), answers(someone_else)) == (401, 200, 200)
+    assert api_client.delete("/api/auth/token", headers=bearer(token)).status_code == 401
+
+
+def test_delete_token_needs_a_bearer_token(user: object) -> None:
+    """A browser session has no token to revoke: DELETE /api/auth/token with the session alone is a 401."""
+    client = Client()
+    client.force_login(user)
+    response = client.delete("/api/auth/token")
+    assert response.status_code == 401
+    assert response.json() == {"detail": AUTH_REQUIRED}
+
+
+def test_delete_tokens_logs_the_user_out_everywhere(api_client: Client, user: object, token: str) -> None:
+    """DELETE /api/auth/tokens answers 204 and every token of the user stops working, this one included; another
+    user's tokens keep working, and a new token can be had with the password."""
+    other_device = token_create(user=user)[0]
+    someone_else = token_create(user=UserFactory(username="bob"))[0]
+
+    response = api_client.delete("/api/auth/tokens", headers=bearer(token))
+
+    assert response.status_code == 204
+    assert (answers(token), answers(other_device), answers(someone_else)) == (401, 401, 200)
+    assert ApiToken.objects.filter(user=user).count() == 0
+    fresh = api_client.post(
+        "/api/auth/token", {"username": "alice", "password": PASSWORD}, content_type="application/json"
+    )
+    assert answers(fresh.json()["token"]) == 200
+
+
+def test_delete_tokens_with_the_session_needs_the_csrf_header(user: object, token: str) -> None:
+    """From the browser session, log out everywhere is a write: without X-CSRFToken it is a 403 and the tokens keep
+    working; with it, 204 and they stop."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get("/api/docs")  # hands out the CSRF cookie
+
+    refused = client.delete("/api/auth/tokens")
+    assert refused.status_code == 403
+    assert answers(token) == 200
+    done = client.delete("/api/auth/tokens", headers={"X-CSRFToken": client.cookies["csrftoken"].value})
+    assert done.status_code == 204
+    assert answers(token) == 401
+
+
+def test_a_password_change_on_the_site_ends_every_token(user: object, token: str) -> None:
+    """After the user changes their password on the site, the tokens issued before stop working (401); a token
+    asked for with the new password works."""
+    client = Client()
+    client.force_login(user)
+    data = {"old_password": PASSWORD, "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD}
+    assert client.post(reverse("password_change"), data).status_code == 302
+
+    assert answers(token) == 401
+    fresh = Client().post(
+        "/api/auth/token", {"username": "alice", "password": GOOD_PASSWORD}, content_type="application/json"
+    )
+    assert answers(fresh.json()["token"]) == 200
+
+
+def test_a_password_reset_ends_every_token(user: object, token: str) -> None:
+    """Following the emailed reset link and setting a new password ends the tokens issued before it."""
+    user.email = "alice@example.com"
+    user.save()
+    client = Client()
+    client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form_url = client.get(link)["Location"]
+    assert client.post(form_url, {"new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD}).status_code == 302
+
+    assert answers(token) == 401
+
+
+def test_a_password_set_by_an_administrator_ends_every_token(user: object, token: str) -> None:
+    """Any change of password ends the tokens, however it is made (here set_password and save, as the admin and
+    `manage.py changepassword` do); saving the user otherwise does not."""
+    user.first_name = "Alice"
+    user.save()
+    assert answers(token) == 200
+    user.set_password(GOOD_PASSWORD)
+    user.save()
+    assert answers(token) == 401
+
+
+def test_the_revoking_endpoints_are_in_the_openapi_schema(api_client: Client) -> None:
+    """The schema lists DELETE /api/auth/token (Bearer only) and DELETE /api/auth/tokens, each answering 204."""
+    paths = api_client.get("/api/openapi.json").json()["paths"]
+    one, every = paths["/api/auth/token"]["delete"], paths["/api/auth/tokens"]["delete"]
+    assert "204" in one["responses"] and "204" in every["responses"]
+    assert [list(scheme) for scheme in one["security"]] == [["BearerAuth"]]
+    assert "log out everywhere" in every["summary"]

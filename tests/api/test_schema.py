@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
 ENDPOINTS = {
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/token"),
+    ("delete", "/api/auth/token"),
+    ("delete", "/api/auth/tokens"),
     ("get", "/api/movies"),
     ("get", "/api/movies/{movie_id}"),
     ("get", "/api/movies/{movie_id}/similar"),
