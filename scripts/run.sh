@@ -24,10 +24,12 @@ redis_pidfile="var/run/redis-$(echo "$REDIS_URL" | cksum | cut -d' ' -f1).pid"
 rm -f "$redis_pidfile"
 poller=
 stop() {
-    [ -n "$poller" ] && kill "$poller" 2>/dev/null
+    if [ -n "$poller" ]; then kill "$poller" 2>/dev/null || true; fi
     if [ -s "$redis_pidfile" ]; then
         redis_pid=$(cat "$redis_pidfile")
-        kill "$redis_pid" 2>/dev/null && while kill -0 "$redis_pid" 2>/dev/null; do sleep 0.1; done
+        if kill "$redis_pid" 2>/dev/null; then
+            while kill -0 "$redis_pid" 2>/dev/null; do sleep 0.1; done
+        fi
         rm -f "$redis_pidfile"
         echo "Stopped the Redis that make run started."
     fi
