@@ -31,6 +31,8 @@ DISLIKED_MAX_SCORE = 2.0
 # A liked movie is named as the reason for a recommendation only when it is among the recommended movie's this
 # many nearest by co-ratings: "same era" is not "same taste", and no reason is better than an unbelievable one.
 REASON_NEAREST = 20
+# A genre names the reason of a card without a movie reason when the person rates it this far above their mean.
+GENRE_REASON_MIN_STARS = 0.1
 # Stars below this, for a person who liked anything, send a movie below every movie the model expects them to like.
 COHERENT_MIN_STARS = 3.0
 
@@ -84,6 +86,15 @@ def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / (values.std() or 1.0)
 
 
+def genre_taste(*, model: FactorModel, taste: Taste) -> np.ndarray:
+    """[n_genres]: the person's taste for each genre, in stars above (or below) their own mean, shrunk towards 0
+    by ``genre_shrinkage`` ratings of the genre."""
+    genres = model.signals.genres[taste.rated_rows].astype(np.float64)
+    rated = len(taste.rated_rows)
+    centre = taste.rated_scores.mean() if rated > 1 else (LIKED_MIN_SCORE + DISLIKED_MAX_SCORE) / 2 + 0.5
+    return ((taste.rated_scores - centre) @ genres) / (genres.sum(axis=0) + model.list_params.genre_shrinkage)
+
+
 def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
     """The list's score of every movie row for this person, before the stars' rule (higher first)."""
     signals, weights = model.signals, model.list_params
@@ -102,9 +113,7 @@ def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
         scale = np.sqrt(weights.neighbour_scale / max(rated, weights.neighbour_scale))
         scores += weights.neighbours * scale * neighbours
     if weights.genres and signals.genres.shape[1]:
-        genres = signals.genres[taste.rated_rows].astype(np.float64)
-        centre = taste.rated_scores.mean() if rated > 1 else (LIKED_MIN_SCORE + DISLIKED_MAX_SCORE) / 2 + 0.5
-        taste_by_genre = ((taste.rated_scores - centre) @ genres) / (genres.sum(axis=0) + weights.genre_shrinkage)
+        taste_by_genre = genre_taste(model=model, taste=taste)
         per_movie = signals.genres @ taste_by_genre / np.maximum(signals.genres.sum(axis=1), 1)
         # Squared, sign kept: a clear, repeated taste for a genre leads; a faint one from a few ratings hardly counts.
         scores += weights.genres * per_movie * np.abs(per_movie)
@@ -161,3 +170,19 @@ def similar_rows(*, model: FactorModel, row: int, limit: int) -> np.ndarray:
     unrelated = (signals.genres[neighbours].astype(np.int64) @ signals.genres[row]) == 0
     sims = signals.neighbour_sims[row][: len(neighbours)]
     return neighbours[np.lexsort((-sims, unrelated, obscure))][:limit]
+
+
+def list_genre_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> list[str | None]:
+    """For each listed movie, the name of its genre the person likes most ("because you like Comedy"), when they
+    like it clearly (GENRE_REASON_MIN_STARS above their own mean); None otherwise."""
+    signals = model.signals
+    if not len(taste.rated_rows) or not signals.genres.shape[1]:
+        return [None] * len(movie_rows)
+    liking = np.where(
+        signals.genres[np.asarray(movie_rows, dtype=np.int64)] > 0, genre_taste(model=model, taste=taste), -np.inf
+    )
+    best = liking.argmax(axis=1)
+    return [
+        signals.genre_names[genre] if liking[i, genre] >= GENRE_REASON_MIN_STARS else None
+        for i, genre in enumerate(best)
+    ]
