@@ -6,7 +6,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from recsys.lists import REASON_NEAREST, list_order, list_ratings, list_reasons, list_scores, similar_rows, user_taste
+from recsys.lists import (
+    REASON_NEAREST,
+    list_genre_reasons,
+    list_order,
+    list_ratings,
+    list_reasons,
+    list_scores,
+    similar_rows,
+    user_taste,
+)
 from recsys.params import ListParams
 from recsys.ranking_model import RankingModel
 from recsys.rating_model import FactorModel
@@ -158,3 +167,10 @@ def test_the_artifact_check_refuses_broken_signals(bad):
         signals = replace(signals, prior=signals.prior[:-1])
     assert replace(model, signals=signals).problems()
     assert model.problems() == []
+
+
+def test_a_card_without_a_near_movie_names_the_genre_the_person_likes():
+    """A person who loves genre A and hates genre B: A's movies can say "because you like genre 0"; B's say nothing."""
+    model = two_tastes()
+    taste = taste_of(model, {0: 5.0, 1: 5.0, 5: 1.0, 6: 1.0})
+    assert list_genre_reasons(model=model, taste=taste, movie_rows=np.array([2, 7])) == ["genre 0", None]
