@@ -64,9 +64,15 @@ poller=$!
 # reports no error; honcho stops web, worker and beat, and this script goes on to stop its Redis. Without one (a
 # test, a supervisor), a SIGINT or SIGTERM to the process group reaches honcho as well, and is only waited out here.
 trap : INT TERM
+honcho=(.venv/bin/honcho start -f Procfile)
+if [ "${LOG_FORMAT:-plain}" = json ]; then
+    # One JSON object a line: no honcho prefix before each, no Celery banner (printed, not logged).
+    honcho+=(--no-prefix)
+    export CELERY_QUIET=${CELERY_QUIET:-1}
+fi
 [ -t 0 ] && set -m
 status=0
-.venv/bin/honcho start -f Procfile || status=$?
+"${honcho[@]}" || status=$?
 set +m
 # honcho exits 130 after a SIGINT and 143 after a SIGTERM: a stop that was asked for.
 case $status in

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from movierec_site.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "movierec_site.request_id.RequestIdMiddleware",  # first: every later middleware's log lines carry the id
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise, so that static files carry the policy too (an SVG opened on its own can hold a script).
     "movierec_site.middleware.ContentSecurityPolicyMiddleware",
@@ -160,15 +163,9 @@ MODEL_DIR = Path(env("MODEL_DIR", default=str(VAR_DIR / "models")))
 # Where downloaded datasets (MovieLens, the recbole wheel) are cached.
 DATA_CACHE_DIR = Path(env("DATA_CACHE_DIR", default=str(VAR_DIR / "cache")))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # axes announces its version at every start of every process; its warnings (lockouts) still show.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
-}
+# https://docs.djangoproject.com/en/5.2/topics/logging/: plain text, or one JSON object a line with LOG_FORMAT=json,
+# each line with its request id (web) or task id (worker); movierec_site.logs. Celery's worker and beat use it too.
+LOGGING = logging_config(log_format=env("LOG_FORMAT", default="plain"), level=env("LOG_LEVEL", default="INFO"))
 
 # API ----------------------------------------------------------------------------------------------------------------
 # The JSON API (api/). Rates are "<count>/<s|m|h|d>", fixed windows counted in Redis (REDIS_URL).
