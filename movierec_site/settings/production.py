@@ -1,12 +1,28 @@
-"""Production settings: secure by default, secrets required from the environment."""
+"""Production settings: secure by default, secrets and a mail server required from the environment."""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import EMAIL_BACKEND, env
 
 DEBUG = env.bool("DEBUG", default=False)
 # Required: env() raises ImproperlyConfigured naming SECRET_KEY when it is missing.
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url. Password-reset links go by
+# mail: a backend that delivers nothing would write them to the web log (console), to disk (file) or nowhere.
+# EMAIL_URL must name a real mail server, unless EMAIL_UNDELIVERED_ALLOWED says, on purpose, that none is wanted.
+UNDELIVERING_EMAIL_BACKENDS = frozenset(
+    f"django.core.mail.backends.{name}.EmailBackend" for name in ("console", "filebased", "locmem", "dummy")
+)
+EMAIL_NOT_CONFIGURED = (
+    "EMAIL_URL names no mail server ({backend}): production mails password-reset links, which this backend would "
+    "write to the log or drop. Set EMAIL_URL (e.g. smtp+tls://user:password@host:587), or "
+    "EMAIL_UNDELIVERED_ALLOWED=true to run without mail on purpose."
+)
+if EMAIL_BACKEND in UNDELIVERING_EMAIL_BACKENDS and not env.bool("EMAIL_UNDELIVERED_ALLOWED", default=False):
+    raise ImproperlyConfigured(EMAIL_NOT_CONFIGURED.format(backend=EMAIL_BACKEND))
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -5,9 +5,7 @@ The values come from movierec_site/settings/production.py itself (imported with 
 and are applied with override_settings, so a change there shows here.
 """
 
-import importlib
 import re
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +13,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.movierec_site.production_settings import production_settings_import
 
-PRODUCTION_MODULE = "movierec_site.settings.production"
 SECURITY_PREFIXES = (
     "SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_", "X_FRAME_OPTIONS", "DEBUG", "CONTENT_SECURITY_POLICY",
 )  # fmt: skip
@@ -27,14 +25,9 @@ PASSWORD = "a long enough passphrase 42"
 @pytest.fixture
 def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
     """The security settings of the production module, in force for the test."""
-    monkeypatch.setenv("SECRET_KEY", "p" * 64)
     for name in ("DEBUG", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS"):
         monkeypatch.delenv(name, raising=False)
-    sys.modules.pop(PRODUCTION_MODULE, None)
-    try:
-        module = importlib.import_module(PRODUCTION_MODULE)
-    finally:
-        sys.modules.pop(PRODUCTION_MODULE, None)
+    module = production_settings_import(monkeypatch)
     values = {name: getattr(module, name) for name in dir(module) if name.startswith(SECURITY_PREFIXES)}
     with override_settings(**values):
         yield values
