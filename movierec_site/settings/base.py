@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 
+from movierec_site.errors import sentry_init
 from movierec_site.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -166,6 +167,15 @@ DATA_CACHE_DIR = Path(env("DATA_CACHE_DIR", default=str(VAR_DIR / "cache")))
 # https://docs.djangoproject.com/en/5.2/topics/logging/: plain text, or one JSON object a line with LOG_FORMAT=json,
 # each line with its request id (web) or task id (worker); movierec_site.logs. Celery's worker and beat use it too.
 LOGGING = logging_config(log_format=env("LOG_FORMAT", default="plain"), level=env("LOG_LEVEL", default="INFO"))
+
+# https://docs.sentry.io/platforms/python/integrations/django/: errors of web, worker and beat reported to Sentry when
+# SENTRY_DSN is set; without it, nothing is started (movierec_site.errors).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
 
 # API ----------------------------------------------------------------------------------------------------------------
 # The JSON API (api/). Rates are "<count>/<s|m|h|d>", fixed windows counted in Redis (REDIS_URL).
