@@ -5,6 +5,7 @@ clone runs with no configuration: SQLite under ``var/``, Redis on localhost, mod
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -143,6 +144,18 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MovieRec <noreply@movierec.local>")
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+# https://docs.djangoproject.com/en/5.2/topics/cache/#redis: one cache that every process shares, on REDIS_URL's
+# server in a database of its own (CACHE_REDIS_DB); a Redis that does not answer is a miss (movierec_site.cache).
+CACHE_REDIS_DB = env.int("CACHE_REDIS_DB", default=1)
+CACHES = {
+    "default": {
+        "BACKEND": "movierec_site.cache.FailOpenRedisCache",
+        "LOCATION": env("CACHE_URL", default=urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{CACHE_REDIS_DB}"))),
+        "KEY_PREFIX": "movierec",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
 
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)

@@ -15,5 +15,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Each test process its own cache: a test's cached pages are not another's, nor a running site's.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Every test sees the ratings it wrote, not a previous test's cached statistics.
 RECOMMENDER_STATS_SECONDS = 0
