@@ -38,6 +38,8 @@ ENDPOINTS = {
     ("post", "/api/models/retrain"),
     ("post", "/api/models/{version_id}/activate"),
     ("get", "/api/health"),
+    ("get", "/api/health/live"),
+    ("get", "/api/health/ready"),
 }
 
 
