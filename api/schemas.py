@@ -20,17 +20,18 @@ class ErrorOut(Schema):
 NULL_CHARACTER = "null characters are not allowed"
 
 
+def no_null_character(value: str) -> str:
+    # PostgreSQL cannot store or compare text with NUL: django-axes would fail on the login attempt it records.
+    if "\x00" in value:
+        raise ValueError(NULL_CHARACTER)
+    return value
+
+
 class CredentialsIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=4096)
 
-    @field_validator("username", "password")
-    @classmethod
-    def _no_null_character(cls, value: str) -> str:
-        # PostgreSQL cannot store or compare text with NUL: django-axes would fail on the login attempt it records.
-        if "\x00" in value:
-            raise ValueError(NULL_CHARACTER)
-        return value
+    _no_null_character = field_validator("username", "password")(no_null_character)
 
 
 class TokenOut(Schema):
@@ -48,9 +49,13 @@ class GenreOut(Schema):
 
 class MovieOut(Schema):
     id: int
-    title: str
+    title: str = Field(description='As people say it: "The Shawshank Redemption"')
     year: int | None
     genres: list[GenreOut]
+
+    @staticmethod
+    def resolve_title(movie: object) -> str:
+        return movie.display_title
 
 
 class MovieDetailOut(MovieOut):
@@ -90,11 +95,65 @@ class RatingPage(Schema):
     items: list[RatingOut]
 
 
+# Watchlist and hidden movies ------------------------------------------------------------------------------------------
+class MarkOut(Schema):
+    movie: MovieOut
+    marked_at: dt.datetime = Field(description="When the movie was put on this list")
+
+    @staticmethod
+    def resolve_marked_at(entry: object) -> dt.datetime:
+        return entry.created_at
+
+
+class MarkPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[MarkOut]
+
+
+# Your data -----------------------------------------------------------------------------------------------------------
+class ExportMovie(Schema):
+    movie_id: int
+    movielens_id: int | None
+    title: str
+    year: int | None
+
+
+class ExportRating(ExportMovie):
+    rating: float
+    rated_at: dt.datetime
+
+
+class ExportWatchlist(ExportMovie):
+    added_at: dt.datetime
+
+
+class ExportHidden(ExportMovie):
+    hidden_at: dt.datetime
+
+
+class ExportOut(Schema):
+    ratings: list[ExportRating]
+    watchlist: list[ExportWatchlist]
+    hidden: list[ExportHidden]
+
+
+class AccountDeleteIn(Schema):
+    password: str = Field(min_length=1, max_length=4096, description="Your password, to confirm")
+
+    _no_null_character = field_validator("password")(no_null_character)
+
+
 # Recommendations -----------------------------------------------------------------------------------------------------
 class MovieRef(Schema):
     id: int
     title: str
     year: int | None
+
+    @staticmethod
+    def resolve_title(movie: object) -> str:
+        return movie.display_title
 
 
 class ModelVersionRef(Schema):

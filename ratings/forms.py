@@ -1,8 +1,14 @@
-"""Forms of the catalogue: the rating widget and the movie list's search, filters and ordering."""
+"""Forms of the catalogue: the rating widget, the movie list's search, filters and ordering, and My ratings' filters."""
 
 from django import forms
 
-from ratings.selectors import DEFAULT_ORDERING, ORDERINGS, genre_list
+from ratings.selectors import (
+    DEFAULT_ORDERING,
+    MY_RATINGS_DEFAULT_ORDERING,
+    MY_RATINGS_ORDERINGS,
+    ORDERINGS,
+    genre_list,
+)
 from ratings.services.ratings import score_clean
 
 SEARCH_MAX_CHARS = 100
@@ -45,3 +51,20 @@ class MovieFilterForm(forms.Form):
             "year": data.get("year"),
             "ordering": data.get("order") or DEFAULT_ORDERING,
         }
+
+
+class MyRatingsFilterForm(forms.Form):
+    """Order and genre of the My ratings page; a bad value is reported and that filter ignored."""
+
+    order = forms.ChoiceField(label="Order", required=False, choices=list(MY_RATINGS_ORDERINGS.items()))
+    genre = forms.ChoiceField(label="Genre", required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+
+    def filters(self) -> dict[str, object]:
+        """Keyword arguments for ``user_rating_list``, from the fields that are valid."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"ordering": data.get("order") or MY_RATINGS_DEFAULT_ORDERING, "genre": data.get("genre") or None}

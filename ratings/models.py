@@ -1,5 +1,7 @@
-"""Movies, genres, rater profiles and ratings: one table of ratings for MovieLens raters and site users."""
+"""Movies, genres, rater profiles, ratings and marks (watchlist, not interested): one table of ratings for MovieLens
+raters and site users."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -11,6 +13,27 @@ from django.db.models.functions import Coalesce
 MIN_SCORE = 0.5
 MAX_SCORE = 5.0
 ALLOWED_SCORES = tuple(step / 2 for step in range(1, 11))
+
+# MovieLens files a title under its first significant word: "Shawshank Redemption, The", "Misérables, Les",
+# "Oeil de Vichy, L'". These are the articles it moves; "Paris, Texas" keeps its comma.
+TRAILING_ARTICLES = (
+    "The", "A", "An", "La", "Le", "Les", "L'", "Il", "Lo", "Gli", "El", "Los", "Las", "Der", "Die", "Das", "Den",
+    "Det", "O", "Un", "Une",
+)  # fmt: skip
+_TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<article>" + "|".join(map(re.escape, TRAILING_ARTICLES)) + r")$")
+_ALTERNATE_TITLE = re.compile(r"^(?P<main>.+?) \((?P<alternate>[^()]+)\)$")
+
+
+def natural_title(title: str) -> str:
+    """The title as people say it: "Big Blue, The (Grand bleu, Le)" -> "The Big Blue (Le Grand bleu)"."""
+    alternate = _ALTERNATE_TITLE.match(title)
+    if alternate:
+        return f"{natural_title(alternate['main'])} ({natural_title(alternate['alternate'])})"
+    moved = _TRAILING_ARTICLE.match(title)
+    if not moved:
+        return title
+    article = moved["article"]
+    return f"{article}{moved['rest']}" if article.endswith("'") else f"{article} {moved['rest']}"
 
 
 class Genre(models.Model):
@@ -61,10 +84,16 @@ class Movie(models.Model):
     objects = MovieQuerySet.as_manager()
 
     class Meta:
+        # The stored title is MovieLens's filing form, so this order ignores a leading article, as a library does.
         ordering = ["title"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        return f"{self.display_title} ({self.year})" if self.year else self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title as shown everywhere: "The Shawshank Redemption", not "Shawshank Redemption, The"."""
+        return natural_title(self.title)
 
     @property
     def imdb_link(self) -> str:
@@ -112,3 +141,29 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.movie}: {self.score}"
+
+
+class Mark(models.TextChoices):
+    """A user's note on a movie besides a rating: they want to watch it, or do not want it recommended."""
+
+    WATCHLIST = "watchlist", "Want to watch"
+    HIDDEN = "hidden", "Not interested"
+
+
+class MovieMark(models.Model):
+    """One mark per user and movie: hiding a movie on the watchlist takes it off the watchlist."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="movie_marks")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="marks")
+    mark = models.CharField(max_length=10, choices=Mark.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "movie"], name="moviemark_one_per_user_and_movie"),
+            models.CheckConstraint(condition=Q(mark__in=Mark.values), name="moviemark_mark_known"),
+        ]
+        indexes = [models.Index(fields=["user", "mark", "created_at"], name="moviemark_user_mark_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} marked {self.movie}: {self.get_mark_display()}"

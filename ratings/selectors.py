@@ -1,17 +1,16 @@
-"""Catalogue reads: search, filters and orderings of movies, rating statistics, and a user's own ratings."""
+"""Catalogue reads: filters and orderings of movies (the search is ``ratings.search``), rating statistics, and a
+user's own ratings and marks."""
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
 
-from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Movie, Rating
+from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Mark, Movie, MovieMark, Rating
+from ratings.search import movie_search
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,68 +34,6 @@ _ORDER_BY = {
     "newest": [F("year").desc(nulls_last=True), "title"],
     "oldest": [F("year").asc(nulls_last=True), "title"],
 }
-
-SEARCH_MAX_WORDS = 8
-
-# Letters that Unicode does not decompose into a base letter and a mark, spelled as people type them.
-_FOLDS = {"æ": "ae", "œ": "oe", "ß": "ss", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "\u0131": "i", "ŧ": "t"}
-
-
-def text_fold(text: str) -> str:
-    """``text`` in lower case without accents: "Misérables" and "MISERABLES" both give "miserables"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return "".join(_FOLDS.get(char, char) for char in plain)
-
-
-@cache
-def _spellings() -> dict[str, str]:
-    """Every Latin letter with a diacritic or a fold, in both cases, grouped under the plain text it folds to."""
-    spellings: dict[str, set[str]] = {}
-    for code_point in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        char = chr(code_point)
-        folded = text_fold(char)
-        if folded != char.lower() and folded.isascii() and folded.isalpha():
-            spellings.setdefault(folded, set()).add(char)
-    return {folded: "".join(sorted(chars)) for folded, chars in spellings.items()}
-
-
-def _word_pattern(word: str) -> str:
-    """A regular expression matching ``word`` (folded, letters and digits only) however it is accented.
-
-    It uses only character classes and groups, which SQLite (Python's re, through Django) and PostgreSQL's
-    advanced regular expressions read alike; the iregex lookup adds the case insensitivity.
-    """
-    spellings = _spellings()
-    parts, index = [], 0
-    while index < len(word):
-        pair = word[index : index + 2]
-        if len(pair) == 2 and pair in spellings:  # "ae" also matches "æ"
-            parts.append(f"({_char_class(pair[0], spellings)}{_char_class(pair[1], spellings)}|[{spellings[pair]}])")
-            index += 2
-            continue
-        parts.append(_char_class(word[index], spellings))
-        index += 1
-    return "".join(parts)
-
-
-def _char_class(char: str, spellings: dict[str, str]) -> str:
-    return f"[{char}{spellings[char]}]" if char in spellings else char
-
-
-def search_words(query: str) -> list[str]:
-    """The folded words of a search; punctuation separates words, so straight and curly apostrophes search alike."""
-    return re.findall(r"[a-z0-9]+", text_fold(query))[:SEARCH_MAX_WORDS]
-
-
-def movie_search(queryset: QuerySet[Movie], query: str) -> QuerySet[Movie]:
-    """Movies whose title contains every word of ``query``, ignoring case and accents, in any order.
-
-    "les miserables" finds "Misérables, Les": MovieLens moves articles to the end of a title.
-    """
-    for word in search_words(query):
-        queryset = queryset.filter(title__iregex=_word_pattern(word))
-    return queryset
 
 
 def rating_global_mean() -> float:
@@ -178,14 +115,65 @@ def user_rating_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
     return Rating.objects.filter(user=user).count() if user.is_authenticated else 0
 
 
-def user_rating_list(*, user: AbstractBaseUser) -> QuerySet[Rating]:
-    """The user's ratings, newest first, with each movie and its genres."""
+# The orders of a user's own ratings (the My ratings page); the title order files "The Abyss" under A.
+MY_RATINGS_ORDERINGS: dict[str, str] = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "highest": "Highest score",
+    "lowest": "Lowest score",
+    "title": "Title",
+}
+MY_RATINGS_DEFAULT_ORDERING = "newest"
+_MY_RATINGS_ORDER_BY = {
+    "newest": ["-timestamp", "-pk"],
+    "oldest": ["timestamp", "pk"],
+    "highest": ["-score", "-timestamp", "-pk"],
+    "lowest": ["score", "-timestamp", "-pk"],
+    "title": ["movie__title", "movie__year", "pk"],
+}
+
+
+def user_rating_list(
+    *, user: AbstractBaseUser, ordering: str = MY_RATINGS_DEFAULT_ORDERING, genre: str | None = None
+) -> QuerySet[Rating]:
+    """The user's ratings (newest first unless ``ordering`` says otherwise), of one genre if ``genre`` is a
+    slug, with each movie and its genres."""
+    ratings = Rating.objects.filter(user=user)
+    if genre:
+        ratings = ratings.filter(movie__genres__slug=genre)
+    order = _MY_RATINGS_ORDER_BY.get(ordering, _MY_RATINGS_ORDER_BY[MY_RATINGS_DEFAULT_ORDERING])
+    return ratings.select_related("movie").prefetch_related("movie__genres").order_by(*order)
+
+
+def user_marks(*, user: AbstractBaseUser | AnonymousUser, movies: list[Movie]) -> dict[int, Mark]:
+    """{movie pk: the user's mark} for those of ``movies`` that the user marked."""
+    if not user.is_authenticated or not movies:
+        return {}
+    rows = MovieMark.objects.filter(user=user, movie__in=[movie.pk for movie in movies]).values_list("movie_id", "mark")
+    return {movie_id: Mark(mark) for movie_id, mark in rows}
+
+
+def user_mark(*, user: AbstractBaseUser | AnonymousUser, movie: Movie) -> Mark | None:
+    """The user's mark on the movie, or None."""
+    return user_marks(user=user, movies=[movie]).get(movie.pk)
+
+
+def user_mark_list(*, user: AbstractBaseUser, mark: Mark) -> QuerySet[MovieMark]:
+    """The movies the user marked so, last marked first, with each movie and its genres."""
     return (
-        Rating.objects.filter(user=user)
+        MovieMark.objects.filter(user=user, mark=mark)
         .select_related("movie")
         .prefetch_related("movie__genres")
-        .order_by("-timestamp", "-pk")
+        .order_by("-created_at", "-pk")
     )
+
+
+def user_mark_ids(*, user_id: int) -> dict[Mark, set[int]]:
+    """The pks of the movies the user marked, by mark (every mark present, empty when unused), in one query."""
+    marked: dict[Mark, set[int]] = {mark: set() for mark in Mark}
+    for movie_id, mark in MovieMark.objects.filter(user_id=user_id).order_by().values_list("movie_id", "mark"):
+        marked[Mark(mark)].add(movie_id)
+    return marked
 
 
 def genre_list() -> QuerySet[Genre]:

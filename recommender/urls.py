@@ -1,4 +1,4 @@
-"""The recommendations home page, a movie's page and onboarding addresses."""
+"""The recommendations home page (and Undo on its cards), a movie's page and onboarding addresses."""
 
 from django.urls import path
 
@@ -7,6 +7,11 @@ from recommender import views
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("movies/<int:pk>/", views.movie_detail_view, name="movie-detail"),
+    path(
+        "recommendations/<int:pk>/marks/<str:mark>/undo/",
+        views.recommendation_restore_view,
+        name="recommendation-restore",
+    ),
     path("welcome/", views.onboarding_view, name="onboarding"),
     path("welcome/progress/", views.onboarding_progress_view, name="onboarding-progress"),
     path("welcome/skip/", views.onboarding_skip_view, name="onboarding-skip"),

@@ -1,8 +1,9 @@
-"""The recommendations home page, a movie's page (with the prediction and similar movies), and the onboarding page
-that a new user sees right after signing up."""
+"""The recommendations home page (and Undo on its cards), a movie's page (with the prediction and similar
+movies), and the onboarding page that a new user sees right after signing up."""
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import prefetch_related_objects
@@ -11,16 +12,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from ratings.endpoints import back_url, movie_or_404, movie_post_endpoint
+from ratings.mark_views import MARK_REMOVED, MARKS_CHANGED_EVENT, mark_or_404
 from ratings.models import Movie
 from ratings.selectors import (
     genre_list,
     movies_with_stats,
     rating_distribution,
     rating_score,
+    user_mark,
     user_rating_count,
     user_scores,
 )
-from ratings.views import movie_or_404
+from ratings.services.marks import LOGIN_REQUIRED, movie_mark_delete
+from ratings.views import card_context
 from recommender.services.recommendations import (
     Fallback,
     RecommendationPage,
@@ -83,8 +88,28 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "query_string": urlencode({"genre": genre}) if genre else "",
         "rated": user_rating_count(user=request.user),
         "onboarding_target": ONBOARDING_TARGET,
+        "next_url": request.get_full_path(),
     }
     return render(request, "recommender/home.html", context)
+
+
+@movie_post_endpoint(login_message=LOGIN_REQUIRED)
+def recommendation_restore_view(request: HttpRequest, movie: Movie, mark: str) -> HttpResponse:
+    """Undo on a recommendation card that was marked: the mark goes, and (for htmx) the card comes back with the
+    prediction; a plain form returns to the list."""
+    clean = mark_or_404(mark)
+    movie_mark_delete(user=request.user, movie=movie, mark=clean)
+    if not request.htmx:
+        messages.success(request, MARK_REMOVED[clean].format(movie=movie.display_title))
+        return redirect(back_url(request, movie))
+    context = {
+        "movie": movies_with_stats([movie])[0],
+        "predicted": rating_predict(user=request.user, movie=movie),
+        "next_url": back_url(request, movie),
+    }
+    response = render(request, "recommender/_restored_card.html", context)
+    response["HX-Trigger"] = MARKS_CHANGED_EVENT
+    return response
 
 
 def _skipped(request: HttpRequest) -> list[int]:
@@ -149,13 +174,15 @@ def onboarding_skip_view(request: HttpRequest) -> HttpResponse:
 @require_safe
 def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     movie = movie_or_404(pk)
-    signed_in = request.user.is_authenticated
+    similar = movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES))
     context = {
+        **card_context(request, similar),
         "movie": movie,
         "distribution": rating_distribution(movie=movie),
         "score": rating_score(user=request.user, movie=movie),
-        "predicted": rating_predict(user=request.user, movie=movie) if signed_in else None,
-        "similar": movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES)),
-        "next_url": request.get_full_path(),
+        "mark": user_mark(user=request.user, movie=movie),
+        # Computed even when the movie is rated: removing the rating in place shows it again.
+        "predicted": rating_predict(user=request.user, movie=movie),
+        "similar": similar,
     }
     return render(request, "ratings/movie_detail.html", context)

@@ -1,4 +1,8 @@
-"""GET /api/movies and /api/movies/{id}: the catalogue, readable without logging in."""
+"""GET /api/movies and /api/movies/{id}: the catalogue, readable without logging in.
+
+The search forgives typos and spells numbers either way (``ratings.search``); `q` is the same parameter as
+`search`, as most search APIs call it.
+"""
 
 from typing import Literal
 
@@ -8,6 +12,7 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from api.pagination import PageIn, paginate
+from api.routers.params import query_parameters
 from api.schemas import ErrorOut, Id, MovieDetailOut, MoviePage
 from ratings.forms import SEARCH_MAX_CHARS, YEAR_MAX, YEAR_MIN
 from ratings.models import Movie
@@ -15,6 +20,7 @@ from ratings.selectors import DEFAULT_ORDERING, ORDERINGS, genre_list, movie_get
 
 MOVIE_NOT_FOUND = "there is no movie {id}"
 UNKNOWN_GENRE = "unknown genre {slug!r}: see the slugs in the genres of any movie"
+SEARCH_TWICE = "give the search once: `search` or its alias `q`, not both"
 GENRE_PATTERN = r"^[a-z0-9-]{1,50}$"
 
 router = Router(tags=["movies"])
@@ -23,7 +29,10 @@ Ordering = Literal[tuple(ORDERINGS)]  # type: ignore[valid-type]
 
 
 class MovieFiltersIn(Schema):
-    search: str = Field("", max_length=SEARCH_MAX_CHARS, description="Words of the title, any order and accents")
+    search: str = Field(
+        "", max_length=SEARCH_MAX_CHARS, description="Words of the title, any order and accents, typos forgiven"
+    )
+    q: str = Field("", max_length=SEARCH_MAX_CHARS, description="The same as `search`")
     genre: str | None = Field(None, pattern=GENRE_PATTERN, description="A genre slug, e.g. `sci-fi`")
     year: int | None = Field(None, ge=YEAR_MIN, le=YEAR_MAX)
     ordering: Ordering = DEFAULT_ORDERING  # type: ignore[valid-type]
@@ -43,14 +52,19 @@ def movie_or_404(pk: int) -> Movie:
 
 
 @router.get("", auth=None, response={200: MoviePage, 400: ErrorOut, 422: ErrorOut}, summary="Search the catalogue")
+@query_parameters(MovieFiltersIn, PageIn)
 def movies(request: HttpRequest, filters: Query[MovieFiltersIn], page: Query[PageIn]) -> dict:
+    if filters.search and filters.q:
+        raise HttpError(422, SEARCH_TWICE)
     genre_check(filters.genre)
-    movies = movie_list(query=filters.search, genre=filters.genre, year=filters.year, ordering=filters.ordering)
+    query = filters.search or filters.q
+    movies = movie_list(query=query, genre=filters.genre, year=filters.year, ordering=filters.ordering)
     return paginate(movies, page)
 
 
 @router.get(
     "/{int:movie_id}", auth=None, response={200: MovieDetailOut, 404: ErrorOut, 422: ErrorOut}, summary="One movie"
 )
+@query_parameters()
 def movie(request: HttpRequest, movie_id: Id) -> Movie:
     return movie_or_404(movie_id)

@@ -1,8 +1,8 @@
-"""Template helpers for the star widget: the allowed scores and how a score is written."""
+"""Template helpers for the star widget and the mark toggles: the allowed scores, how a score is written, the marks."""
 
 from django import template
 
-from ratings.models import ALLOWED_SCORES
+from ratings.models import ALLOWED_SCORES, Mark
 
 register = template.Library()
 
@@ -22,3 +22,9 @@ def stars(score: float | None) -> str:
 def get_item(mapping: dict, key: object) -> object:
     """``mapping[key]`` or None: templates cannot index a dict with a variable."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def mark_choices() -> list[tuple[str, str]]:
+    """The marks a user can put on a movie, (value, label): want to watch, not interested."""
+    return Mark.choices

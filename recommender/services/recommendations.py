@@ -8,17 +8,19 @@ learned (signed up or rated since the last retrain) is placed from their current
 each new rating counts at once.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 
-from ratings.models import MAX_SCORE, MIN_SCORE, Movie
+from ratings.models import MAX_SCORE, MIN_SCORE, Mark, Movie
+from ratings.selectors import user_mark_ids
 from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.onboarding import cold_start_method, onboarding_movies
 from recommender.services.serving import ServedModel, served_model
 from recsys.lists import Taste, list_order, list_ratings, list_reasons, similar_rows, user_taste
+from recsys.rating_model import FactorModel
 
 __all__ = [
     "Fallback",
@@ -103,6 +105,25 @@ def _taste(served: ServedModel, user_id: int, *, with_ranking: bool = True) -> T
     )
 
 
+# "Not interested" tells the list what a 1-star rating would: its nearest movies are pushed away.
+HIDDEN_AS_SCORE = 1.0
+
+
+def _with_hidden_as_dislikes(model: FactorModel, taste: Taste, hidden: set[int]) -> Taste:
+    """The taste the list's order is computed from: the user's ratings, and each hidden movie the model knows (and
+    the user has not rated) as if rated HIDDEN_AS_SCORE. The place in the models, the stars and the reasons stay
+    those of the ratings alone."""
+    rows = np.array([model.movie_index(m) for m in hidden if model.has_movie(m)], dtype=np.int64)
+    rows = np.setdiff1d(rows, taste.rated_rows)
+    if not len(rows):
+        return taste
+    return replace(
+        taste,
+        rated_rows=np.concatenate([taste.rated_rows, rows]),
+        rated_scores=np.concatenate([taste.rated_scores, np.full(len(rows), HIDDEN_AS_SCORE)]),
+    )
+
+
 def _clip_rating(value: float) -> float:
     return float(min(max(value, MIN_SCORE), MAX_SCORE))
 
@@ -114,19 +135,24 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
         return popular_movies(limit=limit, offset=offset, genre=genre)
     served = served_model()
     taste = _taste(served, user.pk) if served is not None else None
+    # A watchlisted or hidden movie leaves the list at once; a hidden one also counts as a dislike below.
+    marked = user_mark_ids(user_id=user.pk)
+    excluded = marked[Mark.WATCHLIST] | marked[Mark.HIDDEN]
     if taste is None:
         rated = set(user_ratings(user_id=user.pk).movie_ids.tolist())
         fallback = Fallback.NO_MODEL if served is None else Fallback.NO_RATINGS
-        return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated, fallback=fallback)
+        return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated | excluded, fallback=fallback)
 
     limit, offset = max(limit, 0), max(offset, 0)
     model = served.model
     candidates = np.ones(len(model.movie_ids), dtype=bool)
     candidates[taste.rated_rows] = False
+    candidates &= ~np.isin(model.movie_ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
     if genre:
         candidates &= np.isin(model.movie_ids, np.fromiter(genre_movie_ids(slug=genre), dtype=np.int64))
     rows = np.flatnonzero(candidates)
-    page_rows = list_order(model=model, taste=taste, candidate_rows=rows)[offset : offset + limit]
+    order_taste = _with_hidden_as_dislikes(model, taste, marked[Mark.HIDDEN])
+    page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows)[offset : offset + limit]
     page_predicted = list_ratings(model=model, taste=taste, movie_rows=page_rows)
     reason_rows = list_reasons(model=model, taste=taste, movie_rows=page_rows)
     score_of = dict(zip(taste.rated_rows.tolist(), taste.rated_scores.tolist(), strict=True))

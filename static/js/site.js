@@ -9,6 +9,13 @@
     if (select && select.form) select.form.requestSubmit();
   });
 
+  // After a rating or a mark on a list, the cards stay where they are; a note offers the list of the new taste.
+  function offerRefresh() {
+    document.querySelectorAll("[data-refresh-note]").forEach(function (note) { note.hidden = false; });
+  }
+  document.body.addEventListener("rating-changed", offerRefresh);
+  document.body.addEventListener("marks-changed", offerRefresh);
+
   // htmx leaves the page as it is when a request fails: say so, instead of failing silently.
   function showError(text) {
     var box = document.getElementById("request-error");

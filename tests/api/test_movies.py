@@ -1,9 +1,11 @@
-"""GET /api/movies and /api/movies/{id}: search, filters, ordering, bounded pages, and 400/404/422 refusals."""
+"""GET /api/movies and /api/movies/{id}: search (and its alias q), filters, ordering, bounded pages, and 400/404/422
+refusals, unknown query parameters included."""
 
 import pytest
 from django.test import Client
 
-from api.routers.movies import MOVIE_NOT_FOUND, UNKNOWN_GENRE
+from api.routers.movies import MOVIE_NOT_FOUND, SEARCH_TWICE, UNKNOWN_GENRE
+from api.routers.params import UNKNOWN_QUERY_PARAMETERS
 from tests.factories import GenreFactory, MovieFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def test_search_ignores_case_and_accents(api_client: Client, db: None) -> None:
     MovieFactory(title="Misérables, Les", year=1995)
     MovieFactory(title="Heat", year=1995)
     titles = [m["title"] for m in api_client.get("/api/movies", {"search": "les MISERABLES"}).json()["items"]]
-    assert titles == ["Misérables, Les"]
+    assert titles == ["Les Misérables"]
 
 
 def test_filters_by_genre_and_year(api_client: Client, catalogue: list) -> None:
@@ -109,3 +111,34 @@ def test_ids_in_paths_are_bounded(api_client: Client, db: None, path: str) -> No
     response = api_client.get(path)
     assert response.status_code == 422
     assert "movie_id" in response.json()["detail"]
+
+
+def test_q_is_the_search_parameter_by_another_name(api_client: Client, db: None) -> None:
+    """`q` searches as `search` does, typos forgiven; both at once is a 422 that says to choose."""
+    MovieFactory(title="Godfather, The", year=1972)
+    MovieFactory(title="Heat", year=1995)
+    for params in ({"q": "godfater"}, {"search": "godfater"}, {"q": "the godfather"}):
+        assert [m["title"] for m in api_client.get("/api/movies", params).json()["items"]] == ["The Godfather"]
+    response = api_client.get("/api/movies", {"q": "heat", "search": "heat"})
+    assert response.status_code == 422
+    assert response.json() == {"detail": SEARCH_TWICE}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "named"),
+    [
+        ("/api/movies", {"limit": 5}, ["limit"]),
+        ("/api/movies", {"query": "x", "sort": "title"}, ["query", "sort"]),
+        ("/api/movies/1", {"expand": "1"}, ["expand"]),
+        ("/api/movies/1/similar", {"limit": 3}, ["limit"]),
+    ],
+)
+def test_unknown_query_parameters_are_a_422_naming_them(
+    api_client: Client, catalogue: list, path: str, params: dict, named: list[str]
+) -> None:
+    """A parameter the endpoint does not take is refused, not ignored: the message names it and what is taken."""
+    response = api_client.get(path, params)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail.startswith(UNKNOWN_QUERY_PARAMETERS.split("{")[0])
+    assert all(f"`{name}`" in detail for name in named)

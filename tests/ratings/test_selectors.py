@@ -4,14 +4,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from ratings.models import Rating
+from ratings.search import search_words, text_fold
 from ratings.selectors import (
     movie_list,
     rating_distribution,
     rating_score,
     ratings_fingerprint,
     ratings_frame,
-    search_words,
-    text_fold,
     user_rating_count,
     user_scores,
 )

@@ -42,12 +42,13 @@ def delete_url(movie: object) -> str:
 
 @pytest.mark.django_db
 def test_movie_list_searches_ignoring_accents(client: Client) -> None:
-    """The catalogue finds "Misérables, Les" from "les miserables", and leaves other titles out."""
+    """The catalogue finds "Misérables, Les" from "les miserables", shown as "Les Misérables", and leaves other
+    titles out."""
     MovieFactory(title="Misérables, Les", year=1995)
     MovieFactory(title="Toy Story")
     response = client.get(reverse("movie-list"), {"q": "les miserables"})
     assert response.status_code == 200
-    assert "Misérables, Les" in response.text
+    assert "Les Misérables" in response.text
     assert "Toy Story" not in response.text
     assert "1 movie" in response.text
 
@@ -99,9 +100,11 @@ def test_movie_list_htmx_search_returns_only_the_results(client: Client) -> None
 
 @pytest.mark.django_db
 def test_movie_list_shows_the_users_own_rating(signed_in: Client, user: object, movie: object) -> None:
-    """A signed-in user sees their own score on the cards of movies they rated."""
+    """A signed-in user sees their own score in the star widget of the cards of movies they rated."""
     RatingFactory(user=user, movie=movie, score=3.5)
-    assert "You rated it 3.5" in signed_in.get(reverse("movie-list")).text
+    text = signed_in.get(reverse("movie-list")).text
+    assert "Your rating: <strong>3.5</strong> / 5" in text
+    assert 'aria-label="3.5 stars" aria-pressed="true"' in text
 
 
 # The movie page
@@ -142,7 +145,7 @@ def test_movie_page_widget_shows_the_users_rating(signed_in: Client, user: objec
     text = signed_in.get(reverse("movie-detail", args=[movie.pk])).text
     assert f'id="rating-{movie.pk}"' in text
     assert 'aria-label="4.5 stars" aria-pressed="true"' in text
-    assert "Remove my rating" in text
+    assert 'Remove<span class="visually-hidden"> my rating</span>' in text
 
 
 @pytest.mark.django_db
@@ -181,7 +184,7 @@ def test_htmx_post_returns_the_widget_fragment(signed_in: Client, user: object, 
     assert response.status_code == 200
     assert response["HX-Trigger"] == RATING_CHANGED_EVENT
     text = response.text.strip()
-    assert text.startswith(f'<div class="rating-widget" id="rating-{movie.pk}">')
+    assert text.startswith(f'<div class="rating-widget rated" id="rating-{movie.pk}">')
     assert "<html" not in text
     assert "Your rating: <strong>3</strong> / 5" in text
     assert Rating.objects.get(user=user, movie=movie).score == 3.0
@@ -316,3 +319,12 @@ def test_posts_with_the_csrf_token_from_the_page_succeed(user: object, movie: ob
     response = client.post(rating_url(movie), {"score": "4", "csrfmiddlewaretoken": token}, **HTMX)
     assert response.status_code == 200
     assert Rating.objects.get(user=user, movie=movie).score == 4.0
+
+
+@pytest.mark.django_db
+def test_favicon_ico_answers_with_the_icon(client: Client) -> None:
+    """/favicon.ico, which browsers ask for whatever the page links to, is the site's icon (not a 404)."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # the ICO signature

@@ -58,7 +58,7 @@ def test_anonymous_home_shows_popular_movies_and_invites_to_sign_up(client: Clie
     assert reverse("signup") in text and "Sign up, it\u2019s free" in text
     assert "Recommended for you" not in text
     assert "Personal recommendations are not available" not in text
-    assert text.count('<article class="card">') == RECOMMENDATIONS_PER_PAGE
+    assert text.count('class="card-title"') == RECOMMENDATIONS_PER_PAGE
     assert "Average " in text and " from 8 ratings" in text
 
 
@@ -95,7 +95,9 @@ def test_home_with_a_model_but_no_ratings_asks_for_ratings(client: Client, catal
     activate_model(catalogue)
     client.force_login(UserFactory())
     text = client.get(reverse("home")).text
-    assert "rate a few you have seen and this list becomes yours" in text
+    assert "Rate a few you have seen</a> and this list becomes yours" in text
+    assert text.count("this list becomes yours") == 1  # said once, not twice
+    assert "You have rated 0 movies" not in text
     assert "Personal recommendations are not available" not in text
     assert "For you: <strong>" not in text
 
@@ -106,13 +108,13 @@ def test_home_genre_filter_and_pagination(client: Client, catalogue: list[Movie]
     the last page."""
     client.force_login(UserFactory())
     drama = client.get(reverse("home"), {"genre": "drama"}).text
-    assert drama.count('<article class="card">') == 10
+    assert drama.count('class="card-title"') == 10
     assert all(f"Film {index:02d}" not in drama for index in range(10, 30))
     first = client.get(reverse("home")).text
     assert "Page 1 of 2" in first and "page=2" in first
     second = client.get(reverse("home"), {"page": "2"}).text
-    assert second.count('<article class="card">') == 30 - RECOMMENDATIONS_PER_PAGE
-    assert client.get(reverse("home"), {"page": "99"}).text.count('<article class="card">') == 10
+    assert second.count('class="card-title"') == 30 - RECOMMENDATIONS_PER_PAGE
+    assert client.get(reverse("home"), {"page": "99"}).text.count('class="card-title"') == 10
     assert client.get(reverse("home"), {"page": "x", "genre": "no-such-genre"}).status_code == 200
 
 
@@ -203,3 +205,112 @@ def test_skip_refuses_get_and_ignores_bad_movie_numbers(client: Client, catalogu
     for bad in ("999999", "abc", "-1", "1" * 40, ""):
         assert client.post(reverse("onboarding-skip"), {"movie": bad})["Location"] == reverse("onboarding")
     assert client.session.get("onboarding_skipped", []) == []
+
+
+@pytest.mark.django_db
+def test_onboarding_progress_past_the_target_counts_without_over_the_target(
+    client: Client, catalogue: list[Movie]
+) -> None:
+    """At the target the bar says "Rated 10 of 10"; past it, "Rated 12 movies", never "12 of 10"."""
+    user = UserFactory()
+    client.force_login(user)
+    for movie in catalogue[: ONBOARDING_TARGET + 2]:
+        RatingFactory(user=user, movie=movie)
+    progress = client.get(reverse("onboarding-progress"), **HTMX).text
+    assert f"Rated <strong>{ONBOARDING_TARGET + 2}</strong> movies" in progress
+    assert f"of {ONBOARDING_TARGET}" not in progress
+
+
+# Rating and marking from the list
+
+
+@pytest.mark.django_db
+def test_recommendation_cards_carry_stars_and_marks_for_members_only(client: Client, catalogue: list[Movie]) -> None:
+    """Signed in, each card has the star widget and the two toggles aimed at the card (so marking takes it off the
+    list), and the page holds the hidden refresh note; a visitor's cards have neither."""
+    anonymous = client.get(reverse("home")).text
+    assert 'class="rating-widget' not in anonymous and "mark-toggle" not in anonymous
+    client.force_login(UserFactory())
+    text = client.get(reverse("home")).text
+    assert text.count('class="rating-widget"') == RECOMMENDATIONS_PER_PAGE
+    assert text.count('class="mark-toggle watchlist" aria-pressed="false"') == RECOMMENDATIONS_PER_PAGE
+    assert text.count('hx-target="#card-') == 2 * RECOMMENDATIONS_PER_PAGE  # both toggles of every card
+    assert "data-refresh-note hidden" in text and "will follow your new taste" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mark", ["watchlist", "hidden"])
+def test_undo_on_a_marked_card_brings_it_back_with_its_prediction(
+    client: Client, catalogue: list[Movie], mark: str
+) -> None:
+    """The card's Undo removes the mark and answers (htmx) with the whole card again, its prediction and focus on
+    its title; without htmx it returns to the list with a message."""
+    activate_model(catalogue)
+    user = UserFactory()
+    RatingFactory(user=user, movie=catalogue[0], score=5.0)
+    client.force_login(user)
+    movie = catalogue[5]
+    client.post(reverse("mark-set", args=[movie.pk, mark]), HTTP_HX_TARGET=f"card-{movie.pk}", **HTMX)
+    assert movie.pk not in [item.movie.pk for item in client.get(reverse("home")).context["page"].object_list]
+    response = client.post(reverse("recommendation-restore", args=[movie.pk, mark]), **HTMX)
+    assert response.status_code == 200
+    assert f'<article class="card list-card" id="card-{movie.pk}">' in response.text
+    assert "For you: <strong>" in response.text and " autofocus>" in response.text
+    assert not user.movie_marks.exists()
+    client.post(reverse("mark-set", args=[movie.pk, mark]))
+    response = client.post(reverse("recommendation-restore", args=[movie.pk, mark]), {"next": "/?page=1"})
+    assert response["Location"] == "/?page=1" and not user.movie_marks.exists()
+
+
+@pytest.mark.django_db
+def test_undo_refuses_bad_input(client: Client, catalogue: list[Movie]) -> None:
+    """Undo is POST only, signed in only, for a known movie and list: 405, login, 404 with messages."""
+    movie = catalogue[0]
+    url = reverse("recommendation-restore", args=[movie.pk, "hidden"])
+    assert client.post(url)["Location"].startswith("/accounts/login/")
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 405
+    assert client.post(reverse("recommendation-restore", args=[movie.pk, "seen"])).status_code == 404
+    assert client.post(reverse("recommendation-restore", args=[999_999, "hidden"])).status_code == 404
+
+
+# The movie page after rating
+
+
+@pytest.mark.django_db
+def test_movie_page_keeps_the_prediction_beside_a_rated_widget_for_the_stylesheet_to_hide(
+    client: Client, catalogue: list[Movie]
+) -> None:
+    """Rated, the widget is marked "rated" (site.css then hides the prediction beside it); the prediction is still
+    in the page, so that removing the rating in place shows it again."""
+    activate_model(catalogue)
+    user = UserFactory()
+    RatingFactory(user=user, movie=catalogue[0], score=5.0)
+    RatingFactory(user=user, movie=catalogue[1], score=2.0)
+    client.force_login(user)
+    text = client.get(reverse("movie-detail", args=[catalogue[1].pk])).text
+    assert f'<div class="rating-widget rated" id="rating-{catalogue[1].pk}">' in text
+    assert "We think you would give it <strong>" in text
+    assert '<section class="panel your-panel"' in text
+    assert 'id="marks-' in text
+
+
+@pytest.mark.django_db
+def test_rating_on_the_movie_page_refreshes_everyones_panel_out_of_band(
+    client: Client, catalogue: list[Movie]
+) -> None:
+    """A rating sent from the movie's own page answers with the widget and everyone's panel (hx-swap-oob), the
+    new rating counted; from any other page, the widget alone."""
+    movie = catalogue[2]
+    before = movie.ratings.count()
+    client.force_login(UserFactory())
+    here = f"http://testserver{reverse('movie-detail', args=[movie.pk])}"
+    response = client.post(reverse("rating-set", args=[movie.pk]), {"score": "5"}, HTTP_HX_CURRENT_URL=here, **HTMX)
+    assert '<section class="panel" id="everyone-panel" aria-labelledby="everyone" hx-swap-oob="true">' in response.text
+    assert f"from {before + 1} ratings" in response.text
+    elsewhere = client.post(
+        reverse("rating-set", args=[movie.pk]), {"score": "4"}, HTTP_HX_CURRENT_URL="http://testserver/", **HTMX
+    )
+    assert "everyone-panel" not in elsewhere.text
+    removed = client.post(reverse("rating-delete", args=[movie.pk]), HTTP_HX_CURRENT_URL=here, **HTMX)
+    assert f"from {before} ratings" in removed.text

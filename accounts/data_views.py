@@ -1,0 +1,34 @@
+"""Your data: the page with the export links and the password change, and deleting the account, confirmed with
+the password."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.data_forms import AccountDeleteForm
+from accounts.services import account_delete
+
+ACCOUNT_DELETED = "Your account {username} and everything in it are deleted. Thank you for the ratings."
+
+
+@require_safe
+@login_required
+def account_data_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/data.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, request=request, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        username = request.user.get_username()
+        account_delete(user=request.user)
+        logout(request)
+        messages.success(request, ACCOUNT_DELETED.format(username=username))
+        return redirect("home")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/delete.html", {"form": form}, status=status)
