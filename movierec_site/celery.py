@@ -35,16 +35,17 @@ def _logging_setup(**_: Any) -> None:
     if settings.LOGGING["handlers"]["console"]["formatter"] == "json":
         import celery.apps.worker
 
-        celery.apps.worker.safe_say = _say_as_json
+        # A monkeypatch of a function that celery-types does not declare, hence setattr.
+        setattr(celery.apps.worker, "safe_say", _say_as_json)  # noqa: B010
 
 
-def _say_as_json(msg: str, f: TextIO = sys.__stderr__) -> None:
+def _say_as_json(msg: str, f: TextIO | None = sys.__stderr__) -> None:
     # Celery's notices from its signal handlers ("worker: Warm shutdown"): it writes them with os.write, not through
     # logging (whose locks a signal handler could deadlock on), and so does this, as a JSON line like the others.
     record = logging.LogRecord("celery.apps.worker", logging.WARNING, __file__, 0, msg, None, None)
     fields = {"time": logging.Formatter().formatTime(record), "level": "WARNING", "logger": record.name}
     line = json.dumps({**fields, "message": msg, "request_id": None, "task_id": None})
-    os.write(f.fileno(), f"{line}\n".encode())
+    os.write((f or sys.stderr).fileno(), f"{line}\n".encode())
 
 
 @signals.before_task_publish.connect
@@ -54,7 +55,7 @@ def _request_id_send(headers: dict[str, Any], **_: Any) -> None:
 
 
 @signals.task_prerun.connect
-def _task_context_enter(task_id: str, task: Task, **_: Any) -> None:
+def _task_context_enter(task_id: str, task: Task[Any, Any], **_: Any) -> None:
     logs.task_id.set(task_id)
     logs.request_id.set(getattr(task.request, REQUEST_ID_HEADER, None) or "")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: lint, the import contracts (pyproject.toml), then pytest (SQLite by default; PostgreSQL when
-# DATABASE_URL points there).
+# The test command: lint, the import contracts and the type check (pyproject.toml), then pytest (SQLite by default;
+# PostgreSQL when DATABASE_URL points there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,7 @@ bash scripts/bootstrap.sh test
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 # The live-server tests serve static files the way production does: collected, through whitenoise.
 DJANGO_SETTINGS_MODULE=movierec_site.settings.test .venv/bin/python manage.py collectstatic --noinput --verbosity 0
 REDIS_URL=$(.venv/bin/python scripts/ensure_redis.py)

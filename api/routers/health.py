@@ -84,7 +84,7 @@ def live(request: HttpRequest) -> LiveOut:
 
 
 @router.get("/ready", auth=None, response={200: ReadyOut, 503: ReadyOut}, summary="Ready: health and a worker")
-def ready(request: HttpRequest) -> Status:
+def ready(request: HttpRequest) -> Status[ReadyOut]:
     redis = _redis()
     checks = ReadyChecks(database=_database(), redis=redis, model=_model(), worker=_worker(broker_ok=redis.ok))
     failing = [f"{name}: {check.detail}" for name, check in checks if not check.ok]
@@ -94,7 +94,7 @@ def ready(request: HttpRequest) -> Status:
 
 
 @router.get("", auth=None, response={200: HealthOut, 503: HealthOut}, summary="Database, Redis and active model")
-def health(request: HttpRequest) -> Status:
+def health(request: HttpRequest) -> Status[HealthOut]:
     checks = HealthChecks(database=_database(), redis=_redis(), model=_model())
     failing = [f"{name}: {check.detail}" for name, check in checks if not check.ok]
     if failing:
