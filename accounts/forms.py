@@ -1,10 +1,11 @@
-"""The sign-up form: a username, an email address for password resets, and a password typed twice."""
+"""The sign-up form: a username, an email address for password resets, and a password typed twice.
+
+An address that another account uses is accepted like any other (accounts.services.account_open mails its
+owner): refusing it would tell anyone which addresses have an account."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
-
-EMAIL_TAKEN = "An account with this email address already exists. Log in, or reset its password."
 
 
 class SignupForm(UserCreationForm):
@@ -17,9 +18,3 @@ class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(EMAIL_TAKEN, code="unique")
-        return email

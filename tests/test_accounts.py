@@ -1,6 +1,8 @@
-"""Accounts: sign up then onboarding, log in and out, change and reset a password, and the lockout after failures."""
+"""Accounts: sign up then onboarding, log in and out, change and reset a password, the lockout after failures, sign-up
+that reveals no address, and the limits on attempts per address and per account."""
 
 import re
+import uuid
 
 import pytest
 from axes.models import AccessAttempt
@@ -10,11 +12,23 @@ from django.core import mail
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from accounts.forms import EMAIL_TAKEN
+from accounts.services import (
+    SIGNUP_ADDRESS_TAKEN,
+    SIGNUP_ADDRESS_TAKEN_SUBJECT,
+    SIGNUP_WELCOME,
+    SIGNUP_WELCOME_SUBJECT,
+)
+from accounts.views import TOO_MANY_ATTEMPTS
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"  # the factories' password
 NEW_PASSWORD = "a brand new passphrase 42"
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_counters(settings: object) -> None:
+    """Each test counts its attempts in Redis keys of its own."""
+    settings.API_RATE_KEY_PREFIX = f"test:accounts:{uuid.uuid4().hex}"
 
 
 def signup_data(**changes: str) -> dict[str, str]:
@@ -57,13 +71,39 @@ def test_signup_refuses_bad_input_and_says_why(client: Client, changes: dict, me
 
 
 @pytest.mark.django_db
-def test_signup_refuses_a_taken_username_or_email(client: Client) -> None:
-    """An existing username, or an existing email in another case, is refused."""
+def test_signup_refuses_a_taken_username(client: Client) -> None:
+    """An existing username, in any case, is refused with Django's message (usernames are public on the site)."""
     UserFactory(username="grace", email="grace@example.com")
     assert "A user with that username already exists." in client.post(reverse("signup"), signup_data()).text
-    response = client.post(reverse("signup"), signup_data(username="hopper", email="GRACE@example.com"))
-    assert EMAIL_TAKEN in response.text
     assert get_user_model().objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_signup_answers_alike_whether_or_not_the_address_has_an_account() -> None:
+    """Signing up with an address that another account uses gets exactly the answer a new address gets (signed in,
+    onboarding); each sends one mail to the address: a welcome for the new one, a note naming the existing
+    account for the other. Nothing on the page tells them apart."""
+    UserFactory(username="grace", email="grace@example.com")
+    fresh, taken = Client(), Client()
+
+    fresh_answer = fresh.post(reverse("signup"), signup_data(username="ada", email="ada@example.com"))
+    taken_answer = taken.post(reverse("signup"), signup_data(username="hopper", email="GRACE@example.com"))
+
+    assert (fresh_answer.status_code, fresh_answer["Location"]) == (taken_answer.status_code, taken_answer["Location"])
+    assert fresh_answer["Location"] == reverse("onboarding")
+    assert fresh.get(reverse("onboarding")).status_code == taken.get(reverse("onboarding")).status_code == 200
+    assert get_user_model().objects.get(username="hopper").email == "GRACE@example.com"
+    welcome, note = mail.outbox
+    assert (welcome.to, welcome.subject, welcome.body) == (
+        ["ada@example.com"],
+        SIGNUP_WELCOME_SUBJECT,
+        SIGNUP_WELCOME.format(username="ada"),
+    )
+    assert (note.to, note.subject, note.body) == (
+        ["GRACE@example.com"],
+        SIGNUP_ADDRESS_TAKEN_SUBJECT,
+        SIGNUP_ADDRESS_TAKEN.format(username="hopper", owners="grace"),
+    )
 
 
 @pytest.mark.django_db
@@ -158,3 +198,93 @@ def test_lockout_is_per_username_and_address(client: Client) -> None:
         client.post(reverse("login"), {"username": "ada", "password": "wrong"})
     response = client.post(reverse("login"), {"username": "bob", "password": PASSWORD})
     assert response.status_code == 302
+
+
+def _from(address: str) -> Client:
+    """A client whose requests come from ``address`` (REMOTE_ADDR: production trusts no X-Forwarded-For)."""
+    return Client(REMOTE_ADDR=address)
+
+
+def _assert_too_many(response: object) -> None:
+    assert response.status_code == 429
+    seconds = int(response["Retry-After"])
+    assert 1 <= seconds <= 60
+    assert TOO_MANY_ATTEMPTS.format(seconds=seconds) in response.text
+
+
+@pytest.mark.django_db
+def test_signups_are_limited_per_address(client: Client, settings: object) -> None:
+    """Past API_RATE_AUTH sign-ups from one address, the next is refused with 429, Retry-After and a message, and
+    creates no account, whatever its username and email."""
+    settings.API_RATE_AUTH = "2/m"
+    for name in ("one", "two"):
+        assert (
+            client.post(reverse("signup"), signup_data(username=name, email=f"{name}@example.com")).status_code == 302
+        )
+        client.logout()
+    _assert_too_many(client.post(reverse("signup"), signup_data(username="three", email="three@example.com")))
+    assert not get_user_model().objects.filter(username="three").exists()
+
+
+@pytest.mark.django_db
+def test_signups_are_limited_per_email_address_from_any_client_address(settings: object) -> None:
+    """One email address gets at most API_RATE_AUTH sign-ups (and so sign-up mails) however many client addresses
+    they come from: the next is refused and sends nothing."""
+    settings.API_RATE_AUTH = "2/m"
+    for number, name in enumerate(("one", "two")):
+        answer = _from(f"198.51.100.{number}").post(reverse("signup"), signup_data(username=name))
+        assert answer.status_code == 302
+    _assert_too_many(_from("198.51.100.9").post(reverse("signup"), signup_data(username="three")))
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_logins_are_limited_per_account_from_any_address(settings: object) -> None:
+    """Past API_RATE_AUTH log-in attempts for one username, from however many addresses, the next is refused
+    with 429 before its password is even checked, the right one included."""
+    settings.API_RATE_AUTH = "2/m"
+    UserFactory(username="ada")
+    for number in range(2):
+        assert (
+            _from(f"198.51.100.{number}").post(reverse("login"), {"username": "ada", "password": "wrong"}).status_code
+            == 200
+        )
+    refused = _from("198.51.100.9").post(reverse("login"), {"username": "ADA", "password": PASSWORD})
+    _assert_too_many(refused)
+    assert "_auth_user_id" not in refused.client.session
+
+
+@pytest.mark.django_db
+def test_logins_are_limited_per_address_across_accounts(client: Client, settings: object) -> None:
+    """One address trying many usernames is refused past API_RATE_AUTH attempts, an existing user's included."""
+    settings.API_RATE_AUTH = "2/m"
+    UserFactory(username="ada")
+    for name in ("x1", "x2"):
+        client.post(reverse("login"), {"username": name, "password": "guess"})
+    _assert_too_many(client.post(reverse("login"), {"username": "ada", "password": PASSWORD}))
+
+
+@pytest.mark.django_db
+def test_password_resets_are_limited_per_email_address(settings: object) -> None:
+    """At most API_RATE_AUTH reset requests for one email address, from any client address: past that, 429 and no
+    mail; the address's owner is not flooded."""
+    settings.API_RATE_AUTH = "2/m"
+    UserFactory(email="ada@example.com")
+    for number in range(2):
+        assert (
+            _from(f"198.51.100.{number}").post(reverse("password_reset"), {"email": "ada@example.com"}).status_code
+            == 302
+        )
+    _assert_too_many(_from("198.51.100.9").post(reverse("password_reset"), {"email": "Ada@Example.com"}))
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_site_share_one_budget_per_account(settings: object) -> None:
+    """Token requests to the API and log-ins on the site for one username count in the same limit."""
+    settings.API_RATE_AUTH = "2/m"
+    UserFactory(username="ada")
+    body = {"username": "ada", "password": "wrong"}
+    _from("198.51.100.1").post("/api/auth/token", body, content_type="application/json")
+    _from("198.51.100.2").post(reverse("login"), body)
+    _assert_too_many(_from("198.51.100.3").post(reverse("login"), {"username": "ada", "password": PASSWORD}))

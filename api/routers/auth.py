@@ -1,7 +1,6 @@
 """Bearer tokens for clients that do not use the browser session: sign up, get one (POST /api/auth/signup and
 /api/auth/token), revoke the one in use (DELETE /api/auth/token) or all of them (DELETE /api/auth/tokens)."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from ninja import Router, Status
@@ -10,7 +9,7 @@ from ninja.errors import HttpError
 from api.auth import USER_AUTH, BearerAuth
 from api.schemas import CredentialsIn, ErrorOut, TokenOut
 from api.services import SignupError, account_signup, token_create, token_revoke, tokens_revoke
-from api.throttling import AUTH_THROTTLE, rate_limit
+from api.throttling import AUTH_THROTTLE, username_rate_limit
 
 INVALID_CREDENTIALS = "invalid username or password"
 LOCKED_OUT = "too many failed logins for this username from this address: try again later"
@@ -31,7 +30,7 @@ def _token(user: object) -> TokenOut:
     summary="Create an account and get a token",
 )
 def signup(request: HttpRequest, payload: CredentialsIn) -> Status:
-    rate_limit(scope="auth-username", who=payload.username.lower(), rate=settings.API_RATE_AUTH)
+    username_rate_limit(username=payload.username)
     try:
         user = account_signup(username=payload.username, password=payload.password)
     except SignupError as error:
@@ -47,7 +46,7 @@ def signup(request: HttpRequest, payload: CredentialsIn) -> Status:
     summary="Get a token for a username and password",
 )
 def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:
-    rate_limit(scope="auth-username", who=payload.username.lower(), rate=settings.API_RATE_AUTH)
+    username_rate_limit(username=payload.username)
     # With the request, django-axes counts failures and locks out repeated guessing (as on the login page).
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):

@@ -193,7 +193,9 @@ sentry_init(
 # API ----------------------------------------------------------------------------------------------------------------
 # The JSON API (api/). Rates are "<count>/<s|m|h|d>", fixed windows counted in Redis (REDIS_URL).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
-API_RATE_AUTH = env("API_RATE_AUTH", default="20/m")  # signup and token requests, per address and per username
+# Sign-up, log-in, token and password-reset requests, of the site's forms and of the API together (one budget),
+# per address and per account named (username, email address): accounts/rate_limits.py.
+API_RATE_AUTH = env("API_RATE_AUTH", default="20/m")
 API_RATE_WRITE_USER = env("API_RATE_WRITE_USER", default="120/m")  # writes, per user
 API_RATE_WRITE_ADDRESS = env("API_RATE_WRITE_ADDRESS", default="600/m")  # writes, per address
 API_RATE_KEY_PREFIX = "movierec:api:rate"

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
+from accounts.rate_limits import parse_rate
 from api.services import token_create
-from api.throttling import parse_rate
 from ratings.models import Rating
 from tests.api.conftest import DEAD_REDIS_URL, bearer
 from tests.factories import UserFactory

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from accounts.rate_limits import REDIS_DOWN_FAIL_OPEN
 from api.routers.health import REDIS_DOWN
-from api.throttling import REDIS_DOWN_FAIL_OPEN
 from ratings.models import Rating
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
 
