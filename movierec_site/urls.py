@@ -3,12 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from movierec_site.metrics import metrics
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("insights/", include("insights.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),
+    path("metrics", metrics, name="metrics"),
     path("", include("ratings.urls")),
     path("", include("recommender.urls")),
 ]

@@ -52,6 +52,11 @@ step "Preparing the site: admin user, MovieLens 100k, nightly retrain, first mod
 .venv/bin/python manage.py site_setup
 
 step "Starting web, worker and beat (Procfile); the address follows once the site answers"
+# /metrics adds up gunicorn's workers through this folder (movierec_site.metrics): a fresh one at each start.
+if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    export PROMETHEUS_MULTIPROC_DIR=$PWD/var/run/prometheus
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 banner="
   MovieRec is ready at $url
   Admin:  ${url}admin/   user: ${DJANGO_SUPERUSER_USERNAME}   password: ${DJANGO_SUPERUSER_PASSWORD}

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "movierec_site.request_id.RequestIdMiddleware",  # first: every later middleware's log lines carry the id
+    "movierec_site.metrics.MetricsMiddleware",  # request counts and latencies by route, for /metrics
     "django.middleware.security.SecurityMiddleware",
     # Before whitenoise, so that static files carry the policy too (an SVG opened on its own can hold a script).
     "movierec_site.middleware.ContentSecurityPolicyMiddleware",
@@ -184,6 +185,10 @@ LOGGING = logging_config(log_format=env("LOG_FORMAT", default="plain"), level=en
 # https://docs.sentry.io/platforms/python/integrations/django/: errors of web, worker and beat reported to Sentry when
 # SENTRY_DSN is set; without it, nothing is started (movierec_site.errors).
 SENTRY_DSN = env("SENTRY_DSN", default="")
+
+# https://prometheus.github.io/client_python/: GET /metrics for staff, or for a scraper that sends this bearer token;
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) adds up gunicorn's workers (movierec_site.metrics).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 sentry_init(
     dsn=SENTRY_DSN,
     environment=env("SENTRY_ENVIRONMENT", default="production"),
