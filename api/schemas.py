@@ -169,6 +169,9 @@ class RecommendationOut(Schema):
         description="The movie you liked that this one is nearest to by co-ratings; null when none is near enough"
     )
     reason_score: float | None
+    reason_genre: str | None = Field(
+        None, description="Without a near movie: the genre of this one that you like; null when none stands out"
+    )
 
 
 class RecommendationsOut(Schema):

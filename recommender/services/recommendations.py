@@ -19,7 +19,7 @@ from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.onboarding import cold_start_method, onboarding_movies
 from recommender.services.serving import ServedModel, served_model
-from recsys.lists import Taste, list_order, list_ratings, list_reasons, similar_rows, user_taste
+from recsys.lists import Taste, list_genre_reasons, list_order, list_ratings, list_reasons, similar_rows, user_taste
 from recsys.rating_model import FactorModel
 
 __all__ = [
@@ -48,6 +48,9 @@ class Recommendation:
     predicted_rating: float | None  # None for the popularity fallback
     reason: Movie | None  # the user's liked movie nearest to it ("because you rated X")
     reason_score: float | None  # the score the user gave the reason movie
+    # Without a near liked movie: the genre of it the user likes ("because you like Comedy"), else None (the card
+    # then says how widely liked it is, which is what put it there).
+    reason_genre: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
     # A card names a reason only when the list found one it can stand behind (-1: none).
     reasons = [(int(model.movie_ids[r]), float(score_of[int(r)])) if r >= 0 else None for r in reason_rows]
     reasons = reasons or [None] * len(page_rows)
+    genre_reasons = list_genre_reasons(model=model, taste=taste, movie_rows=page_rows)
 
     page_ids = [int(m) for m in model.movie_ids[page_rows]]
     movies = _movies_by_id(page_ids)
@@ -170,8 +174,11 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
             predicted_rating=_clip_rating(prediction),
             reason=reason_movies.get(reason[0]) if reason else None,
             reason_score=reason[1] if reason and reason[0] in reason_movies else None,
+            reason_genre=None if reason else genre_reason,
         )
-        for movie_id, prediction, reason in zip(page_ids, page_predicted, reasons, strict=True)
+        for movie_id, prediction, reason, genre_reason in zip(
+            page_ids, page_predicted, reasons, genre_reasons, strict=True
+        )
         if movie_id in movies  # a movie deleted since training is skipped, not an error
     ]
     return RecommendationPage(items=items, total=len(rows), model_version=served.version)
