@@ -34,9 +34,11 @@ def test_search_open_movie_change_rating_in_place_and_follow_more_like_this(page
     expect(page.locator(".predicted")).to_have_text(re.compile(r"^We think you would give it [0-5]\.\d stars?\.$"))
 
     page.evaluate("window.e2eSamePage = true")  # gone if the click below reloads the page
-    page.get_by_role("button", name=stars_label(4.5), exact=True).click()
+    # The movie's own widget: the "more like this" cards have stars too.
+    own_stars = page.get_by_role("region", name="Your rating").get_by_role("button", name=stars_label(4.5), exact=True)
+    own_stars.click()
     expect(status).to_have_text("Your rating: 4.5 / 5")
-    expect(page.get_by_role("button", name=stars_label(4.5), exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(own_stars).to_have_attribute("aria-pressed", "true")
     assert page.evaluate("window.e2eSamePage") is True
     assert Rating.objects.get(user=member, movie=toy_story).score == 4.5
 
