@@ -1,5 +1,5 @@
-"""A gunicorn config file for tests/movierec_site/test_logging_processes.py: the site's config, with gunicorn's own
-lines in the site's format (movierec_site.logs.gunicorn_logconfig), as production sets it."""
+"""A gunicorn config file for tests/movierec_site/test_logging_processes.py: the site's config, then gunicorn's own
+lines in the site's format (movierec_site.logs.gunicorn_logconfig), the line that README's Operating section gives."""
 
 import os
 from pathlib import Path
