@@ -23,12 +23,23 @@ BAD_REQUEST = "malformed request: send a JSON body with Content-Type: applicatio
 FORBIDDEN = "forbidden"
 DATABASE_UNAVAILABLE = "the database is unavailable: try again shortly"
 INTERNAL_ERROR = "internal error: it has been logged"
+# How long a client should wait before retrying a 503, in seconds: about what a database restart takes. Every 503
+# of the API says so (the database, Redis or the model unavailable), and so does the site's 503 page.
+RETRY_AFTER_SECONDS = 30
 
 
 class MovieRecAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # "recommendations" rather than "api_routers_recommendations_recommendations" in generated clients.
         return operation.view_func.__name__
+
+    def create_response(self, request: HttpRequest, data: object, **kwargs: object) -> HttpResponse:
+        # Every answer goes through here: the endpoints' own (health, a retrain that cannot be queued) and the
+        # exception handlers' (the database down) alike.
+        response = super().create_response(request, data, **kwargs)
+        if response.status_code == 503 and not response.has_header("Retry-After"):
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 api = MovieRecAPI(

@@ -6,11 +6,9 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
-from api.api import DATABASE_UNAVAILABLE, INTERNAL_ERROR
+from api.api import DATABASE_UNAVAILABLE, INTERNAL_ERROR, RETRY_AFTER_SECONDS
 
 API_PREFIX = "/api/"
-# How long a client should wait before retrying, in seconds: about what a database restart takes.
-RETRY_AFTER_SECONDS = 30
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

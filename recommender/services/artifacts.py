@@ -5,6 +5,7 @@ artifact's own check (``FactorModel.problems``). Promotion, manual activation, s
 """
 
 import hashlib
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +18,7 @@ ARTIFACT_FILE_MISSING = "artifact file {name} of model version {version} is miss
 ARTIFACT_NOT_RECORDED = "model version {version} has no recorded artifact"
 ARTIFACT_UNREADABLE = "artifact of model version {version} cannot be read: {error}"
 ARTIFACT_UNSERVABLE = "model version {version} cannot be served: {problems}"
+ARTIFACT_OUTSIDE_MODEL_DIR = "model version {version}'s folder {folder!r} is not a folder inside MODEL_DIR"
 
 
 class ArtifactError(Exception):
@@ -32,7 +34,14 @@ def file_sha256(path: Path) -> str:
 
 
 def artifact_path(*, version: ModelVersion) -> Path:
-    return Path(settings.MODEL_DIR) / version.artifact_dir
+    """The version's folder, which must be a folder inside MODEL_DIR: not MODEL_DIR itself, and no path that leaves
+    it ("..", an absolute path, a link that points out), else ArtifactError. The registry only records names it
+    made, but the folder is read, served and deleted (rmtree): a row edited by hand must not point elsewhere."""
+    root = Path(settings.MODEL_DIR)
+    resolved, resolved_root = (root / version.artifact_dir).resolve(), root.resolve()
+    if resolved_root not in resolved.parents:
+        raise ArtifactError(ARTIFACT_OUTSIDE_MODEL_DIR.format(version=version.pk, folder=version.artifact_dir))
+    return root / version.artifact_dir
 
 
 def artifact_verify(*, version: ModelVersion) -> Path:
@@ -54,7 +63,8 @@ def artifact_load(*, version: ModelVersion) -> FactorModel:
     directory = artifact_verify(version=version)
     try:
         model = FactorModel.load(directory)
-    except (OSError, ValueError, KeyError, TypeError) as error:  # authentic files, yet not an artifact we can read
+    # Authentic files, yet not an artifact we can read: a zip cut short is a BadZipFile, an array cut short EOFError.
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as error:
         raise ArtifactError(ARTIFACT_UNREADABLE.format(version=version.pk, error=error)) from error
     problems = model.problems()
     if problems:

@@ -1,5 +1,7 @@
 """The active version's artifact corrupted or missing: refused by its SHA-256, the popularity list served and the
 error logged, on the site and the API; activating a healthy version brings personal lists back, with no restart.
+An artifact whose files match the registry but cannot be read is explained on the staff version page, not a 500;
+a version folder outside MODEL_DIR is refused.
 """
 
 import logging
@@ -7,10 +9,19 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from api.routers.health import NO_ACTIVE_MODEL
 from recommender.models import ModelVersion
-from recommender.services.artifacts import ARTIFACT_FILE_MISSING, ARTIFACT_HASH_MISMATCH
+from recommender.services.artifacts import (
+    ARTIFACT_FILE_MISSING,
+    ARTIFACT_HASH_MISMATCH,
+    ARTIFACT_OUTSIDE_MODEL_DIR,
+    ARTIFACT_UNREADABLE,
+    ArtifactError,
+    artifact_path,
+    file_sha256,
+)
 from recommender.services.recommendations import Fallback
 from recommender.services.serving import MODEL_LOAD_FAILED, serving_reset
 from recsys.rating_model import SERVING_ARRAYS
@@ -70,3 +81,40 @@ def test_a_broken_active_artifact_falls_back_until_a_healthy_version_is_activate
     assert home.context["result"].model_version.pk == healthy.pk
     assert api.get("/api/me/recommendations", headers=fan).json()["source"] == "model"
     assert api.get("/api/health").status_code == 200
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a zip without its directory
+
+
+def _not_an_array_file(path: Path) -> None:
+    path.write_bytes(b"\x93NUMPY garbage that is neither a zip nor an array")
+
+
+@pytest.mark.parametrize("damage", [_truncated, _not_an_array_file], ids=["truncated", "garbage"])
+def test_the_version_page_explains_an_authentic_artifact_that_cannot_be_read(
+    damage, served_world, manager_client, settings
+) -> None:
+    """A version's serving arrays rewritten and their new SHA-256 recorded (the files are what the registry says,
+    yet not an artifact): the staff version page answers 200 and says why it cannot be read, naming the version."""
+    version = served_world.version
+    arrays = Path(settings.MODEL_DIR) / version.artifact_dir / SERVING_ARRAYS
+    damage(arrays)
+    version.artifact_sha256 = {**version.artifact_sha256, SERVING_ARRAYS: file_sha256(arrays)}
+    version.save(update_fields=["artifact_sha256"])
+
+    response = manager_client.get(reverse("insights:version", args=[version.pk]))
+
+    assert response.status_code == 200
+    assert response.context["artifact_error"].startswith(ARTIFACT_UNREADABLE.format(version=version.pk, error=""))
+
+
+@pytest.mark.parametrize("folder", ["../elsewhere", "/etc", "v1/../../escape", "."])
+def test_a_version_folder_outside_model_dir_is_refused(served_world, settings, folder: str) -> None:
+    """artifact_dir is a folder under MODEL_DIR: a path that leaves it (.., absolute) or is MODEL_DIR itself is an
+    ArtifactError naming the version, before any file is opened."""
+    version = served_world.version
+    version.artifact_dir = folder
+    with pytest.raises(ArtifactError) as refused:
+        artifact_path(version=version)
+    assert str(refused.value) == ARTIFACT_OUTSIDE_MODEL_DIR.format(version=version.pk, folder=folder)

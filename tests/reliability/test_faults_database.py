@@ -13,9 +13,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from api.api import DATABASE_UNAVAILABLE
+from api.api import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from api.routers.health import DATABASE_DOWN
-from movierec_site.views import RETRY_AFTER_SECONDS
 from ratings.models import Rating
 from tests.processes import free_port
 
@@ -88,7 +87,8 @@ def test_pages_answer_a_503_page_without_traceback(served_world, signed_in_clien
 
 
 def test_api_answers_json_503_without_traceback(served_world, api_headers, database_unreachable) -> None:
-    """The API answers {"detail": ...} with 503 for reads, Bearer-authenticated reads and writes alike."""
+    """The API answers {"detail": ...} with 503 and Retry-After for reads, Bearer-authenticated reads and writes
+    alike."""
     client = Client(raise_request_exception=False)
     movie = served_world.action_movies[0]
     responses = [
@@ -100,13 +100,15 @@ def test_api_answers_json_503_without_traceback(served_world, api_headers, datab
     for response in responses:
         assert response.status_code == 503, response.request["PATH_INFO"]
         assert response.json() == {"detail": DATABASE_UNAVAILABLE}
+        assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
         _no_traceback(response)
 
 
 def test_health_names_the_database(served_world, database_unreachable) -> None:
-    """/api/health answers 503 and names the database."""
+    """/api/health answers 503 with Retry-After and names the database."""
     response = Client(raise_request_exception=False).get("/api/health")
     assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
     assert response.json()["checks"]["database"] == {"ok": False, "detail": DATABASE_DOWN}
 
 

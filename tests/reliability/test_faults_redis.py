@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.rate_limits import REDIS_DOWN_FAIL_OPEN
+from api.api import RETRY_AFTER_SECONDS
 from api.routers.health import REDIS_DOWN
 from ratings.models import Rating
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
@@ -66,12 +67,13 @@ def test_ratings_are_still_saved_with_redis_down(site_redis, served_world, clien
 def test_retrains_are_refused_with_a_reason_while_redis_is_down(
     site_redis, served_world, manager_client, manager_token
 ) -> None:
-    """The API answers 503 with a message; the Model section and the admin say the broker does not answer. When
-    Redis returns, no retrain was queued by those attempts."""
+    """The API answers 503 with a message and Retry-After; the Model section and the admin say the broker does not
+    answer. When Redis returns, no retrain was queued by those attempts."""
     site_redis.kill()
     api = Client(raise_request_exception=False).post("/api/models/retrain", headers=manager_token)
     assert api.status_code == 503
     assert api.json() == {"detail": RETRAIN_UNAVAILABLE}
+    assert api["Retry-After"] == str(RETRY_AFTER_SECONDS)
     insights = manager_client.post(reverse("insights:retrain"), follow=True)
     assert insights.status_code == 200
     assert any(m.startswith(_prefix(RETRAIN_UNAVAILABLE)) for m in _messages(insights))
