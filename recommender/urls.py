@@ -15,4 +15,7 @@ urlpatterns = [
     path("welcome/", views.onboarding_view, name="onboarding"),
     path("welcome/progress/", views.onboarding_progress_view, name="onboarding-progress"),
     path("welcome/skip/", views.onboarding_skip_view, name="onboarding-skip"),
+    path("welcome/genres/", views.onboarding_genres_view, name="onboarding-genres"),
+    path("welcome/search/", views.onboarding_search_view, name="onboarding-search"),
+    path("welcome/preview/", views.onboarding_preview_view, name="onboarding-preview"),
 ]

@@ -17,6 +17,7 @@ from ratings.mark_views import MARK_REMOVED, MARKS_CHANGED_EVENT, mark_or_404
 from ratings.models import Movie
 from ratings.selectors import (
     genre_list,
+    movie_list,
     movies_with_stats,
     rating_distribution,
     rating_score,
@@ -26,6 +27,7 @@ from ratings.selectors import (
 )
 from ratings.services.marks import LOGIN_REQUIRED, movie_mark_delete
 from ratings.views import card_context
+from recommender.forms import OnboardingSearchForm, TasteGenresForm
 from recommender.services.recommendations import (
     Fallback,
     RecommendationPage,
@@ -44,7 +46,12 @@ ONBOARDING_SHOWN = 12
 # "Haven't seen" choices are kept in the session; past this many the oldest are forgotten.
 ONBOARDING_SKIPPED_MAX = 300
 SKIPPED_SESSION_KEY = "onboarding_skipped"
-POST_REQUIRED = "Send the form (POST) to skip a movie."
+GENRES_SESSION_KEY = "onboarding_genres"
+# Search results shown inside onboarding, and the recommendations previewed below the movies to rate.
+ONBOARDING_SEARCH_SHOWN = 6
+ONBOARDING_PREVIEW_SHOWN = 6
+GENRES_SAVED = "Showing well-known movies of the genres you picked, from every decade."
+POST_REQUIRED = "Send the form (POST): this address changes your onboarding choices."
 
 
 def _page_number(raw: str | None) -> int:
@@ -116,10 +123,15 @@ def _skipped(request: HttpRequest) -> list[int]:
     return list(request.session.get(SKIPPED_SESSION_KEY, []))
 
 
+def _genres(request: HttpRequest) -> list[str]:
+    return list(request.session.get(GENRES_SESSION_KEY, []))
+
+
 def _candidates(request: HttpRequest, *, exclude: set[int], count: int) -> list[Movie]:
-    """The next ``count`` onboarding movies, leaving out those skipped and ``exclude``."""
+    """The next ``count`` onboarding movies (of the genres picked, if any), leaving out those skipped and
+    ``exclude``."""
     leave_out = exclude | set(_skipped(request))
-    movies = onboarding_movies(user=request.user, limit=count + len(leave_out))
+    movies = onboarding_movies(user=request.user, limit=count + len(leave_out), genres=_genres(request) or None)
     chosen = [movie for movie in movies if movie.pk not in leave_out][:count]
     prefetch_related_objects(chosen, "genres")
     return chosen
@@ -144,8 +156,71 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
         "movies": movies,
         "scores": user_scores(user=request.user, movies=movies),
         "next_url": request.get_full_path(),
+        "genres_form": TasteGenresForm(initial={"genres": _genres(request)}),
+        "preview": _preview(request),
+        **_search_context(request),
     }
     return render(request, "recommender/onboarding.html", context)
+
+
+@login_required
+def onboarding_genres_view(request: HttpRequest) -> HttpResponse:
+    """The genres the newcomer likes: kept in the session, the movies to rate drawn from them (none: any genre)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")
+    form = TasteGenresForm(request.POST)
+    if form.is_valid():
+        request.session[GENRES_SESSION_KEY] = form.cleaned_data["genres"]
+        request.session[SKIPPED_SESSION_KEY] = []  # a new choice of movies: what was skipped may come back
+    if not request.htmx:
+        if form.is_valid():
+            messages.info(request, GENRES_SAVED)
+        else:
+            messages.error(request, " ".join(form.errors["genres"]))
+        return redirect("onboarding")
+    movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN) if form.is_valid() else []
+    context = {
+        "movies": movies,
+        "scores": user_scores(user=request.user, movies=movies),
+        "next_url": reverse("onboarding"),
+        "genres_error": " ".join(form.errors.get("genres", [])),
+    }
+    return render(request, "recommender/_onboarding_list.html", context, status=200 if form.is_valid() else 422)
+
+
+def _search_context(request: HttpRequest) -> dict[str, object]:
+    form = OnboardingSearchForm(request.GET or None)
+    query = form.query() if form.is_bound else ""
+    movies = list(movie_list(query=query)[:ONBOARDING_SEARCH_SHOWN]) if query else []
+    return {
+        "search_form": form,
+        "query": query,
+        "found": movies,
+        "found_scores": user_scores(user=request.user, movies=movies),
+    }
+
+
+@require_safe
+@login_required
+def onboarding_search_view(request: HttpRequest) -> HttpResponse:
+    """Movies matching the onboarding page's search (typos forgiven), as cards to rate there; without htmx, the
+    onboarding page with them."""
+    context = _search_context(request)
+    if not request.htmx:
+        query = context["query"]
+        return redirect(f"{reverse('onboarding')}?{urlencode({'q': query})}" if query else reverse("onboarding"))
+    return render(request, "recommender/_onboarding_search.html", {**context, "next_url": reverse("onboarding")})
+
+
+def _preview(request: HttpRequest) -> list:
+    return recommendations_for_user(user=request.user, limit=ONBOARDING_PREVIEW_SHOWN).items
+
+
+@require_safe
+@login_required
+def onboarding_preview_view(request: HttpRequest) -> HttpResponse:
+    """The top of the newcomer's list, refreshed below the movies to rate after each rating."""
+    return render(request, "recommender/_onboarding_preview.html", {"preview": _preview(request)})
 
 
 @require_safe

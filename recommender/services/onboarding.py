@@ -1,14 +1,18 @@
 """New users: place a user the model never saw (by the cold-start method of the settings), choose what to ask them.
 
-The methods themselves are the ML core's (``recsys.cold_start``); this module reads the setting and the catalogue.
+What to ask: well-known movies, spread over the factor space (or the genres, without a model); or, once the
+newcomer has picked the genres they like, the best known of those genres spread over the decades, as MovieLens
+onboards by groups of movies people recognise. The methods themselves are the ML core's (``recsys.cold_start``);
+this module reads the setting and the catalogue.
 """
 
 import logging
 
 from django.conf import settings
 
-from ratings.models import Movie
-from recommender.selectors import movie_stats, user_ratings
+from ratings.models import Mark, Movie
+from ratings.selectors import user_mark_ids
+from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.serving import served_model
 from recsys.cold_start import ColdStart, spread_by_factors
 from recsys.rating_model import FactorModel
@@ -17,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 # Onboarding asks about movies among this many most rated: people have seen them, so they can answer.
 ONBOARDING_POOL = 300
+# With genres picked, the pool is this many of the most rated movies of those genres.
+GENRE_POOL = 150
 
 UNKNOWN_COLD_START_METHOD = "unknown cold-start method {method!r}; choose one of {choices}"
 CLASSIC_NEEDS_RATINGS = "model has no training ratings for the classic cold start; placing the user without neighbours"
@@ -61,21 +67,52 @@ def _spread_by_genres(pool: list[int], limit: int) -> list[int]:
     return chosen
 
 
-def onboarding_movies(*, user, limit: int = 20) -> list[Movie]:
-    """Well-known movies the user has not rated, spread across the factor space (or genres without a model).
+def _spread_by_decades(pool: list[int], limit: int) -> list[int]:
+    """Round robin over decades (the most recent first), each time the most rated movie left of the next decade:
+    a taste spans eras, and one decade's blockbusters say little about it."""
+    decade_of = {
+        pk: (year // 10 * 10 if year else 0) for pk, year in Movie.objects.filter(pk__in=pool).values_list("pk", "year")
+    }
+    queues: dict[int, list[int]] = {}
+    for movie_id in pool:  # most rated first, so every queue is too
+        queues.setdefault(decade_of.get(movie_id, 0), []).append(movie_id)
+    order = sorted(queues, reverse=True)
+    chosen: list[int] = []
+    while len(chosen) < limit and any(queues.values()):
+        for decade in order:
+            if queues[decade] and len(chosen) < limit:
+                chosen.append(queues[decade].pop(0))
+    return chosen
+
+
+def _unwanted(user) -> set[int]:
+    """What onboarding never asks about: the user's ratings and the movies they said they are not interested in."""
+    if not user.is_authenticated:
+        return set()
+    return set(user_ratings(user_id=user.pk).movie_ids.tolist()) | user_mark_ids(user_id=user.pk)[Mark.HIDDEN]
+
+
+def onboarding_movies(*, user, limit: int = 20, genres: list[str] | None = None) -> list[Movie]:
+    """Well-known movies the user has not rated (nor hidden), spread across the factor space (or genres without a
+    model); with ``genres`` (slugs), the best known of those genres, spread over the decades.
 
     Ordered most rated first, so the ones a newcomer is likeliest to have seen come first.
     """
     stats = movie_stats()
-    rated = set(user_ratings(user_id=user.pk).movie_ids.tolist()) if user.is_authenticated else set()
-    pool = [int(m) for m in stats.by_count[:ONBOARDING_POOL] if int(m) not in rated]
-    served = served_model()
-    in_model = [m for m in pool if served is not None and served.model.has_movie(m)]
-    if len(in_model) >= limit:
-        rows = [served.model.movie_index(m) for m in in_model]
-        chosen = [in_model[i] for i in spread_by_factors(units=served.movie_units[rows], limit=limit)]
+    unwanted = _unwanted(user)
+    if genres:
+        in_genres = set().union(*(genre_movie_ids(slug=slug) for slug in genres))
+        pool = [int(m) for m in stats.by_count if int(m) in in_genres and int(m) not in unwanted][:GENRE_POOL]
+        chosen = _spread_by_decades(pool, limit)
     else:
-        chosen = _spread_by_genres(pool, limit)
+        pool = [int(m) for m in stats.by_count[:ONBOARDING_POOL] if int(m) not in unwanted]
+        served = served_model()
+        in_model = [m for m in pool if served is not None and served.model.has_movie(m)]
+        if len(in_model) >= limit:
+            rows = [served.model.movie_index(m) for m in in_model]
+            chosen = [in_model[i] for i in spread_by_factors(units=served.movie_units[rows], limit=limit)]
+        else:
+            chosen = _spread_by_genres(pool, limit)
     count_of = stats.count_of()
     chosen.sort(key=lambda m: (-count_of.get(m, 0), m))
     movies = Movie.objects.prefetch_related("genres").in_bulk(chosen)
