@@ -219,9 +219,12 @@ RECOMMENDER_TORCH_THREADS = env.int("RECOMMENDER_TORCH_THREADS", default=1)
 RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.01)
 # Versions kept besides the active one; the retrain deletes older ones, rows and files.
 RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=5)
-# The retrain lock expires after this many seconds, so that a killed worker cannot hold it forever; it outlives
-# the hard time limit, which ends any task that still runs.
-RECOMMENDER_RETRAIN_LOCK_SECONDS = env.int("RECOMMENDER_RETRAIN_LOCK_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+# The retrain lock expires this many seconds after its last renewal; the running retrain renews it every third of
+# that (recommender.services.retrain.retrain_lock), so a killed worker frees it within a minute.
+RECOMMENDER_RETRAIN_LOCK_SECONDS = env.int("RECOMMENDER_RETRAIN_LOCK_SECONDS", default=60)
+# The mark of a queued retrain, which refuses a second while the first waits for a worker, expires after this: it
+# outlives the hard time limit, so that a queue behind a long retrain is not doubled.
+RECOMMENDER_RETRAIN_QUEUED_SECONDS = env.int("RECOMMENDER_RETRAIN_QUEUED_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
 # The nightly schedule that `manage.py retrain_schedule` creates (cron fields: minute hour day month weekday, UTC);
 # edit it afterwards in the admin (Periodic tasks).
 RECOMMENDER_RETRAIN_CRONTAB = env("RECOMMENDER_RETRAIN_CRONTAB", default="30 3 * * *")

@@ -7,6 +7,7 @@ imports this module to queue a retrain (``retrain_enqueue``) and never trains.
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,6 +43,9 @@ RETRAIN_BUSY = "A retrain is already running or queued; no other was started."
 RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears once trained."
 RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer."
 RETRAIN_SKIPPED = "the ratings have not changed since the active version v{version}"
+RETRAIN_LOCK_EXPIRED = "the retrain lock expired before the retrain finished"
+RETRAIN_LOCK_LOST = "the retrain lock was lost while the retrain ran (expired, or taken by another): %s"
+RETRAIN_LOCK_NOT_RENEWED = "the retrain lock could not be renewed, Redis does not answer (%s): trying again"
 
 
 def _redis() -> redis.Redis:
@@ -53,17 +57,43 @@ def _redis() -> redis.Redis:
 
 @contextmanager
 def retrain_lock() -> Iterator[bool]:
-    """Yields whether this caller holds the retrain lock. It expires on its own, so a killed worker frees it."""
-    lock = _redis().lock(RETRAIN_LOCK_KEY, timeout=settings.RECOMMENDER_RETRAIN_LOCK_SECONDS)
-    acquired = lock.acquire(blocking=False)
+    """Yields whether this caller holds the retrain lock, kept by a heartbeat while it does.
+
+    The lock expires RECOMMENDER_RETRAIN_LOCK_SECONDS after it was last renewed, and a thread of the holder renews
+    it every third of that: a retrain of any length keeps it, and a worker killed mid-training (SIGKILL: no cleanup
+    runs) frees it within that time instead of holding it until some long expiry.
+    """
+    seconds = settings.RECOMMENDER_RETRAIN_LOCK_SECONDS
+    # Not thread-local: the heartbeat thread renews the token that this thread acquired.
+    lock = _redis().lock(RETRAIN_LOCK_KEY, timeout=seconds, thread_local=False)
+    if not lock.acquire(blocking=False):
+        yield False
+        return
+    stop = threading.Event()
+    heartbeat = threading.Thread(target=_lock_renew, args=(lock, seconds / 3, stop), name="retrain-lock", daemon=True)
+    heartbeat.start()
     try:
-        yield acquired
+        yield True
     finally:
-        if acquired:
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                logger.warning("the retrain lock expired before the retrain finished")
+        stop.set()
+        heartbeat.join()
+        try:
+            lock.release()
+        except redis.exceptions.LockError:
+            logger.warning(RETRAIN_LOCK_EXPIRED)
+
+
+def _lock_renew(lock: redis.lock.Lock, every: float, stop: threading.Event) -> None:
+    """Until ``stop``: every ``every`` seconds, the lock's expiry back to its full timeout, if this holder still
+    holds it. A Redis that does not answer for a moment is tried again; a lock lost for good is logged."""
+    while not stop.wait(every):
+        try:
+            lock.reacquire()
+        except redis.exceptions.LockNotOwnedError as error:
+            logger.error(RETRAIN_LOCK_LOST, error)
+            return
+        except redis.exceptions.RedisError as error:
+            logger.warning(RETRAIN_LOCK_NOT_RENEWED, error)
 
 
 def retrain_running() -> bool:
@@ -75,12 +105,13 @@ def retrain_enqueue(*, force: bool = True) -> str | None:
     """Queue the retrain task unless one is queued or running: the task id, or None (busy).
 
     The lock alone cannot tell two clicks apart while the first task waits in the queue of a one-process
-    worker; the queued mark can. The task clears it when it starts, and it expires like the lock.
+    worker; the queued mark can. The task clears it when it starts; it expires after
+    RECOMMENDER_RETRAIN_QUEUED_SECONDS, so that a task lost with its broker cannot block retrains forever.
     """
     client = _redis()
     if client.exists(RETRAIN_LOCK_KEY):
         return None
-    if not client.set(RETRAIN_QUEUED_KEY, "1", nx=True, ex=settings.RECOMMENDER_RETRAIN_LOCK_SECONDS):
+    if not client.set(RETRAIN_QUEUED_KEY, "1", nx=True, ex=settings.RECOMMENDER_RETRAIN_QUEUED_SECONDS):
         return None
     try:
         return current_app.send_task(RETRAIN_TASK, kwargs={"force": force}).id
