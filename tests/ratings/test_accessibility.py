@@ -80,11 +80,10 @@ def member(client: Client) -> object:
     return movies
 
 
-@pytest.mark.parametrize(
-    "address",
-    ["/", "/movies/", "/movies/?q=flim", "/me/ratings/", "/me/watchlist/", "/me/hidden/", "/welcome/", "/accounts/data/",
-     "/accounts/delete/", "movie"],
-)  # fmt: skip
+PAGES = ["/", "/movies/", "/movies/?q=flim", "/me/ratings/", "/me/watchlist/", "/me/hidden/", "/welcome/"]
+
+
+@pytest.mark.parametrize("address", [*PAGES, "/accounts/data/", "/accounts/delete/", "movie"])
 def test_every_control_has_a_name_toggles_say_their_state_and_ids_are_unique(
     client: Client, member: list, address: str
 ) -> None:
