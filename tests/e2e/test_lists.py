@@ -206,3 +206,33 @@ def test_the_new_pages_fit_a_phone(phone_page: Page, name: str, address: str) ->
     missing = at_desktop - Counter(displayed_controls(phone_page))
     problems += [f"{control} is shown at desktop width but not on a phone" for control in missing.elements()]
     assert not problems, "\n".join(problems)
+
+
+def test_the_movie_page_after_rating_shows_my_stars_and_everyones_new_count(browser_page: Page, request) -> None:
+    """Rated in place, the prediction gives way to the person's stars and everyone's panel counts the rating (no
+    reload); removed, the prediction is back and the count down again; the watchlist toggle works in place."""
+    from ratings.models import Movie, MovieMark
+
+    page = browser_page
+    user = member(f"movie_page_{request.node.callspec.id}", page)
+    movie = Movie.objects.get(title="Heat")
+    count = movie.ratings.count()
+    page.goto(f"/movies/{movie.pk}/")
+    page.evaluate("window.e2eSamePage = true")
+    mine = page.get_by_role("region", name="Your rating")
+    everyone = page.locator("#everyone-panel")
+    expect(mine.locator(".predicted")).to_be_visible()
+    expect(everyone).to_contain_text(f"from {count} ratings")
+    mine.get_by_role("button", name=stars_label(4), exact=True).click()
+    expect(mine.locator(".rating-status")).to_have_text("Your rating: 4 / 5")
+    expect(mine.locator(".predicted")).to_be_hidden()
+    expect(everyone).to_contain_text(f"from {count + 1} ratings")
+    mine.get_by_role("button", name="Remove my rating").click()
+    expect(mine.locator(".predicted")).to_be_visible()
+    expect(everyone).to_contain_text(f"from {count} ratings")
+    watch = mine.get_by_role("button", name="Want to watch")
+    watch.click()
+    expect(mine.get_by_role("button", name="Want to watch")).to_have_attribute("aria-pressed", "true")
+    expect(mine.get_by_role("button", name="Want to watch")).to_be_focused()
+    assert MovieMark.objects.get(user=user, movie=movie).mark == "watchlist"
+    assert page.evaluate("window.e2eSamePage") is True
