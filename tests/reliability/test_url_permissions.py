@@ -69,6 +69,8 @@ ACCESS = {
     "api:token_delete": PUBLIC,  # the same address as api:token (ninja names one pattern per operation)
     "api:tokens_delete": USER,
     "api:health": PUBLIC,
+    "api:live": PUBLIC,
+    "api:ready": PUBLIC,  # an orchestrator's probe: anonymous, as /api/health
     "api:movies": PUBLIC,
     "api:movie": PUBLIC,
     "api:similar": PUBLIC,
@@ -81,6 +83,7 @@ ACCESS = {
     "api:retrain": STAFF,
     "api:activate": STAFF,
     r"api/^(?P<rest>[\s\S]*)$": NOT_FOUND,
+    "metrics": STAFF,  # or a scraper with METRICS_TOKEN (tests/movierec_site/test_metrics.py)
     # the admin site: staff only (rule below), but for its login page
     "admin:login": PUBLIC,
 }
@@ -211,6 +214,15 @@ def answers(pattern: Pattern, objects: Objects, client: Client) -> dict[str, obj
     for method in methods:
         results[method] = getattr(client(), method)(url)
     return results
+
+
+@pytest.fixture(autouse=True)
+def _a_worker_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The readiness check's ping is answered as a running Celery worker would: these tests ask who may use a page,
+    and without a worker /api/health/ready rightly answers 503 (tests/api/test_health_ready.py)."""
+    from celery import current_app
+
+    monkeypatch.setattr(current_app.control, "ping", lambda timeout: [{"worker@test": {"ok": "pong"}}])
 
 
 @pytest.fixture(autouse=True)
