@@ -143,7 +143,9 @@ def test_marking_a_recommendation_card_answers_with_its_undo(
     assert marks_of(user) == [(movie.pk, mark.value)]
 
 
-def test_plain_posts_mark_and_unmark_then_go_back_with_a_message(signed_in: Client, user: object, movie: object) -> None:
+def test_plain_posts_mark_and_unmark_then_go_back_with_a_message(
+    signed_in: Client, user: object, movie: object
+) -> None:
     """Without JavaScript the form posts, the mark is stored or removed, and the browser returns with a message."""
     response = signed_in.post(set_url(movie, "hidden"), {"next": "/movies/?q=usual"})
     assert response["Location"] == "/movies/?q=usual"

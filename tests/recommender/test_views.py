@@ -296,9 +296,7 @@ def test_movie_page_keeps_the_prediction_beside_a_rated_widget_for_the_styleshee
 
 
 @pytest.mark.django_db
-def test_rating_on_the_movie_page_refreshes_everyones_panel_out_of_band(
-    client: Client, catalogue: list[Movie]
-) -> None:
+def test_rating_on_the_movie_page_refreshes_everyones_panel_out_of_band(client: Client, catalogue: list[Movie]) -> None:
     """A rating sent from the movie's own page answers with the widget and everyone's panel (hx-swap-oob), the
     new rating counted; from any other page, the widget alone."""
     movie = catalogue[2]
