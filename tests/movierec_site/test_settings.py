@@ -84,7 +84,6 @@ def test_development_defaults_need_no_configuration() -> None:
     assert base.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > base.CELERY_TASK_TIME_LIMIT
 
 
-
 def test_a_killed_worker_frees_the_retrain_lock_within_two_minutes_by_default() -> None:
     """The retrain lock expires a minute after its last renewal (the running retrain renews it), far sooner than
     the task's hard time limit; the queued mark still outlives that limit."""
