@@ -62,6 +62,17 @@ def json_lines(log: Path) -> list[dict]:
     return lines
 
 
+def _read(log: Path) -> list[dict]:
+    """The lines written so far that parse (the last may be half written)."""
+    lines = []
+    for line in log.read_text().splitlines():
+        try:
+            lines.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return lines
+
+
 def test_the_web_writes_json_lines_with_the_request_id(site_env: dict[str, str], tmp_path: Path) -> None:
     """gunicorn's lines and the site's are JSON; a request's line has the id its X-Request-ID gave, also returned."""
     log = tmp_path / "web.log"
@@ -89,12 +100,16 @@ def test_the_worker_writes_json_lines_with_the_task_and_request_ids(site_env: di
         finally:
             logs.request_id.reset(token)
         assert task_id is not None
-        worker.client.AsyncResult(task_id).get(timeout=TASK_S, propagate=False)
+        # Until the trace's closing line of the task ("succeeded" or "raised"; no ratings here, so it raises).
+        deadline = time.monotonic() + TASK_S
+        while not any(line.get("task_id") == task_id and line["logger"] == "celery.app.trace" for line in _read(log)):
+            assert time.monotonic() < deadline, log.read_text()[-4000:]
+            time.sleep(0.5)
     finally:
         worker.stop()
     lines = json_lines(log)
     of_task = [line for line in lines if line["task_id"] == task_id]
-    assert of_task, lines[-5:]
+    assert of_task, log.read_text()[-4000:]
     assert {line["request_id"] for line in of_task} == {"page-click-42"}
 
 
