@@ -167,6 +167,10 @@ def _celery_app_point(app: Celery, *, broker_url: str, result_backend: str) -> N
     # fork) rather than close them, since another broker's pool must stay usable for whoever restores it.
     app._pool = None
     app.amqp._producer_pool = None
+    # The result backend too: it was made for the previous URL, and after a test killed that Redis its consumer
+    # gives up for good ("the Celery application must be restarted"); the next use makes one for this URL.
+    app._backend_cache = None
+    vars(app._local).pop("backend", None)
 
 
 @contextmanager
