@@ -5,6 +5,8 @@ https://docs.gunicorn.org/en/stable/settings.html. GUNICORN_CMD_ARGS overrides a
 
 import os
 
+from movierec_site.logs import gunicorn_logconfig
+
 bind = [f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
@@ -28,3 +30,6 @@ keepalive = 5
 raw_env = [f"{name}=1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")]
 
 accesslog = "-"
+# gunicorn's own lines (start-up, workers, the access log) in the site's format: one JSON object a line under
+# LOG_FORMAT=json, gunicorn's plain text otherwise.
+logconfig_dict = gunicorn_logconfig(log_format=os.environ.get("LOG_FORMAT", "plain"))

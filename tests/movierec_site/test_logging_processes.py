@@ -22,7 +22,7 @@ from tests.processes import ROOT, CeleryWorker, RedisServer, WebServer, celery_a
 pytestmark = pytest.mark.django_db(transaction=True)
 
 JSON_ENV = {"LOG_FORMAT": "json", "CELERY_QUIET": "1", "LOG_LEVEL": "INFO"}
-GUNICORN_CONFIG = Path(__file__).with_name("gunicorn_json_logs.py")
+GUNICORN_CONFIG = Path(__file__).resolve().parents[2] / "movierec_site" / "gunicorn.conf.py"  # the Procfile's
 TASK_S = 120
 
 
