@@ -67,7 +67,9 @@ def e2e_site(
 
     redis_url = redis_database_url(E2E_REDIS_DB)
     redis.Redis.from_url(redis_url).flushdb()
-    with django_db_blocker.unblock(), override_settings(REDIS_URL=redis_url):
+    # Every browser signs up and logs in from 127.0.0.1: the limiter (tested in tests/test_accounts.py) would
+    # otherwise count the whole e2e run as one client's attempts.
+    with django_db_blocker.unblock(), override_settings(REDIS_URL=redis_url, API_RATE_AUTH="100000/m"):
         created = _test_database_ensure()
         # Everything below is emptied at the end: never let that be a real database.
         assert connection.settings_dict["NAME"] != CONFIGURED_DATABASE
