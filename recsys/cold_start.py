@@ -33,7 +33,7 @@ CLASSIC_NEIGHBOURS = 20
 LOGIT_EPSILON = 1e-3
 
 # Computed once per loaded model; forgotten with it.
-_priors: WeakKeyDictionary = WeakKeyDictionary()
+_priors: WeakKeyDictionary[FactorModel, tuple[np.ndarray, np.ndarray]] = WeakKeyDictionary()
 
 
 def _logit_targets(model: FactorModel, scores: np.ndarray) -> np.ndarray:
@@ -91,13 +91,14 @@ def user_fold_in(
 def user_classic(
     *, model: FactorModel, movie_rows: np.ndarray, scores: np.ndarray, neighbours: int = CLASSIC_NEIGHBOURS
 ) -> tuple[np.ndarray, float]:
-    """Similarity-weighted mean embedding and bias of the training users whose rating rows are most similar."""
+    """Similarity-weighted mean embedding and bias of the training users whose rating rows are most similar
+    (a ValueError for a model without its training ratings)."""
     n_users = len(model.user_ids)
     dense = np.zeros(len(model.movie_ids))
     dense[movie_rows] = scores
-    user_rows = model.rating_user_rows
-    train_scores = model.rating_scores.astype(np.float64)
-    dots = np.bincount(user_rows, weights=dense[model.rating_movie_rows] * train_scores, minlength=n_users)
+    user_rows, train_movie_rows, train_scores = model.training_ratings()
+    train_scores = train_scores.astype(np.float64)
+    dots = np.bincount(user_rows, weights=dense[train_movie_rows] * train_scores, minlength=n_users)
     norms = np.sqrt(np.bincount(user_rows, weights=train_scores**2, minlength=n_users))
     similarity = dots / (np.where(norms > 0, norms, 1.0) * max(float(np.linalg.norm(scores)), 1e-12))
     k = min(neighbours, n_users)

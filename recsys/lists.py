@@ -65,7 +65,6 @@ def user_taste(
     Without ``with_ranking`` only the rating model's place is found (a prediction needs no more)."""
     movie_rows = np.asarray(movie_rows, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
-    ranking = model.ranking
     if user_row is not None:
         vector, bias = model.user_factors[user_row], float(model.user_bias[user_row])
     elif len(movie_rows):
@@ -76,9 +75,11 @@ def user_taste(
         rank_vector = None
     elif user_row is not None and (learned or not len(movie_rows)):
         # Learned from these very ratings, or none of the rated movies is known any more: nothing newer to go on.
-        rank_vector = ranking.user_factors[user_row]
+        rank_vector = model.served_ranking().user_factors[user_row]
     else:
-        rank_vector = ranking_fold_in(model=ranking, movie_rows=movie_rows, scores=scores, timestamps=times)
+        rank_vector = ranking_fold_in(
+            model=model.served_ranking(), movie_rows=movie_rows, scores=scores, timestamps=times
+        )
     return Taste(vector, bias, rank_vector, movie_rows, scores, learned=user_row is not None and learned)
 
 
@@ -89,7 +90,7 @@ def _standardised(values: np.ndarray) -> np.ndarray:
 def genre_taste(*, model: FactorModel, taste: Taste) -> np.ndarray:
     """[n_genres]: the person's taste for each genre, in stars above (or below) their own mean, shrunk towards 0
     by ``genre_shrinkage`` ratings of the genre."""
-    genres = model.signals.genres[taste.rated_rows].astype(np.float64)
+    genres = model.served_signals().genres[taste.rated_rows].astype(np.float64)
     rated = len(taste.rated_rows)
     centre = taste.rated_scores.mean() if rated > 1 else (LIKED_MIN_SCORE + DISLIKED_MAX_SCORE) / 2 + 0.5
     return ((taste.rated_scores - centre) @ genres) / (genres.sum(axis=0) + model.list_params.genre_shrinkage)
@@ -97,7 +98,7 @@ def genre_taste(*, model: FactorModel, taste: Taste) -> np.ndarray:
 
 def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
     """The list's score of every movie row for this person, before the stars' rule (higher first)."""
-    signals, weights = model.signals, model.list_params
+    signals, weights = model.served_signals(), model.list_params
     scores = weights.prior * signals.prior.astype(np.float64)
     rated = len(taste.rated_rows)
     if not rated:
@@ -121,7 +122,9 @@ def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
         # A vector learned with everyone's ratings is trusted; one folded in from a newcomer's few ratings barely
         # moves the list, and leads it once they have rated many (steeply: a fourth power).
         trust = 1.0 if taste.learned else rated**4 / (rated**4 + weights.ranking_half**4)
-        scores += weights.ranking * trust * _standardised(model.ranking.scores(taste.rank_vector).astype(np.float64))
+        scores += (
+            weights.ranking * trust * _standardised(model.served_ranking().scores(taste.rank_vector).astype(np.float64))
+        )
     return scores
 
 
@@ -148,7 +151,7 @@ def list_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) ->
     if not len(taste.rated_rows) or not len(movie_rows):
         return np.empty(0, dtype=np.int64)
     liked_rows = taste.rated_rows[taste.rated_scores >= min(LIKED_MIN_SCORE, taste.rated_scores.max())]
-    signals = model.signals
+    signals = model.served_signals()
     nearest = signals.neighbour_rows[movie_rows, :REASON_NEAREST]
     # The first of the movie's nearest (nearest first) that the user liked and that shares a genre with it, if any:
     # a blockbuster is near everything by co-ratings, and "because you rated Star Wars" under a comedy convinces no one.
@@ -163,7 +166,7 @@ def list_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) ->
 def similar_rows(*, model: FactorModel, row: int, limit: int) -> np.ndarray:
     """ "More like this" for movie ``row``: its co-rating neighbours, movies with at least SIMILAR_MIN_RATINGS
     ratings first, then those sharing a genre with it, nearest first within each."""
-    signals = model.signals
+    signals = model.served_signals()
     neighbours = signals.neighbour_rows[row]
     neighbours = neighbours[neighbours >= 0]
     obscure = signals.counts[neighbours] < SIMILAR_MIN_RATINGS
@@ -175,7 +178,7 @@ def similar_rows(*, model: FactorModel, row: int, limit: int) -> np.ndarray:
 def list_genre_reasons(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> list[str | None]:
     """For each listed movie, the name of its genre the person likes most ("because you like Comedy"), when they
     like it clearly (GENRE_REASON_MIN_STARS above their own mean); None otherwise."""
-    signals = model.signals
+    signals = model.served_signals()
     if not len(taste.rated_rows) or not signals.genres.shape[1]:
         return [None] * len(movie_rows)
     liking = np.where(

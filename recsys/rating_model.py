@@ -8,6 +8,7 @@ the rows of the factor matrices always line up with Django primary keys.
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,7 @@ ARRAY_SHAPE = "{name} has shape {shape}, expected {expected}"
 RANKING_MISSING = "the artifact has no ranking model"
 SIGNALS_MISSING = "the artifact has no list signals (prior, neighbours, genres)"
 PREDICTIONS_OUT_OF_RANGE = "predictions leave y_range [{low}, {high}]: from {min:.4f} to {max:.4f}"
+TRAINING_RATINGS_MISSING = "the artifact has no training ratings"
 
 
 class UnknownIdError(KeyError):
@@ -85,7 +87,7 @@ class FactorModel:
     movie_factors: np.ndarray  # float32 [n_movies, k]
     movie_bias: np.ndarray  # float32 [n_movies]
     y_range: tuple[float, float]
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
     # Optional: the training ratings as (user row, movie row, score) triples, which the classic cold start
     # compares a new user's ratings against. Artifacts written without them still load.
     rating_user_rows: np.ndarray | None = None  # int32 [n_ratings]
@@ -145,6 +147,7 @@ class FactorModel:
     def _mlp_logits(self, users: np.ndarray, movie_rows: np.ndarray | None) -> np.ndarray:
         """The MLP's output for user factors ``users`` (one vector, or one row per movie row) and movie rows."""
         first = self.mlp[0]
+        assert self._movie_inputs is not None, "computed in __post_init__ for every model with an MLP"
         movie_inputs = self._movie_inputs if movie_rows is None else self._movie_inputs[movie_rows]
         h = first.activate(users @ first.weight[:, : self.user_factors.shape[1]].T + movie_inputs + first.bias)
         for layer in self.mlp[1:]:
@@ -176,6 +179,24 @@ class FactorModel:
     @property
     def has_training_ratings(self) -> bool:
         return self.rating_scores is not None
+
+    def training_ratings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The training ratings as (user rows, movie rows, scores), for a model that has them (they are optional)."""
+        if self.rating_user_rows is None or self.rating_movie_rows is None or self.rating_scores is None:
+            raise ValueError(TRAINING_RATINGS_MISSING)
+        return self.rating_user_rows, self.rating_movie_rows, self.rating_scores
+
+    def served_ranking(self) -> RankingModel:
+        """The ranking model, which every servable artifact has (``problems()`` refuses one without)."""
+        if self.ranking is None:
+            raise ValueError(RANKING_MISSING)
+        return self.ranking
+
+    def served_signals(self) -> ListSignals:
+        """The list's signals, which every servable artifact has (``problems()`` refuses one without)."""
+        if self.signals is None:
+            raise ValueError(SIGNALS_MISSING)
+        return self.signals
 
     def with_training_ratings(
         self, *, user_ids: np.ndarray, movie_ids: np.ndarray, scores: np.ndarray
@@ -289,22 +310,23 @@ class FactorModel:
         """Write the arrays and the metadata into ``directory``; returns the files written."""
         arrays_path = directory / SERVING_ARRAYS
         meta_path = directory / SERVING_META
-        training_ratings = (
-            {
-                "rating_user_rows": self.rating_user_rows.astype(np.int32),
-                "rating_movie_rows": self.rating_movie_rows.astype(np.int32),
-                "rating_scores": self.rating_scores.astype(np.float32),
+        training_ratings: dict[str, np.ndarray] = {}
+        if self.has_training_ratings:
+            user_rows, movie_rows, scores = self.training_ratings()
+            training_ratings = {
+                "rating_user_rows": user_rows.astype(np.int32),
+                "rating_movie_rows": movie_rows.astype(np.int32),
+                "rating_scores": scores.astype(np.float32),
             }
-            if self.has_training_ratings
-            else {}
-        )
         meta = dict(self.meta)
         if self.signals is not None:
             meta[SIGNALS_META] = {"genre_names": list(self.signals.genre_names), "params": asdict(self.list_params)}
         if self.ranking is not None:
             meta[RANKING_META] = {name: float(getattr(self.ranking, name)) for name in RANKING_SCALARS}
+        # No pickle on the way out either (``load`` refuses it): an object array fails here, not at serving.
         np.savez(
             arrays_path,
+            allow_pickle=False,
             **training_ratings,
             **{name: _stored(name, array) for name, array in self.arrays().items()},
             user_ids=self.user_ids.astype(np.int64),
@@ -329,12 +351,10 @@ class FactorModel:
         if RANKING_META in meta or any(name in loaded for name in RANKING_ARRAYS):
             # A half-written ranking (arrays without scalars or the reverse) is a KeyError: the loader refuses it.
             scalars = meta.pop(RANKING_META)
-            ranking = RankingModel(
-                user_ids=loaded["user_ids"],
-                movie_ids=loaded["movie_ids"],
-                **{part: loaded.pop(name) for name, part in RANKING_ARRAYS.items()},
-                **{name: float(scalars[name]) for name in RANKING_SCALARS},
-            )
+            # Any: arrays and floats by field name, too mixed for one value type to check against each field.
+            parts: dict[str, Any] = {part: loaded.pop(name) for name, part in RANKING_ARRAYS.items()}
+            parts.update({name: float(scalars[name]) for name in RANKING_SCALARS})
+            ranking = RankingModel(user_ids=loaded["user_ids"], movie_ids=loaded["movie_ids"], **parts)
         signals, list_params = None, ListParams()
         if SIGNALS_META in meta or any(name in loaded for name in SIGNALS_ARRAYS):
             # As with the ranking model: half-written signals are a KeyError, which the loader refuses.

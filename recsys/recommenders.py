@@ -59,7 +59,7 @@ class SiteListRecommender:
 
     def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
         model = self.model
-        user_rows = model.rating_user_rows
+        user_rows, train_movie_rows, train_scores = model.training_ratings()
         order = np.argsort(user_rows, kind="stable")
         starts = np.searchsorted(user_rows[order], np.arange(len(model.user_ids) + 1))
         columns = np.fromiter((model.movie_index(m) for m in movies), dtype=np.int64, count=len(movies))
@@ -69,12 +69,13 @@ class SiteListRecommender:
             mine = order[starts[row] : starts[row + 1]]
             taste = user_taste(
                 model=model,
-                movie_rows=model.rating_movie_rows[mine],
-                scores=model.rating_scores[mine],
+                movie_rows=train_movie_rows[mine],
+                scores=train_scores[mine],
                 times=np.zeros(len(mine)),
                 user_row=row,
                 learned=True,
             )
+            assert taste is not None, "a user with a row always has a place"
             ranked = list_order(model=model, taste=taste, candidate_rows=columns)
             # A score per movie that keeps the list's order: the higher, the earlier in the list.
             score_of_row = np.zeros(len(model.movie_ids))

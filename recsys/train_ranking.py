@@ -68,7 +68,7 @@ class _UserRows:
         return user, user, self.weights[row]
 
 
-def _user_and_movie_params(model: SoftmaxFactors) -> list[list[nn.Parameter]]:
+def _user_and_movie_params(model: SoftmaxFactors) -> list[list[torch.Tensor]]:
     return [[model.user_factors.weight], [model.movie_factors.weight, model.movie_bias]]
 
 

@@ -32,6 +32,9 @@ warnings.filterwarnings("ignore", message="The given NumPy array is not writable
 LEARNER_FILE = "learner.pkl"
 TOO_FEW_RATINGS = "cannot train on {n} ratings: at least {minimum} are needed"
 MIN_RATINGS = 2
+# One epoch's losses: {"epoch": 1, "train_loss": ..., "valid_loss": ...}, valid_loss None without held-out ratings.
+EpochLoss = dict[str, float | None]
+UNTRACKED_BATCH_NORM = "a batch norm without running statistics cannot be folded into the serving arrays"
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +42,7 @@ class TrainedRating:
     params: RatingParams
     learner: Learner
     factors: FactorModel  # the serving form, carrying its training ratings (the classic cold start reads them)
-    epoch_losses: list[dict]  # [{"epoch": 1, "train_loss": ..., "valid_loss": ...}, ...]
+    epoch_losses: list[EpochLoss]
     train_seconds: float  # data loaders, model and fit
     train: pd.DataFrame  # the ratings learned from: user, movie, rating (and timestamp when given)
     valid: pd.DataFrame  # the held-out ratings (empty when valid_pct is 0)
@@ -51,7 +54,7 @@ class EpochLosses(Callback):
     order = Recorder.order + 1
 
     def before_fit(self) -> None:
-        self.epochs: list[dict] = []
+        self.epochs: list[EpochLoss] = []
 
     def after_epoch(self) -> None:
         train_loss, valid_loss = self.recorder.values[-1][:2]
@@ -199,6 +202,9 @@ def _dense_layer(block: nn.Sequential) -> DenseLayer:
     bias = _array(linear.bias) if linear.bias is not None else np.zeros(linear.out_features, dtype=np.float32)
     if norm is None:
         return DenseLayer(weight=_array(linear.weight), bias=bias)
+    # fastai's batch norms track them; one that does not would normalise by each batch even in eval mode.
+    if norm.running_mean is None or norm.running_var is None:
+        raise ValueError(UNTRACKED_BATCH_NORM)
     scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
     return DenseLayer(
         weight=_array(linear.weight),

@@ -18,7 +18,7 @@ from recsys.rating_model import FactorModel
 from recsys.recommenders import FactorRecommender, PopularityRecommender, SiteListRecommender
 from recsys.signals import signals_fit
 from recsys.train_ranking import ranking_train
-from recsys.train_rating import LEARNER_FILE, rating_train
+from recsys.train_rating import LEARNER_FILE, EpochLoss, rating_train
 
 ARTIFACT_UNSERVABLE = "the trained model cannot be served: {problems}"
 
@@ -33,13 +33,13 @@ class TrainedModel:
     learner: Learner  # the rating model's
     # The serving form: the rating model, its training ratings (for the classic cold start) and the ranking model.
     factors: FactorModel
-    epoch_losses: list[dict]  # the rating model's: [{"epoch": 1, "train_loss": ..., "valid_loss": ...}, ...]
+    epoch_losses: list[EpochLoss]  # the rating model's
     train_seconds: float  # both models: data loaders, model and fit
     train: pd.DataFrame  # the ratings learned from: user, movie, rating, timestamp
     valid: pd.DataFrame  # the held-out ratings (empty when valid_pct is 0)
     # On the held-out ratings, per recsys.evaluation, the list's metrics those of the list the site serves; empty
     # without them. Plus ranking_seconds.
-    metrics: dict
+    metrics: dict[str, float | int | None]
 
 
 def models_train(
@@ -63,7 +63,7 @@ def models_train(
     signals = signals_fit(ratings=rating.train, movie_ids=rating.factors.movie_ids, genres=genres)
     ranking_seconds = time.perf_counter() - started
     factors = replace(rating.factors, ranking=ranking, signals=signals, list_params=list_params or ListParams())
-    metrics: dict = {"ranking_seconds": ranking_seconds}
+    metrics: dict[str, float | int | None] = {"ranking_seconds": ranking_seconds}
     if len(rating.valid):
         recommender = SiteListRecommender(factors)
         metrics.update(evaluation_measure(train=rating.train, test=rating.valid, recommender=recommender).metrics)
