@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
 
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Mark, Movie, MovieMark, Rating
@@ -36,9 +38,21 @@ _ORDER_BY = {
 }
 
 
-def rating_global_mean() -> float:
+GLOBAL_MEAN_CACHE_KEY = "ratings:global-mean"
+
+
+def _global_mean_aggregate() -> float:
     mean = Rating.objects.aggregate(mean=Avg("score"))["mean"]
     return float(mean) if mean is not None else (MIN_SCORE + MAX_SCORE) / 2
+
+
+def rating_global_mean() -> float:
+    """The mean of every score, shared through the cache for as long as the recommender's rating statistics (an
+    aggregate over the whole ratings table, which the "best rated" ordering would otherwise run on every page)."""
+    ttl = float(settings.RECOMMENDER_STATS_SECONDS)
+    if ttl <= 0:
+        return _global_mean_aggregate()
+    return float(cache.get_or_set(GLOBAL_MEAN_CACHE_KEY, _global_mean_aggregate, ttl))
 
 
 def movie_list(

@@ -1,8 +1,10 @@
 """Reads the recommender needs from the ratings tables: a user's ratings and per-movie rating statistics.
 
 The statistics (count and sum of scores per movie) feed the popularity list and the choice of onboarding
-movies; they change slowly, so each process keeps them for ``RECOMMENDER_STATS_SECONDS`` (default 300 s)
-instead of aggregating the whole ratings table on every page.
+movies. They change slowly and aggregating the whole ratings table is the dearest read the site makes, so the
+first process to need them aggregates and shares them through the cache for ``RECOMMENDER_STATS_SECONDS``
+(default 300 s); every process keeps its copy that long too, so a figure is at most twice that old. A cache that
+does not answer is a miss (movierec_site.cache): each process then aggregates for itself, as before the cache.
 """
 
 import threading
@@ -12,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Sum
 
 from ratings.models import Movie, Rating
@@ -47,11 +50,15 @@ class MovieStats:
         return dict(zip(self.movie_ids.tolist(), self.counts.tolist(), strict=True))
 
 
+# What the cache holds: the aggregate's three columns (movie ids, counts, sums), from which each process derives
+# the means and orders. The version in the key changes whenever that shape does.
+STATS_CACHE_KEY = "recommender:movie-stats:1"
+
 _stats: tuple[float, MovieStats] | None = None
 _stats_lock = threading.Lock()
 
 
-def _stats_compute() -> MovieStats:
+def _stats_aggregate() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = list(
         Rating.objects.order_by()
         .values("movie_id")
@@ -61,11 +68,22 @@ def _stats_compute() -> MovieStats:
     movie_ids = np.array([row[0] for row in rows], dtype=np.int64)
     counts = np.array([row[1] for row in rows], dtype=np.int64)
     sums = np.array([row[2] for row in rows], dtype=np.float64)
+    return movie_ids, counts, sums
+
+
+def _stats_shared(ttl: float) -> MovieStats:
+    columns = cache.get(STATS_CACHE_KEY) if ttl > 0 else None
+    if columns is None:
+        columns = _stats_aggregate()
+        if ttl > 0:
+            cache.set(STATS_CACHE_KEY, columns, ttl)
+    movie_ids, counts, sums = columns
     return MovieStats(movie_ids=movie_ids, counts=counts, means=bayesian_means(counts=counts, sums=sums))
 
 
 def movie_stats() -> MovieStats:
-    """Per-movie rating statistics, recomputed at most every ``RECOMMENDER_STATS_SECONDS``."""
+    """Per-movie rating statistics: this process's copy, else the shared one, else aggregated now and shared; each
+    at most ``RECOMMENDER_STATS_SECONDS`` old."""
     global _stats
     ttl = float(settings.RECOMMENDER_STATS_SECONDS)
     held = _stats
@@ -75,15 +93,17 @@ def movie_stats() -> MovieStats:
         held = _stats
         if held is not None and time.monotonic() - held[0] < ttl:
             return held[1]
-        stats = _stats_compute()
+        stats = _stats_shared(ttl)
         _stats = (time.monotonic(), stats)
         return stats
 
 
-def movie_stats_reset() -> None:
-    """Drop the cached statistics (tests)."""
+def movie_stats_reset(*, shared: bool = True) -> None:
+    """Drop this process's statistics and, unless ``shared`` is false, the shared copy: the next read aggregates."""
     global _stats
     _stats = None
+    if shared:
+        cache.delete(STATS_CACHE_KEY)
 
 
 class UserRatings(NamedTuple):
