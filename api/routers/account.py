@@ -7,7 +7,6 @@ from ninja.errors import HttpError
 
 from accounts.services import account_delete
 from api.routers.auth import LOCKED_OUT
-from api.routers.params import query_parameters
 from api.schemas import AccountDeleteIn, ErrorOut, ExportOut
 from api.throttling import WRITE_THROTTLE
 from ratings.export import user_data_export
@@ -24,7 +23,6 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
     response={200: ExportOut, 422: ErrorOut, **AUTH_ERRORS},
     summary="Everything you rated, your watchlist and your hidden movies, oldest first",
 )
-@query_parameters()
 def export(request: HttpRequest) -> dict:
     return user_data_export(user=request.auth)
 
@@ -35,7 +33,6 @@ def export(request: HttpRequest) -> dict:
     response={204: None, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Delete your account and everything it holds (ratings, watchlist, hidden movies, tokens)",
 )
-@query_parameters()
 def account_remove(request: HttpRequest, payload: AccountDeleteIn) -> Status:
     user = request.auth
     # With the request, django-axes counts a wrong password as a failed login (a stolen token cannot guess it).

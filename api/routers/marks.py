@@ -1,13 +1,14 @@
 """GET/PUT/DELETE /api/me/watchlist and /api/me/hidden: the movies a user wants to watch, and those they do not want
 recommended ("not interested"). A movie is on one of the two at most; both leave the recommendations at once."""
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from api.pagination import PageIn, paginate
 from api.routers.movies import movie_or_404
-from api.routers.params import query_parameters
 from api.schemas import ErrorOut, Id, MarkOut, MarkPage
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Mark, MovieMark
@@ -23,65 +24,50 @@ LIST_RESPONSES = {200: MarkPage, 422: ErrorOut, **AUTH_ERRORS}
 PUT_RESPONSES = {200: MarkOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS}
 DELETE_RESPONSES = {204: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS}
 
-watchlist_router = Router(tags=["watchlist"])
-hidden_router = Router(tags=["hidden"])
+
+@dataclass(frozen=True)
+class MarkList:
+    """What tells one list's endpoints from the other's: the mark, the tag (and stem of the operation ids, which
+    generated clients name their methods after), and the summaries."""
+
+    mark: Mark
+    name: str
+    list_summary: str
+    put_summary: str
+    delete_summary: str
 
 
-def _put(request: HttpRequest, movie_id: int, mark: Mark) -> MovieMark:
-    movie = movie_or_404(movie_id)
-    entry = movie_mark_set(user=request.auth, movie=movie, mark=mark)
-    entry.movie = movie
-    return entry
+def mark_router(marks: MarkList) -> Router:
+    """GET "" (paged), PUT and DELETE "/{movie_id}" for one mark."""
+    router = Router(tags=[marks.name])
+
+    def listed(request: HttpRequest, page: Query[PageIn]) -> dict:
+        return paginate(user_mark_list(user=request.auth, mark=marks.mark), page)
+
+    def put(request: HttpRequest, movie_id: Id) -> MovieMark:
+        movie = movie_or_404(movie_id)
+        entry = movie_mark_set(user=request.auth, movie=movie, mark=marks.mark)
+        entry.movie = movie
+        return entry
+
+    def remove(request: HttpRequest, movie_id: Id) -> Status:
+        if not movie_mark_delete(user=request.auth, movie=movie_or_404(movie_id), mark=marks.mark):
+            raise HttpError(404, NOT_MARKED[marks.mark].format(id=movie_id))
+        return Status(204, None)
+
+    for view, suffix in ((listed, ""), (put, "_put"), (remove, "_remove")):
+        view.__name__ = view.__qualname__ = marks.name + suffix  # the operation id
+    router.get("", response=LIST_RESPONSES, summary=marks.list_summary)(listed)
+    one = "/{int:movie_id}"
+    router.put(one, throttle=WRITE_THROTTLE, response=PUT_RESPONSES, summary=marks.put_summary)(put)
+    router.delete(one, throttle=WRITE_THROTTLE, response=DELETE_RESPONSES, summary=marks.delete_summary)(remove)
+    return router
 
 
-def _delete(request: HttpRequest, movie_id: int, mark: Mark) -> Status:
-    if not movie_mark_delete(user=request.auth, movie=movie_or_404(movie_id), mark=mark):
-        raise HttpError(404, NOT_MARKED[mark].format(id=movie_id))
-    return Status(204, None)
-
-
-@watchlist_router.get("", response=LIST_RESPONSES, summary="Your watchlist, last added first")
-@query_parameters(PageIn)
-def watchlist(request: HttpRequest, page: Query[PageIn]) -> dict:
-    return paginate(user_mark_list(user=request.auth, mark=Mark.WATCHLIST), page)
-
-
-@watchlist_router.put(
-    "/{int:movie_id}", throttle=WRITE_THROTTLE, response=PUT_RESPONSES, summary="Put a movie on your watchlist"
-)
-@query_parameters()
-def watchlist_put(request: HttpRequest, movie_id: Id) -> MovieMark:
-    return _put(request, movie_id, Mark.WATCHLIST)
-
-
-@watchlist_router.delete(
-    "/{int:movie_id}", throttle=WRITE_THROTTLE, response=DELETE_RESPONSES, summary="Take a movie off your watchlist"
-)
-@query_parameters()
-def watchlist_remove(request: HttpRequest, movie_id: Id) -> Status:
-    return _delete(request, movie_id, Mark.WATCHLIST)
-
-
-@hidden_router.get("", response=LIST_RESPONSES, summary="The movies you hid (not interested), last hidden first")
-@query_parameters(PageIn)
-def hidden(request: HttpRequest, page: Query[PageIn]) -> dict:
-    return paginate(user_mark_list(user=request.auth, mark=Mark.HIDDEN), page)
-
-
-@hidden_router.put(
-    "/{int:movie_id}",
-    throttle=WRITE_THROTTLE,
-    response=PUT_RESPONSES,
-    summary="Not interested: never recommend this movie, and count it as a dislike",
-)
-@query_parameters()
-def hidden_put(request: HttpRequest, movie_id: Id) -> MovieMark:
-    return _put(request, movie_id, Mark.HIDDEN)
-
-
-@hidden_router.delete(
-    "/{int:movie_id}", throttle=WRITE_THROTTLE, response=DELETE_RESPONSES, summary="Undo not interested"
-)
-@query_parameters()
-def hidden_remove(request: HttpRequest, movie_id: Id) -> Status:
-    return _delete(request, movie_id, Mark.HIDDEN)
+# Positional: mark, name, then the summaries of GET, PUT and DELETE.
+watchlist_router = mark_router(MarkList(Mark.WATCHLIST, "watchlist", "Your watchlist, last added first",
+                                        "Put a movie on your watchlist",
+                                        "Take a movie off your watchlist"))  # fmt: skip
+hidden_router = mark_router(MarkList(Mark.HIDDEN, "hidden", "The movies you hid (not interested), last hidden first",
+                                     "Not interested: never recommend this movie, and count it as a dislike",
+                                     "Undo not interested"))  # fmt: skip

@@ -9,7 +9,6 @@ from ninja.errors import HttpError
 from api.pagination import PageIn, paginate
 from api.routers import account, marks
 from api.routers.movies import movie_or_404
-from api.routers.params import query_parameters
 from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Rating
@@ -27,7 +26,6 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
 @router.get("/ratings", response={200: RatingPage, 422: ErrorOut, **AUTH_ERRORS}, summary="Your ratings, newest first")
-@query_parameters(PageIn)
 def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
     return paginate(user_rating_list(user=request.auth), page)
 
@@ -38,7 +36,6 @@ def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
     response={200: RatingOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Rate a movie, or change your rating",
 )
-@query_parameters()
 def rating_put(request: HttpRequest, movie_id: Id, payload: RatingIn) -> Rating:
     movie = movie_or_404(movie_id)
     try:
@@ -55,7 +52,6 @@ def rating_put(request: HttpRequest, movie_id: Id, payload: RatingIn) -> Rating:
     response={204: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Remove your rating of a movie",
 )
-@query_parameters()
 def rating_remove(request: HttpRequest, movie_id: Id) -> Status:
     if not rating_delete(user=request.auth, movie=movie_or_404(movie_id)):
         raise HttpError(404, RATING_NOT_FOUND.format(id=movie_id))

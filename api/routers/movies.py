@@ -12,7 +12,6 @@ from ninja.errors import HttpError
 from pydantic import Field
 
 from api.pagination import PageIn, paginate
-from api.routers.params import query_parameters
 from api.schemas import ErrorOut, Id, MovieDetailOut, MoviePage
 from ratings.forms import SEARCH_MAX_CHARS, YEAR_MAX, YEAR_MIN
 from ratings.models import Movie
@@ -52,7 +51,6 @@ def movie_or_404(pk: int) -> Movie:
 
 
 @router.get("", auth=None, response={200: MoviePage, 400: ErrorOut, 422: ErrorOut}, summary="Search the catalogue")
-@query_parameters(MovieFiltersIn, PageIn)
 def movies(request: HttpRequest, filters: Query[MovieFiltersIn], page: Query[PageIn]) -> dict:
     if filters.search and filters.q:
         raise HttpError(422, SEARCH_TWICE)
@@ -65,6 +63,5 @@ def movies(request: HttpRequest, filters: Query[MovieFiltersIn], page: Query[Pag
 @router.get(
     "/{int:movie_id}", auth=None, response={200: MovieDetailOut, 404: ErrorOut, 422: ErrorOut}, summary="One movie"
 )
-@query_parameters()
 def movie(request: HttpRequest, movie_id: Id) -> Movie:
     return movie_or_404(movie_id)

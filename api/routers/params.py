@@ -1,38 +1,45 @@
 """Query parameters an endpoint does not take are refused (422, naming them), not silently ignored: a client that
-sends `q` where the parameter is `search`, or `limit` where it is `n`, learns so at once."""
+sends `limit` where the parameter is `n` learns so at once.
+
+One decorator for the whole API (``api.add_decorator``): each operation's known parameters are those of its own
+query models, which django-ninja builds from the view's signature, so no endpoint can forget the check and no list
+of names is written beside the signature.
+"""
 
 from collections.abc import Callable
 from functools import wraps
 
 from django.http import HttpRequest
-from ninja import Schema
 from ninja.errors import HttpError
+from ninja.operation import Operation
+from ninja.params.models import QueryModel
 
 UNKNOWN_QUERY_PARAMETERS = "unknown query parameter{s}: {names}; this endpoint takes {allowed}"
+# A hostile request may send thousands of long names; the message names a few, cut short.
+NAMES_SHOWN, NAME_CHARS = 10, 40
 
 
-def query_parameters(*known: str | type[Schema]) -> Callable[[Callable], Callable]:
-    """Decorate a view (under the router's decorator) that takes these query parameters only: names, or the
-    fields of the Schema classes it reads with Query[...]."""
-    names: set[str] = set()
-    for item in known:
-        names |= (
-            {field.alias or name for name, field in item.model_fields.items()} if isinstance(item, type) else {item}
-        )
-    allowed = ", ".join(f"`{name}`" for name in sorted(names)) or "none"
+def query_parameter_names(operation: Operation) -> frozenset[str]:
+    """The names the operation reads from the query string: its query models' flattened fields, by alias, so a
+    ``Query[PageIn]`` contributes `page` and `page_size`."""
+    return frozenset(
+        name for model in operation.models if issubclass(model, QueryModel) for name in model.__ninja_flatten_map__
+    )
 
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> object:
-            unknown = sorted(set(request.GET) - names)
-            if unknown:
-                listed = ", ".join(f"`{name[:40]}`" for name in unknown[:10])
-                message = UNKNOWN_QUERY_PARAMETERS.format(
-                    s="s" if len(unknown) > 1 else "", names=listed, allowed=allowed
-                )
-                raise HttpError(422, message)
-            return view(request, *args, **kwargs)
 
-        return wrapper
+def unknown_query_parameters_refused(view: Callable) -> Callable:
+    """The API's decorator (mode "operation": after authentication, throttling and the parameters' validation,
+    as a check in the view itself would be)."""
+    known = query_parameter_names(view._ninja_operation)
+    allowed = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
 
-    return decorate
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> object:
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            listed = ", ".join(f"`{name[:NAME_CHARS]}`" for name in unknown[:NAMES_SHOWN])
+            message = UNKNOWN_QUERY_PARAMETERS.format(s="s" if len(unknown) > 1 else "", names=listed, allowed=allowed)
+            raise HttpError(422, message)
+        return view(request, *args, **kwargs)
+
+    return wrapper

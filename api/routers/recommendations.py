@@ -8,7 +8,6 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from api.routers.movies import GENRE_PATTERN, genre_check, movie_or_404
-from api.routers.params import query_parameters
 from api.schemas import ErrorOut, Id, MovieOut, RecommendationsOut
 from ratings.models import Movie
 from recommender.services.recommendations import onboarding_movies, recommendations_for_user, similar_movies
@@ -25,7 +24,6 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
     response={200: RecommendationsOut, 400: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
     summary="Your recommendations, best first, each with the rated movie that explains it",
 )
-@query_parameters("n", "genre")
 def recommendations(
     request: HttpRequest,
     n: int = Query(20, ge=1, le=N_MAX),
@@ -47,7 +45,6 @@ def recommendations(
     response={200: list[MovieOut], 422: ErrorOut, **AUTH_ERRORS},
     summary="Well-known movies to rate first, spread over tastes, that you have not rated",
 )
-@query_parameters("n")
 def onboarding(request: HttpRequest, n: int = Query(20, ge=1, le=N_MAX)) -> list[Movie]:
     return onboarding_movies(user=request.auth, limit=n)
 
@@ -58,7 +55,6 @@ def onboarding(request: HttpRequest, n: int = Query(20, ge=1, le=N_MAX)) -> list
     response={200: list[MovieOut], 404: ErrorOut, 422: ErrorOut},
     summary="Movies the active model places nearest to this one (by shared genres without a model)",
 )
-@query_parameters("n")
 def similar(request: HttpRequest, movie_id: Id, n: int = Query(10, ge=1, le=N_MAX)) -> list[Movie]:
     found = similar_movies(movie=movie_or_404(movie_id), limit=n)
     prefetch_related_objects(found, "genres")
