@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from common import SEED
 
+from recsys.ease import ease_weights
 from recsys.evaluation import Trainer
 from recsys.params import RankingParams, RatingParams
 from recsys.ranking_model import RankingModel, ranking_fold_in
@@ -128,10 +129,7 @@ def blend(ratings: pd.DataFrame) -> MatrixRecommender:
 def ease(data: Data) -> np.ndarray:
     """EASE (Steck 2019), the linear item-to-item reference: not servable as user and movie vectors."""
     x = data.implicit()
-    p = np.linalg.inv(x.T @ x + EASE_LAMBDA * np.eye(x.shape[1]))
-    b = -p / np.diag(p)
-    np.fill_diagonal(b, 0.0)
-    return x @ b
+    return x @ ease_weights(interactions=x, l2=EASE_LAMBDA)
 
 
 def _factor_loop(data: Data, loss_fn, *, n_factors: int, epochs: int, lr: float, batches) -> np.ndarray:
