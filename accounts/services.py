@@ -1,5 +1,5 @@
-"""Account writes: create a site user, open an account from the sign-up form, delete one with everything
-they own."""
+"""Account writes: create a site user, open an account from the sign-up form, end their browser sessions, delete one
+with everything they own."""
 
 import logging
 import smtplib
@@ -7,6 +7,8 @@ import smtplib
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
+
+from accounts.models import UserSession
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +62,11 @@ def account_delete(*, user: AbstractBaseUser) -> None:
     """Delete ``user`` and everything that is theirs: ratings, marks, profile and API tokens go with the account
     (their foreign keys cascade), and the next retrain, which reads the ratings as they are, forgets them."""
     user.delete()
+
+
+def sessions_end(*, user: AbstractBaseUser) -> int:
+    """End every browser session of ``user`` now, wherever it was opened: its next request is a visitor's. How many
+    there were. (A password change or reset ends the others already: Django checks each session against a hash of
+    the password.)"""
+    deleted, _ = UserSession.objects.filter(user=user).delete()
+    return deleted

@@ -60,9 +60,17 @@ class MovieOut(Schema):
 
 class MovieDetailOut(MovieOut):
     release_date: dt.date | None
-    imdb_url: str
+    imdb_url: str | None = Field(
+        description="The movie's IMDb page: an absolute http(s) URL, or null when none is known"
+    )
     rating_count: int
     rating_mean: float | None
+
+    @staticmethod
+    def resolve_imdb_url(movie: object) -> str | None:
+        # The stored URL passes the same check as the movie page's link (Movie.imdb_link): a client that makes a
+        # link of it must never be handed javascript: or data:, whatever was written to the database.
+        return movie.imdb_link or None
 
 
 class MoviePage(Schema):

@@ -1,4 +1,5 @@
-"""Writes of the API's own data: accounts created through the API, and the tokens handed out and revoked."""
+"""Writes of the API's own data: accounts created through the API, the tokens handed out and revoked, and log out
+everywhere (every token and every browser session)."""
 
 import datetime as dt
 import secrets
@@ -8,7 +9,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from accounts.services import user_create
+from accounts.services import sessions_end, user_create
 from api.models import ApiToken
 from api.selectors import token_sha256
 
@@ -37,9 +38,15 @@ def token_revoke(*, token: ApiToken) -> None:
 
 
 def tokens_revoke(*, user: AbstractBaseUser) -> int:
-    """End every token of ``user`` now ("log out everywhere"); how many there were."""
+    """End every token of ``user`` now; how many there were."""
     deleted, _ = ApiToken.objects.filter(user=user).delete()
     return deleted
+
+
+def logins_end(*, user: AbstractBaseUser) -> None:
+    """Log ``user`` out everywhere: every API token and every browser session ends now, the caller's own included."""
+    tokens_revoke(user=user)
+    sessions_end(user=user)
 
 
 def account_signup(*, username: str, password: str) -> AbstractBaseUser:

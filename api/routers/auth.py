@@ -1,5 +1,6 @@
 """Bearer tokens for clients that do not use the browser session: sign up, get one (POST /api/auth/signup and
-/api/auth/token), revoke the one in use (DELETE /api/auth/token) or all of them (DELETE /api/auth/tokens)."""
+/api/auth/token), revoke the one in use (DELETE /api/auth/token), or log out everywhere: all of them and every
+browser session (DELETE /api/auth/tokens)."""
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
@@ -8,7 +9,7 @@ from ninja.errors import HttpError
 
 from api.auth import USER_AUTH, BearerAuth
 from api.schemas import CredentialsIn, ErrorOut, TokenOut
-from api.services import SignupError, account_signup, token_create, token_revoke, tokens_revoke
+from api.services import SignupError, account_signup, logins_end, token_create, token_revoke
 from api.throttling import AUTH_THROTTLE, username_rate_limit
 
 INVALID_CREDENTIALS = "invalid username or password"
@@ -74,12 +75,12 @@ def token_delete(request: HttpRequest) -> Status:
     "/tokens",
     auth=USER_AUTH,
     response={204: None, 401: ErrorOut, 403: ErrorOut},
-    summary="Revoke all of your tokens (log out everywhere)",
+    summary="Revoke all of your tokens and browser sessions (log out everywhere)",
     description=(
-        "Every token of the authenticated user stops working at once, this request's included. A password change "
-        "or reset does the same."
+        "Every token of the authenticated user stops working at once, and every browser session of theirs is "
+        "signed out, this request's own included. A password change or reset does the same."
     ),
 )
 def tokens_delete(request: HttpRequest) -> Status:
-    tokens_revoke(user=request.auth)
+    logins_end(user=request.auth)
     return Status(204, None)

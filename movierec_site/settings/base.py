@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AttemptsLimitedAdminConfig",  # django.contrib.admin, its log-in limited like the site's
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -117,6 +117,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# https://docs.djangoproject.com/en/5.2/ref/settings/#session-engine: database sessions that know their user, so
+# that "log out everywhere" ends every one of them (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -177,6 +180,18 @@ CELERY_TIMEZONE = TIME_ZONE
 MODEL_DIR = Path(env("MODEL_DIR", default=str(VAR_DIR / "models")))
 # Where downloaded datasets (MovieLens, the recbole wheel) are cached.
 DATA_CACHE_DIR = Path(env("DATA_CACHE_DIR", default=str(VAR_DIR / "cache")))
+
+# https://developer.themoviedb.org/docs/getting-started: `manage.py posters_fetch` asks TMDB for each movie's poster
+# and overview when TMDB_API_KEY is set (a v3 API key, or a v4 read access token), and keeps the image files in
+# POSTER_DIR; without them every poster is drawn by the site (ratings.posters). TMDB_IMAGE_URL is the image base
+# and size (https://developer.themoviedb.org/docs/image-basics). A 429's Retry-After is waited up to
+# TMDB_RETRY_AFTER_MAX_SECONDS; past that, or when TMDB does not answer in TMDB_TIMEOUT_SECONDS, the run stops.
+TMDB_API_KEY = env("TMDB_API_KEY", default="")
+TMDB_API_URL = env("TMDB_API_URL", default="https://api.themoviedb.org/3")
+TMDB_IMAGE_URL = env("TMDB_IMAGE_URL", default="https://image.tmdb.org/t/p/w342")
+TMDB_TIMEOUT_SECONDS = env.float("TMDB_TIMEOUT_SECONDS", default=10.0)
+TMDB_RETRY_AFTER_MAX_SECONDS = env.float("TMDB_RETRY_AFTER_MAX_SECONDS", default=60.0)
+POSTER_DIR = Path(env("POSTER_DIR", default=str(VAR_DIR / "posters")))
 
 # https://docs.djangoproject.com/en/5.2/topics/logging/: plain text, or one JSON object a line with LOG_FORMAT=json,
 # each line with its request id (web) or task id (worker); movierec_site.logs. Celery's worker and beat use it too.

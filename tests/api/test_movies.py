@@ -6,6 +6,7 @@ from django.test import Client
 
 from api.routers.movies import MOVIE_NOT_FOUND, SEARCH_TWICE, UNKNOWN_GENRE
 from api.routers.params import UNKNOWN_QUERY_PARAMETERS
+from ratings.models import Movie
 from tests.factories import GenreFactory, MovieFactory
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,33 @@ def test_unknown_query_parameters_are_a_422_naming_them(
     detail = response.json()["detail"]
     assert detail.startswith(UNKNOWN_QUERY_PARAMETERS.split("{")[0])
     assert all(f"`{name}`" in detail for name in named)
+
+
+def test_a_movie_gives_its_http_imdb_url_as_stored(api_client: Client, db: None) -> None:
+    """An http(s) IMDb URL comes back as it is stored; a movie without one has imdb_url null."""
+    url = "http://us.imdb.com/M/title-exact?Fargo%20(1996)"
+    assert api_client.get(f"/api/movies/{MovieFactory(imdb_url=url).pk}").json()["imdb_url"] == url
+    assert api_client.get(f"/api/movies/{MovieFactory(imdb_url='').pk}").json()["imdb_url"] is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.domain)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "//evil.example/x",
+        "http:evil",
+    ],
+)
+def test_a_stored_imdb_url_that_is_not_http_is_null(api_client: Client, db: None, url: str) -> None:
+    """A movie whose IMDb URL was written straight to the database as something other than an absolute http(s) URL
+    (past the importer's check) comes back with imdb_url null: the API hands a client nothing a link would run."""
+    movie = MovieFactory(title="Fargo")
+    Movie.objects.filter(pk=movie.pk).update(imdb_url=url)
+    response = api_client.get(f"/api/movies/{movie.pk}")
+    assert response.status_code == 200
+    assert response.json()["imdb_url"] is None
+    assert "script:" not in response.content.decode().lower()
