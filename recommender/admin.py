@@ -1,5 +1,7 @@
 """Admin for the model registry: versions with their metrics, activation (rollback) and "retrain now"."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -87,7 +89,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         )
         return [retrain, *super().get_urls()]
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         try:
             running = retrain_running()
         except RedisError:

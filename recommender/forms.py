@@ -1,5 +1,7 @@
 """The onboarding page's forms: the genres a newcomer likes, and the search for movies to rate."""
 
+from typing import Any, cast
+
 from django import forms
 
 from ratings.forms import SEARCH_MAX_CHARS
@@ -16,9 +18,11 @@ class TasteGenresForm(forms.Form):
         error_messages={"invalid_choice": GENRE_UNKNOWN, "invalid_list": GENRE_UNKNOWN},
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["genres"].choices = [(genre.slug, genre.name) for genre in genre_list()]
+        cast(forms.MultipleChoiceField, self.fields["genres"]).choices = [
+            (genre.slug, genre.name) for genre in genre_list()
+        ]
 
 
 class OnboardingSearchForm(forms.Form):

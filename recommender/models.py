@@ -3,26 +3,23 @@
 from django.db import models
 from django.db.models import Q
 
-from recsys.params import Algorithm
+from recsys.params import Algorithm as CoreAlgorithm
 
 # The one permission behind "Retrain now" and "Activate", in the admin, on the Model pages and in the API.
 MANAGE_PERMISSION = "recommender.manage_modelversion"
 
 
-class ModelVersionQuerySet(models.QuerySet):
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
     def active(self) -> "ModelVersionQuerySet":
         return self.filter(status=ModelVersion.Status.ACTIVE)
 
 
 class ModelVersion(models.Model):
-    # The ML core's algorithms, with the labels the admin shows.
-    Algorithm = models.TextChoices(
-        "Algorithm",
-        [
-            (Algorithm.DOT.name, (Algorithm.DOT.value, "Dot product (EmbeddingDotBias)")),
-            (Algorithm.NN.name, (Algorithm.NN.value, "Neural network (EmbeddingNN)")),
-        ],
-    )
+    class Algorithm(models.TextChoices):
+        """The ML core's algorithms, with the labels the admin shows."""
+
+        DOT = CoreAlgorithm.DOT.value, "Dot product (EmbeddingDotBias)"
+        NN = CoreAlgorithm.NN.value, "Neural network (EmbeddingNN)"
 
     class Status(models.TextChoices):
         TRAINING = "training", "Training"

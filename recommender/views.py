@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from ratings.endpoints import back_url, movie_or_404, movie_post_endpoint
 from ratings.mark_views import MARK_REMOVED, MARKS_CHANGED_EVENT, mark_or_404
 from ratings.models import Movie
+from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
 from ratings.selectors import (
     genre_list,
     movie_list,
@@ -30,6 +31,7 @@ from ratings.views import card_context
 from recommender.forms import OnboardingSearchForm, TasteGenresForm
 from recommender.services.recommendations import (
     Fallback,
+    Recommendation,
     RecommendationPage,
     onboarding_movies,
     popular_movies,
@@ -80,7 +82,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
         genre = None
     number = _page_number(request.GET.get("page"))
     result = _recommendations(request, page_number=number, genre=genre)
-    paginator = Paginator(range(result.total), RECOMMENDATIONS_PER_PAGE)
+    # It counts the whole list; the page holds only the recommendations computed for it.
+    paginator: Paginator[object] = Paginator(range(result.total), RECOMMENDATIONS_PER_PAGE)
     if not result.items and number > paginator.num_pages:  # a page past the end: show the last one
         number = paginator.num_pages
         result = _recommendations(request, page_number=number, genre=genre)
@@ -101,7 +104,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
 
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
-def recommendation_restore_view(request: HttpRequest, movie: Movie, mark: str) -> HttpResponse:
+def recommendation_restore_view(request: SignedInHttpRequest, movie: Movie, mark: str) -> HttpResponse:
     """Undo on a recommendation card that was marked: the mark goes, and (for htmx) the card comes back with the
     prediction; a plain form returns to the list."""
     clean = mark_or_404(mark)
@@ -164,7 +167,7 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def onboarding_genres_view(request: HttpRequest) -> HttpResponse:
+def onboarding_genres_view(request: HtmxHttpRequest) -> HttpResponse:
     """The genres the newcomer likes: kept in the session, the movies to rate drawn from them (none: any genre)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")
@@ -176,14 +179,14 @@ def onboarding_genres_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             messages.info(request, GENRES_SAVED)
         else:
-            messages.error(request, " ".join(form.errors["genres"]))
+            messages.error(request, " ".join(map(str, form.errors["genres"])))
         return redirect("onboarding")
     movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN) if form.is_valid() else []
     context = {
         "movies": movies,
         "scores": user_scores(user=request.user, movies=movies),
         "next_url": reverse("onboarding"),
-        "genres_error": " ".join(form.errors.get("genres", [])),
+        "genres_error": " ".join(map(str, form.errors.get("genres", []))),
     }
     return render(request, "recommender/_onboarding_list.html", context, status=200 if form.is_valid() else 422)
 
@@ -202,7 +205,7 @@ def _search_context(request: HttpRequest) -> dict[str, object]:
 
 @require_safe
 @login_required
-def onboarding_search_view(request: HttpRequest) -> HttpResponse:
+def onboarding_search_view(request: HtmxHttpRequest) -> HttpResponse:
     """Movies matching the onboarding page's search (typos forgiven), as cards to rate there; without htmx, the
     onboarding page with them."""
     context = _search_context(request)
@@ -212,7 +215,7 @@ def onboarding_search_view(request: HttpRequest) -> HttpResponse:
     return render(request, "recommender/_onboarding_search.html", {**context, "next_url": reverse("onboarding")})
 
 
-def _preview(request: HttpRequest) -> list:
+def _preview(request: HttpRequest) -> list[Recommendation]:
     return recommendations_for_user(user=request.user, limit=ONBOARDING_PREVIEW_SHOWN).items
 
 
@@ -230,7 +233,7 @@ def onboarding_progress_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def onboarding_skip_view(request: HttpRequest) -> HttpResponse:
+def onboarding_skip_view(request: HtmxHttpRequest) -> HttpResponse:
     """'Haven't seen it': forget the movie for this session and, for htmx, answer with the card that replaces it."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")

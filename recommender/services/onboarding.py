@@ -9,6 +9,7 @@ this module reads the setting and the catalogue.
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 
 from ratings.models import Mark, Movie
 from ratings.selectors import user_mark_ids
@@ -85,14 +86,14 @@ def _spread_by_decades(pool: list[int], limit: int) -> list[int]:
     return chosen
 
 
-def _unwanted(user) -> set[int]:
+def _unwanted(user: User | AnonymousUser) -> set[int]:
     """What onboarding never asks about: the user's ratings and the movies they said they are not interested in."""
     if not user.is_authenticated:
         return set()
     return set(user_ratings(user_id=user.pk).movie_ids.tolist()) | user_mark_ids(user_id=user.pk)[Mark.HIDDEN]
 
 
-def onboarding_movies(*, user, limit: int = 20, genres: list[str] | None = None) -> list[Movie]:
+def onboarding_movies(*, user: User | AnonymousUser, limit: int = 20, genres: list[str] | None = None) -> list[Movie]:
     """Well-known movies the user has not rated (nor hidden), spread across the factor space (or genres without a
     model); with ``genres`` (slugs), the best known of those genres, spread over the decades.
 
@@ -107,8 +108,8 @@ def onboarding_movies(*, user, limit: int = 20, genres: list[str] | None = None)
     else:
         pool = [int(m) for m in stats.by_count[:ONBOARDING_POOL] if int(m) not in unwanted]
         served = served_model()
-        in_model = [m for m in pool if served is not None and served.model.has_movie(m)]
-        if len(in_model) >= limit:
+        in_model = [m for m in pool if served.model.has_movie(m)] if served is not None else []
+        if served is not None and len(in_model) >= limit:
             rows = [served.model.movie_index(m) for m in in_model]
             chosen = [in_model[i] for i in spread_by_factors(units=served.movie_units[rows], limit=limit)]
         else:

@@ -7,6 +7,7 @@ answer with an ``Outcome``.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.contrib import messages
 
@@ -49,7 +50,7 @@ class Outcome:
     def message_level(self) -> int:
         return MESSAGE_LEVELS[self.status]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready: the retrain task's result."""
         version = self.version
         return {

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser, User
 
 from ratings.models import MAX_SCORE, MIN_SCORE, Mark, Movie
 from ratings.selectors import user_mark_ids
@@ -131,7 +132,9 @@ def _clip_rating(value: float) -> float:
     return float(min(max(value, MIN_SCORE), MAX_SCORE))
 
 
-def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: str | None = None) -> RecommendationPage:
+def recommendations_for_user(
+    *, user: User | AnonymousUser, limit: int = 20, offset: int = 0, genre: str | None = None
+) -> RecommendationPage:
     """The user's best movies that they have not rated, in the order of the site's list, each with its predicted
     rating and the liked movie that explains it."""
     if not user.is_authenticated:
@@ -141,7 +144,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
     # A watchlisted or hidden movie leaves the list at once; a hidden one also counts as a dislike below.
     marked = user_mark_ids(user_id=user.pk)
     excluded = marked[Mark.WATCHLIST] | marked[Mark.HIDDEN]
-    if taste is None:
+    if served is None or taste is None:
         rated = set(user_ratings(user_id=user.pk).movie_ids.tolist())
         fallback = Fallback.NO_MODEL if served is None else Fallback.NO_RATINGS
         return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated | excluded, fallback=fallback)
@@ -184,7 +187,7 @@ def recommendations_for_user(*, user, limit: int = 20, offset: int = 0, genre: s
     return RecommendationPage(items=items, total=len(rows), model_version=served.version)
 
 
-def rating_predict(*, user, movie: Movie) -> float | None:
+def rating_predict(*, user: User | AnonymousUser, movie: Movie) -> float | None:
     """The rating the active model predicts ``user`` would give ``movie``; None when it cannot say."""
     if not user.is_authenticated:
         return None

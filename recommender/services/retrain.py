@@ -8,8 +8,9 @@ imports this module to queue a retrain (``retrain_enqueue``) and never trains.
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import redis
 from celery import current_app
@@ -131,7 +132,7 @@ def retrain_request(*, force: bool = True) -> Outcome:
     return Outcome(status=OutcomeStatus.QUEUED, message=RETRAIN_QUEUED.format(task=task_id), task_id=task_id)
 
 
-def rating_params_resolve(*, algorithm: str | None = None, overrides: dict | None = None) -> RatingParams:
+def rating_params_resolve(*, algorithm: str | None = None, overrides: Mapping[str, Any] | None = None) -> RatingParams:
     """The algorithm's defaults (RECOMMENDER_ALGORITHM when None), the settings' thread count, then ``overrides``;
     an unknown algorithm or hyperparameter is a TrainingError."""
     defaults = RatingParams.default(algorithm or settings.RECOMMENDER_ALGORITHM)
@@ -142,7 +143,7 @@ def model_retrain(
     *,
     force: bool = False,
     algorithm: str | None = None,
-    hyperparameters: dict | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
     activate: bool = True,
     progress: bool = False,
 ) -> Outcome:

@@ -35,29 +35,28 @@ class ServedModel:
     version: ModelVersion
     model: FactorModel
     movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
-    # The training ratings grouped by user: user row r's are _rating_order[_rating_starts[r]:_rating_starts[r + 1]].
-    _rating_order: np.ndarray | None = field(init=False, repr=False)
-    _rating_starts: np.ndarray | None = field(init=False, repr=False)
+    # The training ratings grouped by user, (order, starts): user row r's are order[starts[r]:starts[r + 1]].
+    _rating_groups: tuple[np.ndarray, np.ndarray] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
-        order = starts = None
+        groups = None
         if self.model.has_training_ratings:
-            user_rows = self.model.rating_user_rows
+            user_rows, _, _ = self.model.training_ratings()
             order = np.argsort(user_rows, kind="stable")
-            starts = np.searchsorted(user_rows[order], np.arange(len(self.model.user_ids) + 1))
-        object.__setattr__(self, "_rating_order", order)
-        object.__setattr__(self, "_rating_starts", starts)
+            groups = order, np.searchsorted(user_rows[order], np.arange(len(self.model.user_ids) + 1))
+        object.__setattr__(self, "_rating_groups", groups)
 
     def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
         """Whether training saw exactly these ratings of the user; True when the artifact cannot tell."""
-        if self._rating_order is None:
+        if self._rating_groups is None:
             return True
-        mine = self._rating_order[self._rating_starts[user_row] : self._rating_starts[user_row + 1]]
+        order, starts = self._rating_groups
+        mine = order[starts[user_row] : starts[user_row + 1]]
         if len(mine) != len(movie_rows):
             return False
-        model = self.model
-        trained = sorted(zip(model.rating_movie_rows[mine].tolist(), model.rating_scores[mine].tolist(), strict=True))
+        _, train_movie_rows, train_scores = self.model.training_ratings()
+        trained = sorted(zip(train_movie_rows[mine].tolist(), train_scores[mine].tolist(), strict=True))
         current = np.asarray(scores, dtype=np.float32).tolist()
         current = sorted(zip(np.asarray(movie_rows).tolist(), current, strict=True))
         return trained == current

@@ -7,6 +7,7 @@ ranks by predicted rating instead (the rating model alone, the classic recipe's 
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--output", type=Path, required=True, metavar="DIR")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             train = ratings_read(path=options["train"])
             test = ratings_read(path=options["test"])

@@ -1,5 +1,7 @@
 """``manage.py train``: train a version from the database's ratings, promote it, and say what happened."""
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.services.outcomes import OutcomeStatus
@@ -31,7 +33,7 @@ class Command(BaseCommand):
             "--force", action="store_true", help="train even when the ratings are unchanged since the active version"
         )
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         overrides = {"epochs": options["epochs"]} if options["epochs"] else None
         try:
             outcome = model_retrain(
@@ -45,10 +47,11 @@ class Command(BaseCommand):
             raise CommandError(TRAINING_FAILED.format(error=error)) from error
         if outcome.status == OutcomeStatus.BUSY:
             raise CommandError(ALREADY_RUNNING)
-        version = outcome.version
         if outcome.status == OutcomeStatus.SKIPPED:
             self.stdout.write(f"Skipped: {outcome.message} (use --force to train anyway).")
             return
+        version = outcome.version
+        assert version is not None, "every outcome of a training carries its version"
         metrics = version.metrics
         self.stdout.write(
             f"Version v{version.pk} ({version.algorithm}): {version.n_ratings} ratings, {version.n_users} users, "
