@@ -24,8 +24,28 @@ class RatingForm(forms.Form):
         return score_clean(self.cleaned_data.get("score"))
 
 
-class MovieFilterForm(forms.Form):
-    """Search, genre, year and ordering of the movie list; a bad value is reported and that filter ignored."""
+class FilterForm(forms.Form):
+    """A list's filters, a genre among them; a bad value is reported and that filter ignored.
+
+    ``ratings/_filter_form.html`` renders any of them: ``wide_fields`` grow to the row, ``narrow_fields`` stay short.
+    """
+
+    genre = forms.ChoiceField(label="Genre", required=False)
+    wide_fields: tuple[str, ...] = ()
+    narrow_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+
+    def valid_data(self) -> dict[str, object]:
+        """The cleaned values of the fields that are valid; an invalid one is left out."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {})
+
+
+class MovieFilterForm(FilterForm):
+    """Search, genre, year and ordering of the movie list."""
 
     q = forms.CharField(
         label="Title",
@@ -33,18 +53,14 @@ class MovieFilterForm(forms.Form):
         max_length=SEARCH_MAX_CHARS,
         widget=forms.SearchInput(attrs={"placeholder": "Search titles", "autocomplete": "off"}),
     )
-    genre = forms.ChoiceField(label="Genre", required=False)
     year = forms.IntegerField(label="Year", required=False, min_value=YEAR_MIN, max_value=YEAR_MAX)
     order = forms.ChoiceField(label="Order", required=False, choices=list(ORDERINGS.items()))
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+    field_order = ["q", "genre", "year", "order"]
+    wide_fields, narrow_fields = ("q",), ("year",)
 
     def filters(self) -> dict[str, object]:
         """Keyword arguments for ``movie_list``, from the fields that are valid."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+        data = self.valid_data()
         return {
             "query": data.get("q") or "",
             "genre": data.get("genre") or None,
@@ -53,18 +69,13 @@ class MovieFilterForm(forms.Form):
         }
 
 
-class MyRatingsFilterForm(forms.Form):
-    """Order and genre of the My ratings page; a bad value is reported and that filter ignored."""
+class MyRatingsFilterForm(FilterForm):
+    """Order and genre of the My ratings page."""
 
     order = forms.ChoiceField(label="Order", required=False, choices=list(MY_RATINGS_ORDERINGS.items()))
-    genre = forms.ChoiceField(label="Genre", required=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+    field_order = ["order", "genre"]
 
     def filters(self) -> dict[str, object]:
         """Keyword arguments for ``user_rating_list``, from the fields that are valid."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
+        data = self.valid_data()
         return {"ordering": data.get("order") or MY_RATINGS_DEFAULT_ORDERING, "genre": data.get("genre") or None}
