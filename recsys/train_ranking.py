@@ -42,30 +42,66 @@ class SoftmaxFactors(nn.Module):
         return self.user_factors(users) @ self.movie_factors.weight.T + self.movie_bias
 
 
+class UserTargets:
+    """Every user's rated movies and their weights, row by row (compressed sparse rows): the softmax's targets
+    without a dense users x movies matrix, which at ml-25m's shape alone would be 38 GB."""
+
+    def __init__(self, *, user_rows: np.ndarray, movie_rows: np.ndarray, weights: np.ndarray, n_users: int) -> None:
+        order = np.lexsort((movie_rows, user_rows))
+        counts = np.bincount(user_rows, minlength=n_users)
+        self.starts = torch.from_numpy(np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64))
+        self.lengths = torch.from_numpy(counts.astype(np.int64))
+        self.movies = torch.from_numpy(movie_rows[order].astype(np.int64))
+        self.weights = torch.from_numpy(weights[order].astype(np.float32))
+
+    def to(self, device: torch.device) -> "UserTargets":
+        for name in ("starts", "lengths", "movies", "weights"):
+            setattr(self, name, getattr(self, name).to(device))
+        return self
+
+    def batch(self, users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """For a batch of user rows: each target's position in the batch, its movie row and its weight."""
+        lengths = self.lengths[users]
+        positions = torch.repeat_interleave(torch.arange(len(users), device=users.device), lengths)
+        firsts = torch.cumsum(lengths, 0) - lengths
+        offsets = torch.arange(int(lengths.sum()), device=users.device) - torch.repeat_interleave(firsts, lengths)
+        index = torch.repeat_interleave(self.starts[users], lengths) + offsets
+        return positions, self.movies[index], self.weights[index]
+
+
 class WeightedSoftmaxLoss:
-    """Per user: minus the weighted log-likelihood of their rated movies plus ``ridge / 2 * |u|^2``; batch mean."""
+    """Per user: minus the weighted log-likelihood of their rated movies plus ``ridge / 2 * |u|^2``; batch mean.
 
-    def __init__(self, model: SoftmaxFactors, ridge: float) -> None:
-        self.model, self.ridge = model, ridge
+    With weights w_j on the rated movies j, -sum_j w_j log softmax(z)_j = (sum_j w_j) logsumexp(z) - sum_j w_j z_j:
+    only the rated movies' logits are gathered, and no dense target row is ever built."""
 
-    def __call__(self, logits: torch.Tensor, users: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        nll = -(torch.log_softmax(logits, dim=1) * weights).sum(dim=1)
+    def __init__(self, model: SoftmaxFactors, ridge: float, targets: UserTargets) -> None:
+        self.model, self.ridge, self.targets = model, ridge, targets
+
+    def __call__(self, logits: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+        if self.targets.movies.device != logits.device:
+            self.targets.to(logits.device)
+        positions, movies, weights = self.targets.batch(users)
+        zeros = torch.zeros(len(users), device=logits.device, dtype=logits.dtype)
+        totals = zeros.index_add(0, positions, weights)
+        picked = zeros.index_add(0, positions, weights * logits[positions, movies])
+        nll = totals * torch.logsumexp(logits, dim=1) - picked
         prior = self.ridge / 2 * self.model.user_factors(users).pow(2).sum(dim=1)
         return (nll + prior).mean()
 
 
 class _UserRows:
-    """Item i is (i, i, the weights of user i's ratings): the model's input, then the loss's two targets."""
+    """Item i is (i, i): user row i as the model's input and as the loss's target (which finds their ratings)."""
 
-    def __init__(self, weights: torch.Tensor) -> None:
-        self.weights = weights
+    def __init__(self, n_users: int) -> None:
+        self.n_users = n_users
 
     def __len__(self) -> int:
-        return len(self.weights)
+        return self.n_users
 
-    def __getitem__(self, row: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def __getitem__(self, row: int) -> tuple[torch.Tensor, torch.Tensor]:
         user = torch.tensor(row)
-        return user, user, self.weights[row]
+        return user, user
 
 
 def _user_and_movie_params(model: SoftmaxFactors) -> list[list[torch.Tensor]]:
@@ -87,15 +123,14 @@ def ranking_learner(*, ratings: pd.DataFrame, params: RankingParams) -> tuple[Le
         other_weight=params.other_weight,
         recency=params.recency,
     )
-    weights = torch.zeros(len(user_ids), len(movie_ids))
-    weights[torch.from_numpy(user_rows), torch.from_numpy(movie_rows)] = torch.from_numpy(values.astype(np.float32))
-    train = DataLoader(_UserRows(weights), bs=params.bs, shuffle=True)
+    targets = UserTargets(user_rows=user_rows, movie_rows=movie_rows, weights=values, n_users=len(user_ids))
+    train = DataLoader(_UserRows(len(user_ids)), bs=params.bs, shuffle=True)
     # Every user trains on all their ratings: the retrain holds nothing out (the benchmarks do).
-    dls = DataLoaders(train, DataLoader(_UserRows(weights[:0]), bs=params.bs))
+    dls = DataLoaders(train, DataLoader(_UserRows(0), bs=params.bs))
     dls.n_inp = 1
     model = SoftmaxFactors(len(user_ids), len(movie_ids), params.n_factors)
     learner = Learner(
-        dls, model, loss_func=WeightedSoftmaxLoss(model, params.user_ridge), splitter=_user_and_movie_params
+        dls, model, loss_func=WeightedSoftmaxLoss(model, params.user_ridge, targets), splitter=_user_and_movie_params
     )
     return learner, user_ids, movie_ids
 

@@ -19,7 +19,16 @@ from recsys.ranking_model import (
     ranking_weights,
     rating_ages,
 )
-from recsys.train_ranking import MISSING_COLUMNS, NO_RATINGS, ranking_export, ranking_learner, ranking_train
+from recsys.train_ranking import (
+    MISSING_COLUMNS,
+    NO_RATINGS,
+    SoftmaxFactors,
+    UserTargets,
+    WeightedSoftmaxLoss,
+    ranking_export,
+    ranking_learner,
+    ranking_train,
+)
 from recsys.trainers import ranked_trainer
 
 # Small enough to train in a second: 8 factors, many steps on few users.
@@ -75,6 +84,29 @@ def test_numpy_scores_equal_the_torch_model():
     np.testing.assert_allclose(model.scores(model.user_factors), expected, rtol=1e-5, atol=1e-5)
     assert list(model.user_ids) == sorted(ratings.user.unique())
     assert list(model.movie_ids) == sorted(ratings.movie.unique())
+
+
+def test_the_sparse_loss_is_the_dense_softmax_likelihood():
+    """Gathering only the rated movies' logits gives the weighted log-likelihood over a dense target matrix, for any
+    batch of users in any order (a user with no rating contributes only their prior)."""
+    rng = np.random.default_rng(0)
+    n_users, n_movies = 7, 30
+    user_rows = rng.integers(0, n_users - 1, 60)  # the last user rated nothing
+    movie_rows = rng.integers(0, n_movies, 60)
+    keep = np.unique(user_rows * n_movies + movie_rows, return_index=True)[1]
+    user_rows, movie_rows = user_rows[keep], movie_rows[keep]
+    weights = rng.uniform(0.1, 1.0, len(keep))
+    model = SoftmaxFactors(n_users, n_movies, 4)
+    targets = UserTargets(user_rows=user_rows, movie_rows=movie_rows, weights=weights, n_users=n_users)
+    loss = WeightedSoftmaxLoss(model, ridge=2.0, targets=targets)
+    dense = torch.zeros(n_users, n_movies)
+    dense[torch.from_numpy(user_rows), torch.from_numpy(movie_rows)] = torch.from_numpy(weights).float()
+    users = torch.tensor([6, 3, 0, 3, 5])
+    with torch.no_grad():
+        logits = model(users)
+        expected = -(torch.log_softmax(logits, dim=1) * dense[users]).sum(dim=1)
+        expected = (expected + 1.0 * model.user_factors(users).pow(2).sum(dim=1)).mean()
+        assert float(loss(logits, users)) == pytest.approx(float(expected), rel=1e-5)
 
 
 def test_fold_in_solves_the_training_problem_of_a_known_user(trained):
