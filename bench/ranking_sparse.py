@@ -11,6 +11,7 @@ peak resident memory is its own.
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -55,6 +56,7 @@ def ratings_of(size: str) -> pd.DataFrame:
 
 def one(size: str) -> dict[str, float]:
     """Train once in this process (whose recsys is on sys.path first) and measure."""
+    import recsys
     from recsys.evaluation import evaluation_measure
     from recsys.splits import split_random
     from recsys.train_ranking import ranking_train
@@ -65,15 +67,16 @@ def one(size: str) -> dict[str, float]:
     seconds = time.perf_counter() - started
     result = evaluation_measure(train=split.train, test=split.test, recommender=_RankingOnly(model))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_mb": peak_mb, "ndcg": float(result.metrics["ndcg@10"])}
+    return {"seconds": seconds, "peak_mb": peak_mb, "ndcg": float(result.metrics["ndcg@10"]), "code": recsys.__file__}
 
 
 def measure(tree: Path, size: str) -> dict[str, float]:
+    # bench/common.py puts this checkout first on sys.path: the tree measured goes before it, before recsys loads.
     code = (
-        f"import sys; sys.path[:0] = [{str(tree)!r}, {str(ROOT / 'bench')!r}]; "
-        f"import json, ranking_sparse; print(json.dumps(ranking_sparse.one({size!r})))"
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import json, ranking_sparse; "
+        f"sys.path.insert(0, {str(tree)!r}); print(json.dumps(ranking_sparse.one({size!r})))"
     )
-    env = {"OMP_NUM_THREADS": "2", "PATH": "/usr/bin:/bin"}
+    env = dict(os.environ, OMP_NUM_THREADS="2")
     done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=env, cwd=tree)
     if done.returncode:
         sys.exit(f"training in {tree} on {size} failed:\n{done.stderr[-3000:]}")
@@ -95,6 +98,7 @@ def main() -> int:
             print("|---|---|---:|---:|---:|")
             for size in args.sizes:
                 dense, sparse = measure(before, size), measure(ROOT, size)
+                assert dense["code"].startswith(str(before)) and sparse["code"].startswith(str(ROOT)), (dense, sparse)
                 for name, row in (("dense targets (before)", dense), ("sparse targets", sparse)):
                     print(
                         f"| {size} | {name} | {row['seconds']:.1f} s | {row['peak_mb']:,.0f} MB | {row['ndcg']:.4f} |"
