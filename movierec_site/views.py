@@ -17,6 +17,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     anything else is the plain 500 page. Neither template touches the database or shows the error."""
     unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
     status = 503 if unavailable else 500
+    response: HttpResponse
     if request.path.startswith(API_PREFIX):
         response = JsonResponse({"detail": DATABASE_UNAVAILABLE if unavailable else INTERNAL_ERROR}, status=status)
     else:

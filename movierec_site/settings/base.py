@@ -65,7 +65,7 @@ MIDDLEWARE = [
 
 # Sent by movierec_site.middleware when set: production sets it (production.py); development's debug pages need
 # inline scripts.
-CONTENT_SECURITY_POLICY = None
+CONTENT_SECURITY_POLICY: str | None = None
 
 ROOT_URLCONF = "movierec_site.urls"
 WSGI_APPLICATION = "movierec_site.wsgi.application"

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import EMAIL_BACKEND, env
+from .base import EMAIL_CONFIG, env
 
 DEBUG = env.bool("DEBUG", default=False)
 # Required: env() raises ImproperlyConfigured naming SECRET_KEY when it is missing.
@@ -21,8 +21,10 @@ EMAIL_NOT_CONFIGURED = (
     "write to the log or drop. Set EMAIL_URL (e.g. smtp+tls://user:password@host:587), or "
     "EMAIL_UNDELIVERED_ALLOWED=true to run without mail on purpose."
 )
-if EMAIL_BACKEND in UNDELIVERING_EMAIL_BACKENDS and not env.bool("EMAIL_UNDELIVERED_ALLOWED", default=False):
-    raise ImproperlyConfigured(EMAIL_NOT_CONFIGURED.format(backend=EMAIL_BACKEND))
+# base.py sets EMAIL_BACKEND from EMAIL_CONFIG, out of the type checker's sight (vars().update).
+_email_backend = EMAIL_CONFIG["EMAIL_BACKEND"]
+if _email_backend in UNDELIVERING_EMAIL_BACKENDS and not env.bool("EMAIL_UNDELIVERED_ALLOWED", default=False):
+    raise ImproperlyConfigured(EMAIL_NOT_CONFIGURED.format(backend=_email_backend))
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
