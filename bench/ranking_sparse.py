@@ -65,8 +65,8 @@ def one(size: str) -> dict[str, float]:
     started = time.perf_counter()
     model = ranking_train(ratings=split.train, seed=SEED)
     seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the training's peak, not the evaluation's
     result = evaluation_measure(train=split.train, test=split.test, recommender=_RankingOnly(model))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "peak_mb": peak_mb, "ndcg": float(result.metrics["ndcg@10"]), "code": recsys.__file__}
 
 
@@ -94,6 +94,7 @@ def main() -> int:
             ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(before), args.before], check=True
         )
         try:
+            print(f"load average before: {os.getloadavg()[0]:.2f}")
             print("| data | variant | train | peak memory | NDCG@10 |")
             print("|---|---|---:|---:|---:|")
             for size in args.sizes:
@@ -110,6 +111,7 @@ def main() -> int:
                 )
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)], check=False)
+            print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 

@@ -1,6 +1,5 @@
 """Server-side charts: well-formed inline SVG, stable from one rendering to the next, titles kept as text."""
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -8,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from insights import charts
-from insights.selectors import DailyCounts, FactorMap, MapPoint, PredictionSummary
+from insights.selectors import FactorMap, MapPoint, PredictionSummary
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -65,20 +64,9 @@ def test_charts_can_share_one_page_without_clashing_ids() -> None:
 
 
 def test_empty_data_draws_a_chart_that_says_so() -> None:
-    """With no ratings and no versions, the charts still render and say there is nothing yet."""
-    empty = DailyCounts(days=[], counts=[])
-    assert "no ratings" in texts(charts.ratings_per_day_chart(empty, empty))
+    """With no versions, the charts still render and say there is nothing yet."""
     assert "no version with metrics yet" in texts(charts.history_chart([]))
     assert "no per-epoch losses recorded" in texts(charts.loss_chart([]))
-
-
-def test_daily_chart_titles_carry_the_totals() -> None:
-    """Each panel of the ratings-per-day chart is titled with its number of ratings."""
-    movielens = DailyCounts(days=[dt.date(1997, 9, 20), dt.date(1997, 9, 21)], counts=[1200, 34])
-    site = DailyCounts(days=[dt.date(2026, 1, 2)], counts=[5])
-    labels = texts(charts.ratings_per_day_chart(movielens, site))
-    assert "MovieLens raters: 1,234 ratings" in labels
-    assert "Site users: 5 ratings" in labels
 
 
 def test_the_model_pages_never_import_torch() -> None:

@@ -109,3 +109,16 @@ def test_data_overview_splits_movielens_and_site_ratings_and_counts_what_is_new(
     assert overview.active == written_model.version
     assert overview.ratings_since_active == 2  # the one three days ago predates the training
     assert overview.growth_since_active == 4
+
+
+def test_ratings_are_counted_on_their_utc_calendar_day() -> None:
+    """A rating half a second before midnight UTC and one at midnight fall on two days, as the database dates them."""
+    user, movie = UserFactory(), MovieFactory()
+    for timestamp in (
+        dt.datetime(1997, 9, 20, 23, 59, 59, 500_000, tzinfo=dt.UTC),
+        dt.datetime(1997, 9, 21, tzinfo=dt.UTC),
+    ):
+        RatingFactory(user=user, movie=movie if timestamp.day == 20 else MovieFactory(), timestamp=timestamp)
+    days = selectors.ratings_per_day(Rating.objects.all())
+    assert days.days == [dt.date(1997, 9, 20), dt.date(1997, 9, 21)]
+    assert days.counts == [1, 1]

@@ -46,6 +46,7 @@ ACCESS = {
     # catalogue and ratings
     "movie-list": PUBLIC,
     "movie-detail": PUBLIC,
+    "movie-poster": PUBLIC,
     "rating-set": USER,
     "rating-delete": USER,
     "mark-set": USER,
