@@ -5,6 +5,7 @@ attempt from an address and for a username from any address, in the budget the s
 """
 
 import copy
+from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from accounts.views import TOO_MANY_ATTEMPTS
 
 
 class AttemptsLimitedAdminSite(admin.AdminSite):
-    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         """Over the rate, a POST is not read at all (no password checked): the log-in page comes back empty, as at
         first sight, with TOO_MANY_ATTEMPTS, 429 and Retry-After."""
         if request.method != "POST":

@@ -1,8 +1,10 @@
 """The form that confirms deleting an account: the account's password, checked as a login would be."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 WRONG_PASSWORD = "That is not your password: nothing was deleted."  # noqa: S105 (a message, not a secret)
@@ -21,7 +23,7 @@ class AccountDeleteForm(forms.Form):
         error_messages={"required": CONFIRM_REQUIRED},
     )
 
-    def __init__(self, *args: object, request: HttpRequest, user: AbstractBaseUser, **kwargs: object) -> None:
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request, self.user = request, user
 

@@ -23,10 +23,12 @@ def account_data_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_delete_view(request: HttpRequest) -> HttpResponse:
-    form = AccountDeleteForm(request.POST or None, request=request, user=request.user)
+    user = request.user
+    assert user.is_authenticated, "login_required lets no visitor through"
+    form = AccountDeleteForm(request.POST or None, request=request, user=user)
     if request.method == "POST" and form.is_valid():
-        username = request.user.get_username()
-        account_delete(user=request.user)
+        username = user.get_username()
+        account_delete(user=user)
         logout(request)
         messages.success(request, ACCOUNT_DELETED.format(username=username))
         return redirect("home")

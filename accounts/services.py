@@ -5,7 +5,7 @@ import logging
 import smtplib
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 
 from accounts.models import UserSession
@@ -13,7 +13,7 @@ from accounts.models import UserSession
 logger = logging.getLogger(__name__)
 
 
-def user_create(*, username: str, email: str, password: str) -> AbstractBaseUser:
+def user_create(*, username: str, email: str, password: str) -> User:
     """A new site user with a hashed password (validated by the caller's form)."""
     return get_user_model().objects.create_user(username=username, email=email, password=password)
 
@@ -40,7 +40,7 @@ MovieRec
 """
 
 
-def account_open(*, username: str, email: str, password: str) -> AbstractBaseUser:
+def account_open(*, username: str, email: str, password: str) -> User:
     """A new site user from the sign-up form, and one mail to ``email``: a welcome, or, when the address already
     belongs to another account, a note to its owner. Either way the person signing up sees the same thing, so that
     sign-up tells nobody which addresses have an account (issue 15); a mail that fails to go is logged, not raised."""
@@ -58,13 +58,13 @@ def account_open(*, username: str, email: str, password: str) -> AbstractBaseUse
     return user
 
 
-def account_delete(*, user: AbstractBaseUser) -> None:
+def account_delete(*, user: User) -> None:
     """Delete ``user`` and everything that is theirs: ratings, marks, profile and API tokens go with the account
     (their foreign keys cascade), and the next retrain, which reads the ratings as they are, forgets them."""
     user.delete()
 
 
-def sessions_end(*, user: AbstractBaseUser) -> int:
+def sessions_end(*, user: User) -> int:
     """End every browser session of ``user`` now, wherever it was opened: its next request is a visitor's. How many
     there were. (A password change or reset ends the others already: Django checks each session against a hash of
     the password.)"""

@@ -5,6 +5,8 @@ written on every save, so it follows the session through log-in, log-out and the
 password change gives it.
 """
 
+from typing import Any, cast
+
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
@@ -16,10 +18,11 @@ class SessionStore(DatabaseSessionStore):
     def get_model_class(cls) -> type[UserSession]:
         return UserSession
 
-    def create_model_instance(self, data: dict) -> UserSession:
-        session = super().create_model_instance(data)
+    def create_model_instance(self, data: dict[str, Any]) -> UserSession:
+        # The stubs type the parent's answer by its own model class, not by get_model_class() above.
+        session = cast(UserSession, super().create_model_instance(data))
         try:
-            session.user_id = int(data.get(SESSION_KEY))
-        except (TypeError, ValueError):  # a visitor, signed in by no one
+            session.user_id = int(data[SESSION_KEY])
+        except (KeyError, TypeError, ValueError):  # a visitor, signed in by no one
             session.user_id = None
         return session

@@ -1,11 +1,13 @@
 """Sign up (then straight to onboarding, signed in), log in and ask for a password reset: each POST an
 authentication attempt, counted per address and per account (accounts/rate_limits.py) before the form is read."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.generic import FormView
@@ -19,14 +21,14 @@ TOO_MANY_ATTEMPTS = "Too many attempts from your address or for this account: tr
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-class AttemptsLimitedMixin:
+class AttemptsLimitedMixin(FormView):
     """A POST counts as one attempt from the request's address and for each account it names (``account_fields``:
     kind of account -> form field). Over the rate the form is not read at all (no password is checked, no mail
     sent): the page comes back empty with TOO_MANY_ATTEMPTS, 429 and Retry-After."""
 
     account_fields: dict[str, str] = {}
 
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         accounts = {kind: request.POST.get(field, "") for kind, field in self.account_fields.items()}
         wait = auth_attempt_wait(request=request, accounts=accounts)
         if wait is None:
@@ -47,9 +49,9 @@ class SignupView(AttemptsLimitedMixin, FormView):
     http_method_names = ["get", "head", "post"]
     account_fields = {"username": "username", "email": "email"}
 
-    def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         # A method the page does not take is still a 405 for someone signed in.
-        if request.user.is_authenticated and request.method.lower() in self.http_method_names:
+        if request.user.is_authenticated and (request.method or "").lower() in self.http_method_names:
             return redirect("home")
         return super().dispatch(request, *args, **kwargs)
 
