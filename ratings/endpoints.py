@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ratings.models import Movie
+from ratings.requests import HtmxHttpRequest
 from ratings.selectors import movie_get
 
 MOVIE_NOT_FOUND = "There is no movie with this number in the catalogue."
@@ -37,7 +38,7 @@ def back_url(request: HttpRequest, movie: Movie) -> str:
     return reverse("movie-detail", args=[movie.pk])
 
 
-def login_required_answer(request: HttpRequest, pk: int, message: str) -> HttpResponse:
+def login_required_answer(request: HtmxHttpRequest, pk: int, message: str) -> HttpResponse:
     back = request.htmx.current_url_abs_path if request.htmx else request.POST.get("next")
     if not back or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("movie-detail", args=[pk])
@@ -57,7 +58,7 @@ def movie_post_endpoint(*, login_message: str) -> Callable[[Callable[..., HttpRe
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapper(request: HttpRequest, pk: int, **kwargs: object) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, pk: int, **kwargs: object) -> HttpResponse:
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"], content=POST_REQUIRED, content_type="text/plain; charset=utf-8")
             if not request.user.is_authenticated:

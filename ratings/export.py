@@ -6,7 +6,7 @@ The site's page and the API give the same document; the CSV is the same rows, on
 import csv
 import io
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from ratings.models import Mark, Movie
 from ratings.selectors import user_mark_list, user_rating_list
@@ -27,7 +27,7 @@ def _movie_fields(movie: Movie) -> dict[str, object]:
     }
 
 
-def user_data_export(*, user: AbstractBaseUser) -> dict[str, list[dict[str, object]]]:
+def user_data_export(*, user: User) -> dict[str, list[dict[str, object]]]:
     """{"ratings": [...], "watchlist": [...], "hidden": [...]}: each entry the movie (id, MovieLens id, title,
     year) and when; ratings with their score. Oldest first, as a log."""
     ratings = user_rating_list(user=user, ordering="oldest")

@@ -1,5 +1,7 @@
 """Forms of the catalogue: the rating widget, the movie list's search, filters and ordering, and My ratings' filters."""
 
+from typing import Any, TypedDict, cast
+
 from django import forms
 
 from ratings.selectors import (
@@ -34,14 +36,33 @@ class FilterForm(forms.Form):
     wide_fields: tuple[str, ...] = ()
     narrow_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["genre"].choices = [("", "All genres"), *((genre.slug, genre.name) for genre in genre_list())]
+        cast(forms.ChoiceField, self.fields["genre"]).choices = [
+            ("", "All genres"),
+            *((genre.slug, genre.name) for genre in genre_list()),
+        ]
 
-    def valid_data(self) -> dict[str, object]:
+    def valid_data(self) -> dict[str, Any]:
         """The cleaned values of the fields that are valid; an invalid one is left out."""
         self.is_valid()
         return getattr(self, "cleaned_data", {})
+
+
+class MovieFilters(TypedDict):
+    """Keyword arguments for ``movie_list``."""
+
+    query: str
+    genre: str | None
+    year: int | None
+    ordering: str
+
+
+class MyRatingsFilters(TypedDict):
+    """Keyword arguments for ``user_rating_list`` besides the user."""
+
+    ordering: str
+    genre: str | None
 
 
 class MovieFilterForm(FilterForm):
@@ -58,7 +79,7 @@ class MovieFilterForm(FilterForm):
     field_order = ["q", "genre", "year", "order"]
     wide_fields, narrow_fields = ("q",), ("year",)
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> MovieFilters:
         """Keyword arguments for ``movie_list``, from the fields that are valid."""
         data = self.valid_data()
         return {
@@ -75,7 +96,7 @@ class MyRatingsFilterForm(FilterForm):
     order = forms.ChoiceField(label="Order", required=False, choices=list(MY_RATINGS_ORDERINGS.items()))
     field_order = ["order", "genre"]
 
-    def filters(self) -> dict[str, object]:
+    def filters(self) -> MyRatingsFilters:
         """Keyword arguments for ``user_rating_list``, from the fields that are valid."""
         data = self.valid_data()
         return {"ordering": data.get("order") or MY_RATINGS_DEFAULT_ORDERING, "genre": data.get("genre") or None}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from ratings.endpoints import back_url, movie_post_endpoint
 from ratings.models import Mark, Movie
+from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
 from ratings.selectors import movies_with_stats, user_mark, user_mark_list, user_scores
 from ratings.services.marks import LOGIN_REQUIRED, mark_clean, movie_mark_delete, movie_mark_set
 
@@ -47,7 +48,7 @@ def _toggles(request: HttpRequest, movie: Movie, *, mark: Mark | None, focus: Ma
 
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
-def mark_set_view(request: HttpRequest, movie: Movie, mark: str) -> HttpResponse:
+def mark_set_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpResponse:
     clean = mark_or_404(mark)
     movie_mark_set(user=request.user, movie=movie, mark=clean)
     if request.htmx and request.htmx.target == f"card-{movie.pk}":
@@ -62,7 +63,7 @@ def mark_set_view(request: HttpRequest, movie: Movie, mark: str) -> HttpResponse
 
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
-def mark_delete_view(request: HttpRequest, movie: Movie, mark: str) -> HttpResponse:
+def mark_delete_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpResponse:
     clean = mark_or_404(mark)
     movie_mark_delete(user=request.user, movie=movie, mark=clean)
     if request.htmx:
@@ -71,7 +72,7 @@ def mark_delete_view(request: HttpRequest, movie: Movie, mark: str) -> HttpRespo
     return redirect(back_url(request, movie))
 
 
-def _mark_list(request: HttpRequest, mark: Mark) -> HttpResponse:
+def _mark_list(request: SignedInHttpRequest, mark: Mark) -> HttpResponse:
     page = Paginator(user_mark_list(user=request.user, mark=mark), MARKS_PER_PAGE).get_page(request.GET.get("page"))
     movies = movies_with_stats([entry.movie for entry in page.object_list])
     context = {
@@ -87,11 +88,11 @@ def _mark_list(request: HttpRequest, mark: Mark) -> HttpResponse:
 
 @require_safe
 @login_required
-def watchlist_view(request: HttpRequest) -> HttpResponse:
+def watchlist_view(request: SignedInHttpRequest) -> HttpResponse:
     return _mark_list(request, Mark.WATCHLIST)
 
 
 @require_safe
 @login_required
-def hidden_view(request: HttpRequest) -> HttpResponse:
+def hidden_view(request: SignedInHttpRequest) -> HttpResponse:
     return _mark_list(request, Mark.HIDDEN)

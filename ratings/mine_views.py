@@ -5,13 +5,14 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ratings.export import export_csv, user_data_export
 from ratings.forms import MyRatingsFilterForm
+from ratings.requests import SignedInHttpRequest
 from ratings.selectors import user_rating_count, user_rating_list
 
 MY_RATINGS_PER_PAGE = 50
@@ -21,7 +22,7 @@ EXPORT_CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/j
 
 @require_safe
 @login_required
-def my_ratings_view(request: HttpRequest) -> HttpResponse:
+def my_ratings_view(request: SignedInHttpRequest) -> HttpResponse:
     form = MyRatingsFilterForm(request.GET or None)
     ratings = user_rating_list(user=request.user, **form.filters())
     page = Paginator(ratings, MY_RATINGS_PER_PAGE).get_page(request.GET.get("page"))
@@ -39,7 +40,7 @@ def my_ratings_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/my_ratings.html", context)
 
 
-def _export(request: HttpRequest, fmt: str) -> HttpResponse:
+def _export(request: SignedInHttpRequest, fmt: str) -> HttpResponse:
     data = user_data_export(user=request.user)
     body = export_csv(data) if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type=EXPORT_CONTENT_TYPES[fmt])
@@ -50,11 +51,11 @@ def _export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @require_safe
 @login_required
-def export_csv_view(request: HttpRequest) -> HttpResponse:
+def export_csv_view(request: SignedInHttpRequest) -> HttpResponse:
     return _export(request, "csv")
 
 
 @require_safe
 @login_required
-def export_json_view(request: HttpRequest) -> HttpResponse:
+def export_json_view(request: SignedInHttpRequest) -> HttpResponse:
     return _export(request, "json")

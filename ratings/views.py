@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from ratings.endpoints import MOVIE_NOT_FOUND, POST_REQUIRED, back_url, movie_or_404, movie_post_endpoint
 from ratings.forms import MovieFilterForm, RatingForm
 from ratings.models import Movie
+from ratings.requests import HtmxHttpRequest
 from ratings.search import search_hints
 from ratings.selectors import movie_list, movies_with_stats, rating_distribution, rating_score, user_marks, user_scores
 from ratings.services.ratings import LOGIN_REQUIRED, rating_delete, rating_set
@@ -43,7 +44,7 @@ def card_context(request: HttpRequest, movies: list[Movie]) -> dict[str, object]
 
 
 @require_safe
-def movie_list_view(request: HttpRequest) -> HttpResponse:
+def movie_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = MovieFilterForm(request.GET or None)
     filters = form.filters()
     page = Paginator(movie_list(**filters), MOVIES_PER_PAGE).get_page(request.GET.get("page"))
@@ -61,14 +62,14 @@ def movie_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/movie_list.html", context)
 
 
-def _on_movie_page(request: HttpRequest, movie: Movie) -> bool:
+def _on_movie_page(request: HtmxHttpRequest, movie: Movie) -> bool:
     return bool(request.htmx) and request.htmx.current_url_abs_path == reverse("movie-detail", args=[movie.pk])
 
 
 def _widget(
-    request: HttpRequest, movie: Movie, *, score: float | None, error: str = "", status: int = 200
+    request: HtmxHttpRequest, movie: Movie, *, score: float | None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    context = {"movie": movie, "score": score, "error": error, "next_url": back_url(request, movie)}
+    context: dict[str, object] = {"movie": movie, "score": score, "error": error, "next_url": back_url(request, movie)}
     if status == 200 and _on_movie_page(request, movie):
         # The movie's page shows everyone's ratings beside the widget: swapped out of band, with this one counted.
         context["everyone"] = {"movie": movies_with_stats([movie])[0], "distribution": rating_distribution(movie=movie)}
@@ -78,8 +79,8 @@ def _widget(
     return response
 
 
-def _refused(request: HttpRequest, movie: Movie, form: RatingForm) -> HttpResponse:
-    error = " ".join(form.errors.get("score", [RATING_NOT_SAVED]))
+def _refused(request: HtmxHttpRequest, movie: Movie, form: RatingForm) -> HttpResponse:
+    error = " ".join(map(str, form.errors.get("score", [RATING_NOT_SAVED])))
     if request.htmx:
         return _widget(request, movie, score=rating_score(user=request.user, movie=movie), error=error, status=422)
     context = {"movie": movie, "error": error, "back_url": back_url(request, movie)}
@@ -87,7 +88,7 @@ def _refused(request: HttpRequest, movie: Movie, form: RatingForm) -> HttpRespon
 
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
-def rating_set_view(request: HttpRequest, movie: Movie) -> HttpResponse:
+def rating_set_view(request: HtmxHttpRequest, movie: Movie) -> HttpResponse:
     form = RatingForm(request.POST)
     if not form.is_valid():
         return _refused(request, movie, form)
@@ -99,7 +100,7 @@ def rating_set_view(request: HttpRequest, movie: Movie) -> HttpResponse:
 
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
-def rating_delete_view(request: HttpRequest, movie: Movie) -> HttpResponse:
+def rating_delete_view(request: HtmxHttpRequest, movie: Movie) -> HttpResponse:
     rating_delete(user=request.user, movie=movie)
     if request.htmx:
         return _widget(request, movie, score=None)
@@ -109,7 +110,9 @@ def rating_delete_view(request: HttpRequest, movie: Movie) -> HttpResponse:
 
 @cache
 def _favicon() -> bytes:
-    return Path(finders.find(FAVICON)).read_bytes()
+    found = finders.find(FAVICON)
+    assert isinstance(found, str), f"{FAVICON} is one of the site's own static files"
+    return Path(found).read_bytes()
 
 
 @require_safe

@@ -1,6 +1,6 @@
 """Mark writes: a signed-in user puts a movie on their watchlist or hides it ("not interested"), and undoes it."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
@@ -19,15 +19,16 @@ def mark_clean(value: object) -> Mark:
     raise ValidationError(MARK_INVALID, code="invalid")
 
 
-def _require_user(user: AbstractBaseUser | AnonymousUser) -> None:
+def _require_user(user: User | AnonymousUser) -> User:
     if not user.is_authenticated:
         raise PermissionDenied(LOGIN_REQUIRED)
+    return user
 
 
-def movie_mark_set(*, user: AbstractBaseUser, movie: Movie, mark: object) -> MovieMark:
+def movie_mark_set(*, user: User | AnonymousUser, movie: Movie, mark: object) -> MovieMark:
     """Mark ``movie`` for ``user``; a movie carries one mark, so hiding a watchlisted movie moves it. Marking it
     again as it is keeps the first time."""
-    _require_user(user)
+    user = _require_user(user)
     clean = mark_clean(mark)
     entry, created = MovieMark.objects.get_or_create(
         user=user, movie=movie, defaults={"mark": clean, "created_at": timezone.now()}
@@ -38,8 +39,8 @@ def movie_mark_set(*, user: AbstractBaseUser, movie: Movie, mark: object) -> Mov
     return entry
 
 
-def movie_mark_delete(*, user: AbstractBaseUser, movie: Movie, mark: object) -> bool:
+def movie_mark_delete(*, user: User | AnonymousUser, movie: Movie, mark: object) -> bool:
     """Undo ``mark`` on ``movie`` for ``user``; False when the movie did not carry it (another mark stays)."""
-    _require_user(user)
+    user = _require_user(user)
     deleted, _ = MovieMark.objects.filter(user=user, movie=movie, mark=mark_clean(mark)).delete()
     return deleted > 0

@@ -2,8 +2,9 @@
 
 import math
 import re
+from typing import SupportsFloat
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,8 +31,10 @@ def score_clean(value: object) -> float:
         isinstance(value, str) and (len(value.strip()) > _SCORE_MAX_CHARS or not _SCORE_TEXT.fullmatch(value.strip()))
     ):
         raise ValidationError(SCORE_INVALID, code="invalid")
+    if not isinstance(value, str | SupportsFloat):  # what float() reads
+        raise ValidationError(SCORE_INVALID, code="invalid")
     try:
-        score = float(value)  # type: ignore[arg-type]
+        score = float(value)
     except (TypeError, ValueError):
         raise ValidationError(SCORE_INVALID, code="invalid") from None
     if not math.isfinite(score) or score not in ALLOWED_SCORES:
@@ -39,14 +42,15 @@ def score_clean(value: object) -> float:
     return score
 
 
-def _require_user(user: AbstractBaseUser | AnonymousUser) -> None:
+def _require_user(user: User | AnonymousUser) -> User:
     if not user.is_authenticated:
         raise PermissionDenied(LOGIN_REQUIRED)
+    return user
 
 
-def rating_set(*, user: AbstractBaseUser, movie: Movie, score: object) -> Rating:
+def rating_set(*, user: User | AnonymousUser, movie: Movie, score: object) -> Rating:
     """Store ``user``'s rating of ``movie``, replacing an earlier one; the time is now."""
-    _require_user(user)
+    user = _require_user(user)
     clean = score_clean(score)
     with transaction.atomic():
         rating, _ = Rating.objects.update_or_create(
@@ -55,8 +59,8 @@ def rating_set(*, user: AbstractBaseUser, movie: Movie, score: object) -> Rating
     return rating
 
 
-def rating_delete(*, user: AbstractBaseUser, movie: Movie) -> bool:
+def rating_delete(*, user: User | AnonymousUser, movie: Movie) -> bool:
     """Remove ``user``'s rating of ``movie``; False when there was none."""
-    _require_user(user)
+    user = _require_user(user)
     deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
     return deleted > 0
