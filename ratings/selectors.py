@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
 
@@ -112,14 +112,14 @@ def rating_distribution(*, movie: Movie) -> list[DistributionBar]:
     ]
 
 
-def rating_score(*, user: AbstractBaseUser | AnonymousUser, movie: Movie) -> float | None:
+def rating_score(*, user: User | AnonymousUser, movie: Movie) -> float | None:
     """The user's rating of the movie, or None."""
     if not user.is_authenticated:
         return None
     return Rating.objects.filter(user=user, movie=movie).values_list("score", flat=True).first()
 
 
-def user_scores(*, user: AbstractBaseUser | AnonymousUser, movies: list[Movie]) -> dict[int, float]:
+def user_scores(*, user: User | AnonymousUser, movies: list[Movie]) -> dict[int, float]:
     """{movie pk: the user's score} for those of ``movies`` that the user rated."""
     if not user.is_authenticated or not movies:
         return {}
@@ -127,7 +127,7 @@ def user_scores(*, user: AbstractBaseUser | AnonymousUser, movies: list[Movie]) 
     return dict(rows)
 
 
-def user_rating_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
+def user_rating_count(*, user: User | AnonymousUser) -> int:
     return Rating.objects.filter(user=user).count() if user.is_authenticated else 0
 
 
@@ -150,7 +150,7 @@ _MY_RATINGS_ORDER_BY = {
 
 
 def user_rating_list(
-    *, user: AbstractBaseUser, ordering: str = MY_RATINGS_DEFAULT_ORDERING, genre: str | None = None
+    *, user: User, ordering: str = MY_RATINGS_DEFAULT_ORDERING, genre: str | None = None
 ) -> QuerySet[Rating]:
     """The user's ratings (newest first unless ``ordering`` says otherwise), of one genre if ``genre`` is a
     slug, with each movie and its genres."""
@@ -161,7 +161,7 @@ def user_rating_list(
     return ratings.select_related("movie").prefetch_related("movie__genres").order_by(*order)
 
 
-def user_marks(*, user: AbstractBaseUser | AnonymousUser, movies: list[Movie]) -> dict[int, Mark]:
+def user_marks(*, user: User | AnonymousUser, movies: list[Movie]) -> dict[int, Mark]:
     """{movie pk: the user's mark} for those of ``movies`` that the user marked."""
     if not user.is_authenticated or not movies:
         return {}
@@ -169,12 +169,12 @@ def user_marks(*, user: AbstractBaseUser | AnonymousUser, movies: list[Movie]) -
     return {movie_id: Mark(mark) for movie_id, mark in rows}
 
 
-def user_mark(*, user: AbstractBaseUser | AnonymousUser, movie: Movie) -> Mark | None:
+def user_mark(*, user: User | AnonymousUser, movie: Movie) -> Mark | None:
     """The user's mark on the movie, or None."""
     return user_marks(user=user, movies=[movie]).get(movie.pk)
 
 
-def user_mark_list(*, user: AbstractBaseUser, mark: Mark) -> QuerySet[MovieMark]:
+def user_mark_list(*, user: User, mark: Mark) -> QuerySet[MovieMark]:
     """The movies the user marked so, last marked first, with each movie and its genres."""
     return (
         MovieMark.objects.filter(user=user, mark=mark)
