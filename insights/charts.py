@@ -5,17 +5,14 @@ text in the SVG (``svg.fonttype: none``), so titles are searchable and the page 
 per chart so that several charts can live inline on one page.
 """
 
-import datetime as dt
 import io
 import re
 from collections.abc import Sequence
 
 import matplotlib
-from matplotlib import dates as mdates
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from insights.selectors import DailyCounts, FactorMap, PredictionSummary
+from insights.selectors import FactorMap, PredictionSummary
 from recommender.models import ModelVersion
 
 # No display and no GUI toolkit in a web or worker process.
@@ -154,25 +151,3 @@ def prediction_chart(summary: PredictionSummary, actual: dict[float, int]) -> st
         right.set_ylim(bottom=0)
     axes.legend(handles, labels, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     return _svg(figure, name="predictions")
-
-
-def _daily_panel(axes: Axes, days: DailyCounts, title: str, colour: str) -> None:
-    axes.set_title(f"{title}: {days.total:,} ratings", loc="left")
-    if not days.days:
-        axes.text(0.5, 0.5, "no ratings", ha="center", va="center", transform=axes.transAxes)
-        axes.set_xticks([])
-        axes.set_yticks([])
-        return
-    axes.bar(days.days, days.counts, width=dt.timedelta(days=1), color=colour)
-    locator = mdates.AutoDateLocator(maxticks=8)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    axes.set_ylabel("ratings per day")
-
-
-def ratings_per_day_chart(movielens: DailyCounts, site: DailyCounts) -> str:
-    """Ratings per day, MovieLens raters and site users in two panels (their dates are decades apart)."""
-    figure, (top, bottom) = _figure(8, 5, rows=2)
-    _daily_panel(top, movielens, "MovieLens raters", BLUE)
-    _daily_panel(bottom, site, "Site users", ORANGE)
-    return _svg(figure, name="ratings-per-day")

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth import get_user_model
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
+from django.db.models.sql.compiler import SQLCompiler
 
 from ratings.models import Movie, Rating, RatingQuerySet
 from recommender.models import ModelVersion
@@ -210,9 +212,23 @@ def rating_score_counts() -> dict[float, int]:
     return {float(score): n for score, n in rows}
 
 
+class UTCDate(TruncDate):
+    """A timestamp's calendar day in UTC. On SQLite, Django's TruncDate calls a Python function for every row (1.5 s
+    over 100,000 ratings); the timestamps are stored there as UTC text, which SQLite's own date() reads."""
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(expression, tzinfo=dt.UTC)
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: object
+    ) -> tuple[str, tuple[str | int, ...]]:
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql})", tuple(params)
+
+
 def ratings_per_day(ratings: RatingQuerySet) -> DailyCounts:
     """Ratings per calendar day (UTC) of the given ratings, oldest day first."""
-    rows = ratings.annotate(day=TruncDate("timestamp")).values_list("day").annotate(n=Count("id")).order_by("day")
+    rows = ratings.annotate(day=UTCDate("timestamp")).values_list("day").annotate(n=Count("id")).order_by("day")
     days, counts = [], []
     for day, n in rows:
         days.append(day)
