@@ -9,7 +9,8 @@ turn, round after round, so that a noisy neighbour on the machine slows them all
 - recommendations (the signed-in home) for a MovieLens rater the model knows, for a new user placed by fold-in
   from their 10 ratings on every request, and for an anonymous visitor (the popularity list);
 - a movie's page, signed in (prediction, distribution, "more like this");
-- the catalogue: list pages in each ordering, and title searches.
+- the catalogue: list pages in each ordering, title searches, and a deep page (the second half of the catalogue);
+- staff: the admin's ratings list and the Model pages (history and data).
 
 Prints p50/p95/p99 per page (quantiles as bench/common.py defines them) and the ratio of each p95 to the
 baseline's, then the resident memory (RSS) of this process, and checks that it never imported torch.
@@ -20,6 +21,7 @@ Goals (issue 4): recommendations page p95 <= 50 ms; web process RSS <= 300 MB.
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -41,12 +43,16 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=10, help="rounds not counted (model load, caches)")
     parser.add_argument("--fresh", action="store_true", help="import and train again instead of reusing var/bench/")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--site", type=Path, help="a site folder to measure as it is (bench/scale.py's), not a copy")
+    parser.add_argument("--database-url", help="with --site: its database, when not the folder's db.sqlite3")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="movierec-web-latency-") as folder, private_redis() as redis_url:
-        workdir = Path(folder)
-        prepare(workdir, redis_url, fresh=args.fresh)
-        django_start(server_env(workdir, redis_url))
+        workdir = args.site or Path(folder)
+        if args.site is None:
+            prepare(workdir, redis_url, fresh=args.fresh)
+        django_start(server_env(workdir, redis_url, database_url=args.database_url))
         return run(args)
 
 
@@ -71,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
         client.force_login(user)
         return client
 
-    anonymous, as_rater, as_newcomer = Client(), signed_in(rater), signed_in(newcomer)
+    staff, _ = get_user_model().objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
+    staff.is_superuser = True
+    staff.save()
+    last_page = max(1, Movie.objects.count() // 24)
+    anonymous, as_rater, as_newcomer, as_staff = Client(), signed_in(rater), signed_in(newcomer), signed_in(staff)
     pages = {
         BASELINE: lambda: anonymous.get("/accounts/login/"),
         "recommendations: model user": lambda: as_rater.get("/", {"page": rng.randint(1, 3)}),
@@ -82,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
             "/movies/", {"order": rng.choice(orderings), "page": rng.randint(1, 10)}
         ),
         "catalogue: search": lambda: anonymous.get("/movies/", {"q": rng.choice(SEARCH_WORDS)}),
+        "catalogue: deep page": lambda: anonymous.get("/movies/", {"page": rng.randint(last_page // 2, last_page)}),
+        "admin: ratings list": lambda: as_staff.get("/admin/ratings/rating/", {"p": rng.randint(1, 50)}),
+        "staff: Model pages": lambda: as_staff.get(rng.choice(["/insights/", "/insights/data/"])),
     }
     times: dict[str, list[float]] = {name: [] for name in pages}
     for round_number in range(args.warmup + args.rounds):
@@ -93,10 +106,10 @@ def run(args: argparse.Namespace) -> int:
                 raise SystemExit(f"{name}: HTTP {response.status_code}")
             if round_number >= args.warmup:
                 times[name].append(elapsed * 1000)
-    return report(times)
+    return report(times, output=args.json)
 
 
-def report(times: dict[str, list[float]]) -> int:
+def report(times: dict[str, list[float]], *, output: Path | None = None) -> int:
     base_p95 = quantile(times[BASELINE], 0.95)
     print(f"\nServer time per page, in process, {len(times[BASELINE])} requests each (ms)")
     print(f"  {'page':38} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}  {'p95 / baseline':>14}")
@@ -111,6 +124,9 @@ def report(times: dict[str, list[float]]) -> int:
     print(f"\nWeb process memory: RSS {rss:.0f} MiB (peak {peak:.0f} MiB); torch imported: {'torch' in sys.modules}")
     print(f"Goal: recommendations p95 <= {GOAL_P95_MS:.0f} ms: worst {worst:.2f} ms -> {_met(worst <= GOAL_P95_MS)}")
     print(f"Goal: web process RSS <= {GOAL_RSS_MB:.0f} MB: {rss:.0f} MiB -> {_met(rss <= GOAL_RSS_MB)}")
+    if output is not None:
+        figures = {name: {"p50": quantile(v, 0.5), "p95": quantile(v, 0.95)} for name, v in times.items()}
+        output.write_text(json.dumps({"pages": figures, "rss_mb": rss, "torch": "torch" in sys.modules}))
     return 0 if worst <= GOAL_P95_MS and rss <= GOAL_RSS_MB and "torch" not in sys.modules else 1
 
 

@@ -1,0 +1,130 @@
+"""The site at growing sizes of synthetic MovieLens data (recsys.synthetic, ml-25m layout): import, retrain, the
+web process's memory and the pages' server times, each size against the 100k figure of the same run.
+
+For each size: the data is written once under var/bench/ (bench/synthesize.py), then a fresh database is
+migrated, `manage.py import_movielens` loads it and `manage.py train --force` trains both models, each a process
+of its own whose wall time and peak resident memory (the kernel's rusage for that child) are measured; then
+bench/web_latency.py measures the pages in process on that site (p95 server time; warm user, new user by fold-in,
+anonymous, movie page, catalogue list, search and deep page, admin ratings list, Model pages) and its RSS.
+
+    .venv/bin/python bench/scale.py [--sizes 100k 1m] [--rounds 60]
+    .venv/bin/python bench/scale.py --database-url postgres://postgres@127.0.0.1:5432/  # a database per size
+
+Goals at ml-25m's shape (issue 17) are printed beside the figures; the smaller sizes show how each cost grows.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from common import BENCH_DIR, PYTHON, ROOT, private_redis
+from prepared_site import server_env
+
+from recsys.synthetic import SIZES, movielens_synthesize
+
+GOALS = {
+    "import": "<= 10 min",
+    "train": "<= 30 min",
+    "train peak memory": "<= 8 GB",
+    "web RSS": "<= 400 MB",
+    "recommendations: model user": "p95 <= 50 ms",
+    "recommendations: new user (fold-in)": "p95 <= 50 ms",
+    "movie page (signed in)": "p95 <= 100 ms",
+    "catalogue: list": "p95 <= 100 ms",
+    "catalogue: deep page": "p95 <= 100 ms",
+    "catalogue: search": "p95 <= 100 ms",
+    "admin: ratings list": "<= 1 s",
+    "staff: Model pages": "<= 2 s",
+}
+
+
+def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
+    """Run ``command``; its wall seconds and peak resident memory in MB (the child's own rusage)."""
+    started = time.monotonic()
+    with open(log, "w") as output:
+        child = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"{' '.join(command[1:3])} failed ({child.returncode}); its output: {log}\n{log.read_text()[-2000:]}")
+    return time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+def database_for(server: str | None, size: str, workdir: Path) -> str | None:
+    if server is None:
+        return None
+    name = f"movierec_scale_{size}"
+    admin = urlunsplit(urlsplit(server)._replace(path="/postgres"))
+    for statement in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+        subprocess.run(["psql", admin, "-q", "-c", statement], check=True)
+    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+
+
+def measure(size: str, *, server: str | None, redis_url: str, rounds: int) -> dict[str, float]:
+    folder = BENCH_DIR / f"synthetic-{size}"
+    if not (folder / "tags.csv").exists():
+        print(f"[{size}] writing the synthetic data to {folder}", flush=True)
+        movielens_synthesize(folder=folder, shape=SIZES[size], seed=0)
+    with tempfile.TemporaryDirectory(prefix=f"movierec-scale-{size}-") as scratch:
+        workdir = Path(scratch)
+        database_url = database_for(server, size, workdir)
+        env = server_env(workdir, redis_url, database_url=database_url)
+        manage = [PYTHON, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, cwd=ROOT, check=True)
+        print(f"[{size}] import", flush=True)
+        figures: dict[str, float] = {}
+        figures["import"], figures["import peak memory"] = timed(
+            [*manage, "import_movielens", "--source", str(folder)], env, workdir / "import.log"
+        )
+        print(f"[{size}] train ({figures['import']:.0f} s to import)", flush=True)
+        figures["train"], figures["train peak memory"] = timed(
+            [*manage, "train", "--force"], env, workdir / "train.log"
+        )
+        print(f"[{size}] pages ({figures['train']:.0f} s to train)", flush=True)
+        result = workdir / "web.json"
+        command = [PYTHON, str(ROOT / "bench" / "web_latency.py"), "--site", str(workdir), "--rounds", str(rounds)]
+        command += ["--json", str(result), *(["--database-url", database_url] if database_url else [])]
+        subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+        web = json.loads(result.read_text())
+        figures["web RSS"] = web["rss_mb"]
+        figures.update({name: page["p95"] for name, page in web["pages"].items()})
+    return figures
+
+
+def report(results: dict[str, dict[str, float]]) -> None:
+    sizes = list(results)
+    base = sizes[0]
+    columns = [*sizes, *(f"{size} / {base}" for size in sizes[1:]), "goal at 25m"]
+    print(f"\n| measure | {' | '.join(columns)} |")
+    print("|---|" + "---:|" * (2 * len(sizes) - 1) + "---|")
+    for name in results[base]:
+        unit = " s" if name in ("import", "train") else (" MB" if "memory" in name or "RSS" in name else " ms")
+        values = [results[size][name] for size in sizes]
+        shown = [f"{value:,.1f}{unit}" for value in values]
+        ratios = [f"{value / values[0]:.1f}x" for value in values[1:]]
+        print(f"| {name} | {' | '.join([*shown, *ratios, GOALS.get(name, '')])} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["100k", "1m"], choices=list(SIZES))
+    parser.add_argument("--database-url", help="a PostgreSQL server (any database path): one database per size")
+    parser.add_argument("--rounds", type=int, default=60, help="requests per page")
+    args = parser.parse_args()
+    sizes = args.sizes if args.sizes[0] == "100k" else ["100k", *args.sizes]
+    with private_redis() as redis_url:
+        results = {
+            size: measure(size, server=args.database_url, redis_url=redis_url, rounds=args.rounds) for size in sizes
+        }
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
