@@ -21,14 +21,27 @@ TRAILING_ARTICLES = (
     "Det", "O", "Un", "Une",
 )  # fmt: skip
 _TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<article>" + "|".join(map(re.escape, TRAILING_ARTICLES)) + r")$")
+# An IMDb title id: "tt" and at least seven digits (links.csv writes the digits alone: 0114709 is tt0114709).
+IMDB_ID = re.compile(r"tt\d{7,10}")
 _ALTERNATE_TITLE = re.compile(r"^(?P<main>.+?) \((?P<alternate>[^()]+)\)$")
 
 
 def natural_title(title: str) -> str:
     """The title as people say it: "Big Blue, The (Grand bleu, Le)" -> "The Big Blue (Le Grand bleu)"."""
+    main, alternate = natural_title_parts(title)
+    return f"{main} ({alternate})" if alternate else main
+
+
+def natural_title_parts(title: str) -> tuple[str, str]:
+    """The natural title and its alternate (often the original title), apart: ("The Big Blue", "Le Grand bleu");
+    the alternate is "" when there is none. A poster sets them in two sizes."""
     alternate = _ALTERNATE_TITLE.match(title)
     if alternate:
-        return f"{natural_title(alternate['main'])} ({natural_title(alternate['alternate'])})"
+        return natural_title(alternate["main"]), _article_moved(alternate["alternate"])
+    return _article_moved(title), ""
+
+
+def _article_moved(title: str) -> str:
     moved = _TRAILING_ARTICLE.match(title)
     if not moved:
         return title
@@ -79,7 +92,15 @@ class Movie(models.Model):
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     release_date = models.DateField(null=True, blank=True)
     imdb_url = models.URLField(max_length=500, blank=True)
+    # From MovieLens's links.csv (ml-latest, ml-25m): how TMDB finds the movie's poster and overview.
+    imdb_id = models.CharField(max_length=16, blank=True)
+    tmdb_id = models.PositiveIntegerField(null=True, blank=True)
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
+    # Filled by `manage.py posters_fetch` (ratings.services.poster_fetch): the poster's file under POSTER_DIR, or
+    # "" when TMDB has none, and when TMDB was asked, so that a second run skips the movie.
+    overview = models.TextField(blank=True)
+    poster_file = models.CharField(max_length=100, blank=True)
+    tmdb_fetched_at = models.DateTimeField(null=True, blank=True)
 
     objects = MovieQuerySet.as_manager()
 
@@ -97,8 +118,10 @@ class Movie(models.Model):
 
     @property
     def imdb_link(self) -> str:
-        """The IMDb URL when it may be a link (http_url), else ""."""
-        return http_url(self.imdb_url)
+        """The IMDb URL when it may be a link (http_url), else the IMDb page of ``imdb_id`` (links.csv), else ""."""
+        if link := http_url(self.imdb_url):
+            return link
+        return f"https://www.imdb.com/title/{self.imdb_id}/" if IMDB_ID.fullmatch(self.imdb_id) else ""
 
 
 class Profile(models.Model):

@@ -1,11 +1,12 @@
-"""Catalogue, rating and mark addresses, and the signed-in user's own lists and export."""
+"""Catalogue, poster, rating and mark addresses, and the signed-in user's own lists and export."""
 
 from django.urls import path
 
-from ratings import mark_views, mine_views, views
+from ratings import mark_views, mine_views, poster_views, views
 
 urlpatterns = [
     path("movies/", views.movie_list_view, name="movie-list"),
+    path("movies/<int:pk>/poster", poster_views.poster_view, name="movie-poster"),
     path("movies/<int:pk>/rating/", views.rating_set_view, name="rating-set"),
     path("movies/<int:pk>/rating/delete/", views.rating_delete_view, name="rating-delete"),
     path("movies/<int:pk>/marks/<str:mark>/", mark_views.mark_set_view, name="mark-set"),

@@ -10,6 +10,8 @@ DEBUG = False
 SECRET_KEY = "test-secret-key"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MODEL_DIR = Path(env("MODEL_DIR", default=tempfile.mkdtemp(prefix="movierec-test-models-")))
+POSTER_DIR = Path(tempfile.mkdtemp(prefix="movierec-test-posters-"))
+TMDB_API_KEY = ""  # a developer's key in .env must never send the tests to TMDB
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
