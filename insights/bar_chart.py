@@ -37,6 +37,10 @@ def _bar_label(start: dt.date, unit: Unit) -> str:
     return ("week of " if unit is Unit.WEEK else "") + f"{start.day} {start:%b %Y}"
 
 
+def _ratings(n: int) -> str:
+    return f"{n:,} rating{'' if n == 1 else 's'}"
+
+
 def _text(x: float, y: float, content: str, *, anchor: str = "middle", extra: str = "") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(content)}</text>'
 
@@ -44,7 +48,7 @@ def _text(x: float, y: float, content: str, *, anchor: str = "middle", extra: st
 def _panel(bins: Bins, title: str, colour: str, top: float) -> list[str]:
     plot_top, plot_width = top + TITLE_HEIGHT, WIDTH - LEFT - RIGHT
     bottom = plot_top + PLOT_HEIGHT
-    heading = f"{title}: {bins.total:,} ratings" + (f", per {bins.unit}" if bins.starts else "")
+    heading = f"{title}: {_ratings(bins.total)}" + (f", per {bins.unit}" if bins.starts else "")
     parts = [_text(0, top + 14, heading, anchor="start", extra=' font-weight="bold"')]
     if not bins.starts:
         parts.append(_text(LEFT + plot_width / 2, plot_top + PLOT_HEIGHT / 2, "no ratings"))
@@ -61,7 +65,7 @@ def _panel(bins: Bins, title: str, colour: str, top: float) -> list[str]:
         if count:
             height = count / ceiling * PLOT_HEIGHT
             x = LEFT + i * slot + slot * (1 - BAR_SHARE) / 2
-            tooltip = f"{_bar_label(start, bins.unit)}: {count:,} rating{'s' if count != 1 else ''}"
+            tooltip = f"{_bar_label(start, bins.unit)}: {_ratings(count)}"
             parts.append(
                 f'<rect class="bar" x="{x:.2f}" y="{bottom - height:.2f}" width="{max(slot * BAR_SHARE, 1):.2f}" '
                 f'height="{height:.2f}" fill="{colour}"><title>{escape(tooltip)}</title></rect>'

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from ratings.models import Rating
 from recommender.models import ModelVersion
 from recommender.services.artifacts import artifact_path
 from recsys.rating_model import DenseLayer
-from tests.factories import RatingFactory, UserFactory
+from tests.factories import MovieFactory, ProfileFactory, RatingFactory, UserFactory
 from tests.insights.conftest import write_model_version
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,20 @@ def test_data_page_counts_ratings_since_the_active_version(staff_client, written
     content = staff_client.get(reverse("insights:data")).content.decode()
     assert f"{Rating.objects.count():,} (" in content
     assert "0 ratings dated after the training finished" in content
+
+
+def test_data_page_counts_in_words_that_agree_with_the_numbers(staff_client) -> None:
+    """One of each reads in the singular ("1 MovieLens rater, 1 site account, of which 1 has rated"), and a day
+    of site ratings is drawn as bars per day."""
+    RatingFactory(user=ProfileFactory(movielens_id=1).user, movie=MovieFactory(), timestamp=timezone.now())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", staff_client.get(reverse("insights:data")).text)).split())
+    assert "(1 MovieLens rater, 1 site account, of which 0 have rated)" in text
+    assert "Site users: 0 ratings over 0 days." in text
+    RatingFactory(user=get_user_model().objects.get(username="operator"), timestamp=timezone.now())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", staff_client.get(reverse("insights:data")).text)).split())
+    assert "(1 MovieLens rater, 1 site account, of which 1 has rated)" in text
+    assert "Site users: 1 rating over 1 day" in text
+    assert "Site users: 1 rating, per day" in text
 
 
 def test_pages_show_new_ratings_and_versions_at_once_despite_the_chart_cache(staff_client, written_model) -> None:
