@@ -12,6 +12,7 @@ ADDED = (
     "from {source} in {seconds:.1f} s (already there: {movies_present} movies, {users_present} raters, "
     "{ratings_present} ratings)."
 )
+LINKED = "Gave {movies_linked} movies already there their IMDb and TMDB ids (links.csv)."
 NOTHING_TO_ADD = (
     "Nothing to add: the {movies_present} movies, {users_present} raters and {ratings_present} ratings "
     "of {source} are already in the database."
@@ -20,8 +21,9 @@ NOTHING_TO_ADD = (
 
 class Command(BaseCommand):
     help = (
-        "Import MovieLens from a folder, zip or URL in the 100k (u.data), CSV (ratings.csv) or recbole (.inter) "
-        "layout. Without --source: ml-100k from GroupLens, else from the recbole wheel on PyPI (cached)."
+        "Import MovieLens from a folder, zip or URL in the 100k (u.data), CSV (ratings.csv, and links.csv when there) "
+        "or recbole (.inter) layout. Without --source: ml-100k from GroupLens, else from the recbole wheel on PyPI "
+        "(cached)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,3 +37,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         template = NOTHING_TO_ADD if summary.nothing_added else ADDED
         self.stdout.write(template.format(**asdict(summary), seconds=time.perf_counter() - started))
+        if summary.movies_linked:
+            self.stdout.write(LINKED.format(movies_linked=summary.movies_linked))

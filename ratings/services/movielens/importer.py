@@ -37,10 +37,13 @@ class ImportSummary:
     movies_present: int
     users_present: int
     ratings_present: int
+    movies_linked: int = 0  # movies already there that links.csv gave their first IMDb and TMDB ids
 
     @property
     def nothing_added(self) -> bool:
-        return not (self.movies_added or self.genres_added or self.users_added or self.ratings_added)
+        return not (
+            self.movies_added or self.genres_added or self.users_added or self.ratings_added or self.movies_linked
+        )
 
 
 def movielens_username(movielens_id: int) -> str:
@@ -78,6 +81,7 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
     movie_pks = dict(Movie.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk"))
     new_movies = [movie for movie in data.movies if movie.movielens_id not in movie_pks]
     genre_pks, genres_added = _add_genres(new_movies)
+    movies_linked = _add_links([movie for movie in data.movies if movie.movielens_id in movie_pks])
     movie_pks |= _add_movies(new_movies, genre_pks, progress=progress)
 
     rater_pks = dict(Profile.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "user_id"))
@@ -124,6 +128,7 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
         movies_present=len(data.movies) - len(new_movies),
         users_present=len(source_raters & known_raters),
         ratings_present=ratings_present,
+        movies_linked=movies_linked,
     )
 
 
@@ -151,6 +156,8 @@ def _add_movies(movies: list[MovieRecord], genre_pks: dict[str, int], *, progres
             year=movie.year,
             release_date=movie.release_date,
             imdb_url=movie.imdb_url,
+            imdb_id=movie.imdb_id,
+            tmdb_id=movie.tmdb_id,
         )
         for movie in tqdm(movies, desc="movies", unit=" movies", file=sys.stderr, disable=not progress)
     ]
@@ -162,6 +169,19 @@ def _add_movies(movies: list[MovieRecord], genre_pks: dict[str, int], *, progres
     ]
     Movie.genres.through.objects.bulk_create(links, batch_size=BATCH_SIZE)
     return {row.movielens_id: row.pk for row in rows}
+
+
+def _add_links(present: list[MovieRecord]) -> int:
+    """Give the movies already there, imported before links.csv was read, the ids it has for them; a movie that has
+    ids keeps them. Returns how many were given ids."""
+    linked = {movie.movielens_id: movie for movie in present if movie.imdb_id or movie.tmdb_id is not None}
+    if not linked:
+        return 0
+    rows = list(Movie.objects.filter(movielens_id__in=linked, imdb_id="", tmdb_id__isnull=True))
+    for row in rows:
+        row.imdb_id, row.tmdb_id = linked[row.movielens_id].imdb_id, linked[row.movielens_id].tmdb_id
+    Movie.objects.bulk_update(rows, ["imdb_id", "tmdb_id"], batch_size=BATCH_SIZE)
+    return len(rows)
 
 
 def _add_raters(raters: list[RaterRecord], *, progress: bool = False) -> dict[int, int]:

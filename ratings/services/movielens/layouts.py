@@ -1,11 +1,14 @@
 """Parse the three MovieLens layouts (100k ``u.*``, GroupLens CSV, recbole atomic files) into plain records.
 
+The CSV layout's links.csv (ml-latest, ml-25m: each movie's IMDb and TMDB ids) is read when it is there.
+
 Movies and raters are read at once (a few thousand rows); ratings stay a generator, so that ml-25m streams.
 Every row is checked, and the first bad one raises ``MovieLensError`` naming the file, the line and the reason; a
 value from the file is echoed up to ECHO_LIMIT characters, and no line is read past MAX_LINE_BYTES.
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -13,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TypeVar
 
-from ratings.models import ALLOWED_SCORES, Genre, Movie, Profile, http_url
+from ratings.models import ALLOWED_SCORES, IMDB_ID, Genre, Movie, Profile, http_url
 
 from .sources import MovieLensError, SourceFiles
 
@@ -64,6 +67,15 @@ class MovieRecord:
     release_date: dt.date | None
     imdb_url: str
     genres: tuple[str, ...]
+    imdb_id: str = ""  # "tt0114709"; links.csv
+    tmdb_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    movielens_id: int
+    imdb_id: str
+    tmdb_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +119,7 @@ class MovieLensData:
         return None
 
 
-Record = TypeVar("Record", MovieRecord, RaterRecord)
+Record = TypeVar("Record", MovieRecord, RaterRecord, LinkRecord)
 
 
 class _Invalid(ValueError):
@@ -179,7 +191,31 @@ def _read_csv(files: SourceFiles) -> MovieLensData:
 
     item = _Table("movies.csv", "utf-8", ",", ("movieId", "title", "genres"), header=True, quoted=True)
     data = _Table("ratings.csv", "utf-8", ",", ("userId", "movieId", "rating", "timestamp"), header=True, quoted=True)
-    return _assemble(files, "csv", item, movie, None, data)
+    assembled = _assemble(files, "csv", item, movie, None, data)
+    links = _Table("links.csv", "utf-8", ",", ("movieId", "imdbId", "tmdbId"), header=True, quoted=True)
+    if files.find(links.name) is None:
+        return assembled
+    known = {record.movielens_id for record in assembled.movies}
+
+    def link(values: list[str]) -> LinkRecord:
+        movielens_id, imdb_digits, tmdb_id = values
+        record = LinkRecord(
+            _id(movielens_id, "movie id"),
+            _imdb_id(imdb_digits) if imdb_digits else "",
+            _id(tmdb_id, "TMDB id") if tmdb_id else None,
+        )
+        if record.movielens_id not in known:
+            raise _invalid(UNKNOWN_MOVIE, value=record.movielens_id, items=item.name)
+        return record
+
+    by_movie = {record.movielens_id: record for record in _unique(files, links, link, "movie id")}
+    movies = [
+        dataclasses.replace(movie, imdb_id=found.imdb_id, tmdb_id=found.tmdb_id)
+        if (found := by_movie.get(movie.movielens_id))
+        else movie
+        for movie in assembled.movies
+    ]
+    return dataclasses.replace(assembled, movies=movies)
 
 
 def _read_recbole(files: SourceFiles, stem: str) -> MovieLensData:
@@ -376,6 +412,14 @@ def _number(value: str, column: str, *, maximum: int) -> int:
 
 def _id(value: str, column: str) -> int:
     return _number(value, column, maximum=MAX_ID)
+
+
+def _imdb_id(value: str) -> str:
+    """The IMDb title id of links.csv's imdbId, which writes its digits alone: 114709 or 0114709 is tt0114709."""
+    imdb_id = f"tt{value.zfill(7)}"
+    if not (value.isascii() and IMDB_ID.fullmatch(imdb_id)):
+        raise _invalid(NOT_AN_ID, column="IMDb id", value=value)
+    return imdb_id
 
 
 def _score(value: str) -> float:
