@@ -110,9 +110,10 @@ def test_pages_of_fifty_keep_the_filters(signed_in: Client, user: object) -> Non
 
 
 def test_no_ratings_yet_points_to_onboarding(signed_in: Client) -> None:
-    """With nothing rated the page says so and links to the onboarding page."""
+    """With nothing rated the page says so, once, and links to the onboarding page."""
     text = signed_in.get(reverse("my-ratings")).text
     assert "You have not rated any movie yet." in text and reverse("onboarding") in text
+    assert "0 movies rated" not in text
 
 
 @pytest.fixture
