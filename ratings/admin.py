@@ -1,11 +1,13 @@
 """Admin for the catalogue: movies with their rating statistics, genres, ratings, marks and rater profiles."""
 
+from typing import cast
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
 
-from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating
+from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, MovieQuerySet, Profile, Rating
 
 # The ratings list shows a movie's title cut to this many characters.
 MOVIE_TITLE_CHARS = 40
@@ -26,7 +28,7 @@ class MovieAdmin(admin.ModelAdmin):
     filter_horizontal = ["genres"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Movie]:
-        return super().get_queryset(request).with_rating_stats()
+        return cast(MovieQuerySet, super().get_queryset(request)).with_rating_stats()
 
     @admin.display(ordering="rating_count", description="ratings")
     def rating_count(self, movie: Movie) -> int:

@@ -60,7 +60,7 @@ class Genre(models.Model):
         return self.name
 
 
-class MovieQuerySet(models.QuerySet):
+class MovieQuerySet(models.QuerySet["Movie"]):
     def with_rating_stats(self) -> "MovieQuerySet":
         return self.annotate(
             rating_count=Count("ratings"),
@@ -103,6 +103,9 @@ class Movie(models.Model):
     tmdb_fetched_at = models.DateTimeField(null=True, blank=True)
 
     objects = MovieQuerySet.as_manager()
+    # On the movies of MovieQuerySet.with_rating_stats() and ratings.selectors.movies_with_stats only.
+    rating_count: int
+    rating_mean: float | None
 
     class Meta:
         # The stored title is MovieLens's filing form, so this order ignores a leading article, as a library does.
@@ -138,7 +141,7 @@ class Profile(models.Model):
         return f"Profile of {self.user}"
 
 
-class RatingQuerySet(models.QuerySet):
+class RatingQuerySet(models.QuerySet["Rating"]):
     def from_movielens(self) -> "RatingQuerySet":
         return self.filter(user__profile__movielens_id__isnull=False)
 

@@ -21,9 +21,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max
 
-from ratings.models import Genre, Movie
+from ratings.models import Genre, Movie, MovieQuerySet
 
 SEARCH_MAX_WORDS = 8
 # A typed word is corrected only from this length on ("toy zzz" must not find "Toy Story" through "zoo"), only to
@@ -119,7 +119,7 @@ def word_pattern(word: str) -> str:
     return "(" + "|".join(_accented_pattern(spelling) for spelling in spellings) + ")"
 
 
-def typed_match(queryset: QuerySet[Movie], words: list[str]) -> QuerySet[Movie]:
+def typed_match(queryset: MovieQuerySet, words: list[str]) -> MovieQuerySet:
     """The movies whose title contains every word as typed (accents, case and order aside)."""
     for word in words:
         queryset = queryset.filter(title__iregex=word_pattern(word))
@@ -222,7 +222,7 @@ def title_index() -> TitleIndex:
         return index
 
 
-def movie_search(queryset: QuerySet[Movie], query: str) -> QuerySet[Movie]:
+def movie_search(queryset: MovieQuerySet, query: str) -> MovieQuerySet:
     """Movies of ``queryset`` whose title contains every word of ``query``, ignoring case, accents and order;
     when none does, those whose words are alike (typos, the start of a word). "les miserables" finds
     "Misérables, Les", "12 monkeys" finds "Twelve Monkeys", "godfater" finds "Godfather, The"."""

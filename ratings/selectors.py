@@ -10,7 +10,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, QuerySet, prefetch_related_objects
+from django.db.models import Avg, Count, F, OrderBy, QuerySet, prefetch_related_objects
 
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Mark, Movie, MovieMark, Rating
 from ratings.search import movie_search
@@ -30,7 +30,7 @@ ORDERINGS: dict[str, str] = {
     "oldest": "Oldest",
 }
 DEFAULT_ORDERING = "popular"
-_ORDER_BY = {
+_ORDER_BY: dict[str, list[str | OrderBy]] = {
     "popular": ["-rating_count", "title"],
     "best": ["-bayesian_mean", "-rating_count", "title"],
     "title": ["title", "year"],
@@ -83,7 +83,8 @@ def movies_with_stats(movies: list[Movie]) -> list[Movie]:
     stats = (
         Movie.objects.filter(pk__in=[movie.pk for movie in movies])
         .with_rating_stats()
-        .values_list("pk", "rating_count", "rating_mean")
+        # The plugin knows the model's fields, not the annotations that with_rating_stats() adds.
+        .values_list("pk", "rating_count", "rating_mean")  # type: ignore[misc]
     )
     by_pk = {pk: (count, mean) for pk, count, mean in stats}
     for movie in movies:
