@@ -34,6 +34,19 @@ LOGIT_EPSILON = 1e-3
 
 # Computed once per loaded model; forgotten with it.
 _priors: WeakKeyDictionary[FactorModel, tuple[np.ndarray, np.ndarray]] = WeakKeyDictionary()
+_rating_norms: WeakKeyDictionary[FactorModel, np.ndarray] = WeakKeyDictionary()
+
+
+def ratings_needed(*, model: FactorModel, method: ColdStart) -> bool:
+    """Whether placing users in ``model`` by ``method`` reads the training ratings: the classic way does, and an
+    ``nn`` model is always placed the classic way. Only then does an artifact carry them."""
+    return method == ColdStart.CLASSIC or model.has_mlp
+
+
+def artifact_form(*, model: FactorModel, method: ColdStart) -> FactorModel:
+    """``model`` as its artifact carries it for placing users by ``method``: its users' fingerprints always, its
+    training ratings only where ``ratings_needed``."""
+    return model if ratings_needed(model=model, method=method) else model.without_training_ratings()
 
 
 def _logit_targets(model: FactorModel, scores: np.ndarray) -> np.ndarray:
@@ -92,14 +105,21 @@ def user_classic(
     *, model: FactorModel, movie_rows: np.ndarray, scores: np.ndarray, neighbours: int = CLASSIC_NEIGHBOURS
 ) -> tuple[np.ndarray, float]:
     """Similarity-weighted mean embedding and bias of the training users whose rating rows are most similar
-    (a ValueError for a model without its training ratings)."""
+    (a ValueError for a model without its training ratings).
+
+    Only the ratings of the newcomer's movies enter the dot products (the others meet a zero), so only those are
+    read; the training users' norms are computed once per model.
+    """
     n_users = len(model.user_ids)
-    dense = np.zeros(len(model.movie_ids))
-    dense[movie_rows] = scores
-    user_rows, train_movie_rows, train_scores = model.training_ratings()
-    train_scores = train_scores.astype(np.float64)
-    dots = np.bincount(user_rows, weights=dense[train_movie_rows] * train_scores, minlength=n_users)
-    norms = np.sqrt(np.bincount(user_rows, weights=train_scores**2, minlength=n_users))
+    training = model.training_ratings()
+    scores = np.asarray(scores, dtype=np.float64)
+    which, user_rows, train_scores = training.of_movies(movie_rows)
+    dots = np.bincount(user_rows, weights=scores[which] * train_scores.astype(np.float64), minlength=n_users)
+    norms = _rating_norms.get(model)
+    if norms is None:
+        squares = training.scores.astype(np.float64) ** 2
+        norms = np.sqrt(np.bincount(training.user_rows, weights=squares, minlength=n_users))
+        _rating_norms[model] = norms
     similarity = dots / (np.where(norms > 0, norms, 1.0) * max(float(np.linalg.norm(scores)), 1e-12))
     k = min(neighbours, n_users)
     nearest = np.argpartition(-similarity, k - 1)[:k]
@@ -120,7 +140,7 @@ def user_place(
     gives. Without training ratings the classic way has no neighbours to ask, and the user is placed by
     fold-in (dot model) or at the average user (nn model).
     """
-    if method == ColdStart.CLASSIC or model.has_mlp:
+    if ratings_needed(model=model, method=method):
         if model.has_training_ratings:
             return user_classic(model=model, movie_rows=movie_rows, scores=scores)
         if model.has_mlp:

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from recsys.fingerprints import user_fingerprints
 from recsys.params import ListParams
 from recsys.ranking_model import RankingModel
 from recsys.signals import ListSignals
+from recsys.training_ratings import TrainingRatings
 
 SERVING_ARRAYS = "serving.npz"
 SERVING_META = "serving.json"
@@ -37,11 +39,24 @@ SIGNALS_ARRAYS = {
     "list_counts": "counts",
 }
 SIGNALS_META = "list"
+# The training ratings by movie (recsys.training_ratings), in serving.npz only where the classic cold start needs
+# them; and each user's fingerprint (recsys.fingerprints), in every artifact.
+TRAINING_ARRAYS = {
+    "training_movie_starts": "movie_starts",
+    "training_user_rows": "user_rows",
+    "training_scores": "scores",
+}
+FINGERPRINTS = "user_fingerprints"
+# The training ratings as artifacts written before the fingerprints carried them: (user row, movie row, score)
+# triples, read still (see ``FactorModel.load``).
+LEGACY_TRAINING_ARRAYS = ("rating_user_rows", "rating_movie_rows", "rating_scores")
 # Users whose predictions the check of an artifact computes against y_range (each one against every movie).
 SANITY_USERS = 200
 
 ARRAY_NOT_FINITE = "{name} has values that are not finite"
 ARRAY_SHAPE = "{name} has shape {shape}, expected {expected}"
+ARRAY_DTYPE = "{name} has type {dtype}, expected {expected}"
+TRAINING_RATINGS_INCONSISTENT = "the training ratings are inconsistent: {why}"
 RANKING_MISSING = "the artifact has no ranking model"
 SIGNALS_MISSING = "the artifact has no list signals (prior, neighbours, genres)"
 PREDICTIONS_OUT_OF_RANGE = "predictions leave y_range [{low}, {high}]: from {min:.4f} to {max:.4f}"
@@ -88,11 +103,12 @@ class FactorModel:
     movie_bias: np.ndarray  # float32 [n_movies]
     y_range: tuple[float, float]
     meta: dict[str, Any] = field(default_factory=dict)
-    # Optional: the training ratings as (user row, movie row, score) triples, which the classic cold start
-    # compares a new user's ratings against. Artifacts written without them still load.
-    rating_user_rows: np.ndarray | None = None  # int32 [n_ratings]
-    rating_movie_rows: np.ndarray | None = None  # int32 [n_ratings]
-    rating_scores: np.ndarray | None = None  # float32 [n_ratings]
+    # Optional: the training ratings, which the classic cold start compares a new user's ratings against; only
+    # artifacts that need them carry them (see ``without_training_ratings``).
+    training: TrainingRatings | None = None
+    # uint64 [n_users]: each user's fingerprint of the ratings training saw (``recsys.fingerprints``), which tells
+    # serving whether a user's learned vector is of their current ratings. None: the artifact cannot tell.
+    user_fingerprints: np.ndarray | None = None
     mlp: tuple[DenseLayer, ...] = ()
     # The ranking model that orders the site's list, its rows aligned with user_ids and movie_ids. Every retrain
     # ships one; ``problems()`` refuses an artifact without it.
@@ -178,13 +194,13 @@ class FactorModel:
 
     @property
     def has_training_ratings(self) -> bool:
-        return self.rating_scores is not None
+        return self.training is not None
 
-    def training_ratings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The training ratings as (user rows, movie rows, scores), for a model that has them (they are optional)."""
-        if self.rating_user_rows is None or self.rating_movie_rows is None or self.rating_scores is None:
+    def training_ratings(self) -> TrainingRatings:
+        """The training ratings, for a model that has them (they are optional)."""
+        if self.training is None:
             raise ValueError(TRAINING_RATINGS_MISSING)
-        return self.rating_user_rows, self.rating_movie_rows, self.rating_scores
+        return self.training
 
     def served_ranking(self) -> RankingModel:
         """The ranking model, which every servable artifact has (``problems()`` refuses one without)."""
@@ -201,22 +217,34 @@ class FactorModel:
     def with_training_ratings(
         self, *, user_ids: np.ndarray, movie_ids: np.ndarray, scores: np.ndarray
     ) -> "FactorModel":
-        """A copy that carries the training ratings (Django pks); pairs outside the vocabularies are dropped."""
-        users = np.asarray(user_ids, dtype=np.int64)
-        movies = np.asarray(movie_ids, dtype=np.int64)
-        user_rows = np.array([self._user_index.get(int(u), -1) for u in users], dtype=np.int32)
-        movie_rows = np.array([self._movie_index.get(int(m), -1) for m in movies], dtype=np.int32)
+        """A copy that carries the training ratings (Django pks) and the users' fingerprints of them; pairs outside
+        the vocabularies are dropped."""
+        user_rows = _rows_of(self.user_ids, user_ids)
+        movie_rows = _rows_of(self.movie_ids, movie_ids)
         known = (user_rows >= 0) & (movie_rows >= 0)
-        return replace(
-            self,
-            rating_user_rows=user_rows[known],
-            rating_movie_rows=movie_rows[known],
-            rating_scores=np.asarray(scores, dtype=np.float32)[known],
+        return self._with_triples(user_rows[known], movie_rows[known], np.asarray(scores, dtype=np.float32)[known])
+
+    def _with_triples(self, user_rows: np.ndarray, movie_rows: np.ndarray, scores: np.ndarray) -> "FactorModel":
+        training = TrainingRatings.from_triples(
+            user_rows=user_rows, movie_rows=movie_rows, scores=scores, n_movies=len(self.movie_ids)
         )
+        fingerprints = user_fingerprints(
+            user_rows=user_rows, movie_rows=movie_rows, scores=scores, n_users=len(self.user_ids)
+        )
+        return replace(self, training=training, user_fingerprints=fingerprints)
+
+    def without_training_ratings(self) -> "FactorModel":
+        """A copy without the training ratings, its users' fingerprints kept: what serving needs unless the classic
+        cold start places users (``recsys.cold_start.artifact_form``)."""
+        return replace(self, training=None)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every array of the artifact by its name in serving.npz (the training ratings' rows aside)."""
+        """Every array of the artifact by its name in serving.npz (the vocabularies and y_range aside)."""
         arrays = {name: getattr(self, name) for name in ("user_factors", "user_bias", "movie_factors", "movie_bias")}
+        if self.user_fingerprints is not None:
+            arrays[FINGERPRINTS] = self.user_fingerprints
+        if self.training is not None:
+            arrays.update({name: getattr(self.training, part) for name, part in TRAINING_ARRAYS.items()})
         for i, layer in enumerate(self.mlp):
             parts = {"weight": layer.weight, "bias": layer.bias, "scale": layer.scale, "shift": layer.shift}
             arrays.update({f"mlp_{i}_{name}": a for name, a in parts.items() if a is not None})
@@ -258,6 +286,17 @@ class FactorModel:
                     "rank_movie_bias": (n_movies,),
                 }
             )
+        if self.user_fingerprints is not None:
+            expected[FINGERPRINTS] = (n_users,)
+        if self.training is not None:
+            n_ratings = len(self.training.user_rows)
+            expected.update(
+                {
+                    "training_movie_starts": (n_movies + 1,),
+                    "training_user_rows": (n_ratings,),
+                    "training_scores": (n_ratings,),
+                }
+            )
         if self.signals is not None:
             k = self.signals.neighbour_rows.shape[1] if self.signals.neighbour_rows.ndim == 2 else -1
             expected.update(
@@ -273,16 +312,21 @@ class FactorModel:
 
     def problems(self) -> list[str]:
         """Why this artifact cannot be served (shapes, values that are not finite, an MLP that does not chain, no
-        ranking model, predictions outside ``y_range``); empty when it can. The one check that the exporter,
-        the promotion gate, manual activation and serving all run."""
+        ranking model, fingerprints or training ratings of another type, training ratings that do not tile or whose
+        user rows leave the vocabulary, predictions outside ``y_range``); empty when it can. The one check that the
+        exporter, the promotion gate, manual activation and serving all run."""
         arrays = self.arrays()
         found = []
         for name, expected in self._expected_shapes().items():
             array = arrays[name]
             if array.shape != expected:
                 found.append(ARRAY_SHAPE.format(name=name, shape=array.shape, expected=expected))
+            elif name in _EXACT_TYPES and array.dtype != _EXACT_TYPES[name]:
+                found.append(ARRAY_DTYPE.format(name=name, dtype=array.dtype, expected=np.dtype(_EXACT_TYPES[name])))
             elif not np.isfinite(array).all():
                 found.append(ARRAY_NOT_FINITE.format(name=name))
+        if not found and self.training is not None:
+            found.extend(self._training_problems())
         if self.ranking is None:
             found.append(RANKING_MISSING)
         if self.signals is None:
@@ -306,18 +350,20 @@ class FactorModel:
             )
         return found
 
+    def _training_problems(self) -> list[str]:
+        """Training ratings whose runs do not tile them, or whose user rows leave the vocabulary (shapes checked)."""
+        assert self.training is not None, "called only for a model with training ratings"
+        starts, user_rows = self.training.movie_starts, self.training.user_rows
+        if starts[0] != 0 or starts[-1] != len(user_rows) or (np.diff(starts) < 0).any():
+            return [TRAINING_RATINGS_INCONSISTENT.format(why="movie starts do not run from 0 to the number of ratings")]
+        if len(user_rows) and (user_rows.min() < 0 or user_rows.max() >= len(self.user_ids)):
+            return [TRAINING_RATINGS_INCONSISTENT.format(why="user rows out of range")]
+        return []
+
     def save(self, directory: Path) -> list[Path]:
         """Write the arrays and the metadata into ``directory``; returns the files written."""
         arrays_path = directory / SERVING_ARRAYS
         meta_path = directory / SERVING_META
-        training_ratings: dict[str, np.ndarray] = {}
-        if self.has_training_ratings:
-            user_rows, movie_rows, scores = self.training_ratings()
-            training_ratings = {
-                "rating_user_rows": user_rows.astype(np.int32),
-                "rating_movie_rows": movie_rows.astype(np.int32),
-                "rating_scores": scores.astype(np.float32),
-            }
         meta = dict(self.meta)
         if self.signals is not None:
             meta[SIGNALS_META] = {"genre_names": list(self.signals.genre_names), "params": asdict(self.list_params)}
@@ -327,7 +373,6 @@ class FactorModel:
         np.savez(
             arrays_path,
             allow_pickle=False,
-            **training_ratings,
             **{name: _stored(name, array) for name, array in self.arrays().items()},
             user_ids=self.user_ids.astype(np.int64),
             movie_ids=self.movie_ids.astype(np.int64),
@@ -347,6 +392,11 @@ class FactorModel:
             _, index, part = name.split("_", 2)
             layers.setdefault(int(index), {})[part] = loaded.pop(name)
         mlp = tuple(DenseLayer(**layers[i]) for i in sorted(layers))
+        training = None
+        if any(name in loaded for name in TRAINING_ARRAYS):
+            # Half-written training ratings are a KeyError, which the loader refuses.
+            training = TrainingRatings(**{part: loaded.pop(name) for name, part in TRAINING_ARRAYS.items()})
+        legacy = [loaded.pop(name) for name in LEGACY_TRAINING_ARRAYS if name in loaded]
         ranking = None
         if RANKING_META in meta or any(name in loaded for name in RANKING_ARRAYS):
             # A half-written ranking (arrays without scalars or the reverse) is a KeyError: the loader refuses it.
@@ -364,7 +414,7 @@ class FactorModel:
                 genre_names=tuple(written["genre_names"]),
             )
             list_params = ListParams(**written["params"])
-        return cls(
+        model = cls(
             **loaded,
             y_range=(float(y_range[0]), float(y_range[1])),
             meta=meta,
@@ -372,12 +422,46 @@ class FactorModel:
             ranking=ranking,
             signals=signals,
             list_params=list_params,
+            training=training,
         )
+        if legacy:
+            # Written before fingerprints: the triples become the training ratings and give the fingerprints.
+            user_rows, movie_rows, scores = legacy
+            sizes = {"user": len(model.user_ids), "movie": len(model.movie_ids)}
+            for kind, rows in (("user", user_rows), ("movie", movie_rows)):
+                if len(rows) and (rows.min() < 0 or rows.max() >= sizes[kind]):
+                    raise ValueError(TRAINING_RATINGS_INCONSISTENT.format(why=f"{kind} rows out of range"))
+            return model._with_triples(user_rows, movie_rows, scores)
+        return model
 
 
-# Arrays keep their integer types on disk (neighbour rows, genre flags, counts); the rest is stored as float32.
-_INTEGER_ARRAYS = {"list_neighbour_rows": np.int32, "list_genres": np.uint8, "list_counts": np.int32}
+# Arrays that serving reads in exactly these types (a fingerprint compares as uint64, rows index): ``problems()``
+# refuses any other.
+_EXACT_TYPES: dict[str, type[np.generic]] = {
+    FINGERPRINTS: np.uint64,
+    "training_movie_starts": np.int64,
+    "training_user_rows": np.int32,
+    "training_scores": np.float32,
+}
+# Arrays keep their integer types on disk (neighbour rows, genre flags, counts, the above); the rest is float32.
+_STORED_TYPES: dict[str, type[np.generic]] = {
+    "list_neighbour_rows": np.int32,
+    "list_genres": np.uint8,
+    "list_counts": np.int32,
+    **_EXACT_TYPES,
+}
 
 
 def _stored(name: str, array: np.ndarray) -> np.ndarray:
-    return array.astype(_INTEGER_ARRAYS.get(name, np.float32))
+    return array.astype(_STORED_TYPES.get(name, np.float32), copy=False)
+
+
+def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """int64: the row of each id in ``vocabulary`` (a permutation of unique ids), -1 where it is not there."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if not len(vocabulary):
+        return np.full(len(ids), -1, dtype=np.int64)
+    order = np.argsort(vocabulary, kind="stable")
+    sorted_ids = np.asarray(vocabulary, dtype=np.int64)[order]
+    at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return np.where(sorted_ids[at] == ids, order[at], -1)

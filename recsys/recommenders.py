@@ -50,7 +50,8 @@ class RankedRecommender:
 
 @dataclass(frozen=True, eq=False)
 class SiteListRecommender:
-    """The list the site serves (``recsys.lists``), for users the model learned from their training ratings."""
+    """The list the site serves (``recsys.lists``), for users the model learned from their training ratings (a
+    model trained in process keeps them: an exported artifact does not need to)."""
 
     model: FactorModel
 
@@ -59,7 +60,7 @@ class SiteListRecommender:
 
     def scores(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
         model = self.model
-        user_rows, train_movie_rows, train_scores = model.training_ratings()
+        user_rows, train_movie_rows, train_scores = model.training_ratings().triples()
         order = np.argsort(user_rows, kind="stable")
         starts = np.searchsorted(user_rows[order], np.arange(len(model.user_ids) + 1))
         columns = np.fromiter((model.movie_index(m) for m in movies), dtype=np.int64, count=len(movies))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from fastai.learner import Learner
 
+from recsys.cold_start import ColdStart, artifact_form
 from recsys.evaluation import Recommender, Trainer, evaluation_measure
 from recsys.params import ListParams, RankingParams, RatingParams
 from recsys.rating_model import FactorModel
@@ -31,7 +32,8 @@ class ExportError(Exception):
 class TrainedModel:
     params: RatingParams
     learner: Learner  # the rating model's
-    # The serving form: the rating model, its training ratings (for the classic cold start) and the ranking model.
+    # The serving form: the rating model, its training ratings (the classic cold start's, and the evaluation's;
+    # exported only where the cold start needs them) and users' fingerprints, and the ranking model.
     factors: FactorModel
     epoch_losses: list[EpochLoss]  # the rating model's
     train_seconds: float  # both models: data loaders, model and fit
@@ -79,18 +81,21 @@ def models_train(
     )
 
 
-def models_export(*, trained: TrainedModel, directory: Path) -> list[Path]:
+def models_export(*, trained: TrainedModel, directory: Path, cold_start: ColdStart = ColdStart.FOLD_IN) -> list[Path]:
     """Write ``learner.pkl`` (fastai's ``load_learner`` reads it) and the serving arrays; returns the files.
 
-    Refuses (ExportError) a model that the artifact's check would refuse to serve.
+    The serving arrays carry the training ratings only where placing users by ``cold_start`` reads them (the
+    classic way, or any ``nn`` model); every user's fingerprint of them, always. Refuses (ExportError) a model
+    that the artifact's check would refuse to serve.
     """
-    problems = trained.factors.problems()
+    factors = artifact_form(model=trained.factors, method=cold_start)
+    problems = factors.problems()
     if problems:
         raise ExportError(ARTIFACT_UNSERVABLE.format(problems="; ".join(problems)))
     learner = trained.learner
     learner.path = directory
     learner.export(LEARNER_FILE)
-    return [directory / LEARNER_FILE, *trained.factors.save(directory)]
+    return [directory / LEARNER_FILE, *factors.save(directory)]
 
 
 def fastai_trainer(*, params: RatingParams) -> Trainer:

@@ -15,7 +15,7 @@ from ratings.models import Mark, Movie
 from ratings.selectors import user_mark_ids
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.serving import served_model
-from recsys.cold_start import ColdStart, spread_by_factors
+from recsys.cold_start import ColdStart, ratings_needed, spread_by_factors
 from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
@@ -29,16 +29,21 @@ UNKNOWN_COLD_START_METHOD = "unknown cold-start method {method!r}; choose one of
 CLASSIC_NEEDS_RATINGS = "model has no training ratings for the classic cold start; placing the user without neighbours"
 
 
-def cold_start_method(*, model: FactorModel) -> ColdStart:
-    """The RECOMMENDER_COLD_START setting, checked; warns when ``model`` cannot place users the classic way."""
+def cold_start_setting() -> ColdStart:
+    """The RECOMMENDER_COLD_START setting, checked (a ValueError names the choices)."""
     try:
-        method = ColdStart(settings.RECOMMENDER_COLD_START)
+        return ColdStart(settings.RECOMMENDER_COLD_START)
     except ValueError:
         choices = ", ".join(ColdStart)
         raise ValueError(
             UNKNOWN_COLD_START_METHOD.format(method=settings.RECOMMENDER_COLD_START, choices=choices)
         ) from None
-    if (method == ColdStart.CLASSIC or model.has_mlp) and not model.has_training_ratings:
+
+
+def cold_start_method(*, model: FactorModel) -> ColdStart:
+    """The RECOMMENDER_COLD_START setting, checked; warns when ``model`` cannot place users the classic way."""
+    method = cold_start_setting()
+    if ratings_needed(model=model, method=method) and not model.has_training_ratings:
         logger.warning(CLASSIC_NEEDS_RATINGS)
     return method
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from recommender.models import ModelVersion
 from recommender.services.artifacts import ArtifactError, artifact_load, artifact_path, file_sha256
+from recommender.services.onboarding import cold_start_setting
 from recommender.services.outcomes import Outcome, OutcomeStatus
 
 if TYPE_CHECKING:
@@ -62,10 +63,13 @@ def version_create(
 
 
 def version_finish(*, version: ModelVersion, trained: "TrainedModel", staging: Path) -> ModelVersion:
-    """Export into the staging folder, hash every file, rename the folder into place and mark the version ready."""
+    """Export into the staging folder, hash every file, rename the folder into place and mark the version ready.
+
+    The artifact carries the training ratings only where the configured cold start needs them.
+    """
     from recsys.trainers import models_export
 
-    files = models_export(trained=trained, directory=staging)
+    files = models_export(trained=trained, directory=staging, cold_start=cold_start_setting())
     hashes = {path.name: file_sha256(path) for path in files}
     final_name = f"v{version.pk}-{timezone.now():%Y%m%d-%H%M%S}"
     staging.rename(Path(settings.MODEL_DIR) / final_name)

@@ -20,6 +20,7 @@ from django.conf import settings
 from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
 from recommender.services.artifacts import ArtifactError, artifact_load
+from recsys.fingerprints import user_fingerprint
 from recsys.ranking_model import unit_rows
 from recsys.rating_model import FactorModel
 
@@ -35,31 +36,17 @@ class ServedModel:
     version: ModelVersion
     model: FactorModel
     movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
-    # The training ratings grouped by user, (order, starts): user row r's are order[starts[r]:starts[r + 1]].
-    _rating_groups: tuple[np.ndarray, np.ndarray] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
-        groups = None
-        if self.model.has_training_ratings:
-            user_rows, _, _ = self.model.training_ratings()
-            order = np.argsort(user_rows, kind="stable")
-            groups = order, np.searchsorted(user_rows[order], np.arange(len(self.model.user_ids) + 1))
-        object.__setattr__(self, "_rating_groups", groups)
 
     def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
-        """Whether training saw exactly these ratings of the user; True when the artifact cannot tell."""
-        if self._rating_groups is None:
+        """Whether training saw exactly these ratings of the user (their fingerprints agree); True when the
+        artifact cannot tell."""
+        fingerprints = self.model.user_fingerprints
+        if fingerprints is None:
             return True
-        order, starts = self._rating_groups
-        mine = order[starts[user_row] : starts[user_row + 1]]
-        if len(mine) != len(movie_rows):
-            return False
-        _, train_movie_rows, train_scores = self.model.training_ratings()
-        trained = sorted(zip(train_movie_rows[mine].tolist(), train_scores[mine].tolist(), strict=True))
-        current = np.asarray(scores, dtype=np.float32).tolist()
-        current = sorted(zip(np.asarray(movie_rows).tolist(), current, strict=True))
-        return trained == current
+        return user_fingerprint(movie_rows=movie_rows, scores=scores) == int(fingerprints[user_row])
 
 
 # The active version as serving tells activations apart: its id and when it was activated, so that activating

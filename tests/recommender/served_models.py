@@ -15,10 +15,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from ratings.models import Genre, Movie
 from recommender.models import ModelVersion
 from recommender.services.artifacts import file_sha256
+from recommender.services.onboarding import cold_start_setting
+from recsys.cold_start import artifact_form
 from recsys.ranking_model import RankingModel
-from recsys.rating_model import DenseLayer, FactorModel
+from recsys.rating_model import SERVING_ARRAYS, SERVING_META, DenseLayer, FactorModel
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
-from tests.recsys.arrays import signals_of, with_mirror_ranking
+from tests.recsys.arrays import legacy_save, signals_of, with_mirror_ranking
 
 ACTION_FACTORS = [(1.0, 0.1), (0.9, 0.2), (1.0, 0.0), (0.8, -0.1)]
 ROMANCE_FACTORS = [(0.1, 1.0), (0.0, 1.0), (0.2, 0.9), (-0.1, 0.8)]
@@ -52,11 +54,14 @@ def model_version_create(
     mlp: tuple[DenseLayer, ...] = (),
     ranking: RankingModel | None = None,
     without_ranking: bool = False,
+    earlier_layout: bool = False,
 ) -> ModelVersion:
     """Write a FactorModel under MODEL_DIR/<name> and register it with the SHA-256 of its files. Its ranking model
     is ``ranking`` (rows in the order of ``user_ids`` and ``movie_ids``), by default the rating model's own
     factors, so that the list's order is the order of the predicted ratings; ``without_ranking``, none (an artifact
-    that the site refuses to serve)."""
+    that the site refuses to serve). Of the ``training_ratings``, the artifact carries what the export would for
+    the configured cold start (the fingerprints; the ratings where they are read), or with ``earlier_layout``
+    the ratings as triples and no fingerprints, as artifacts were written before fingerprints."""
     model = FactorModel(
         user_ids=np.asarray(user_ids, dtype=np.int64),
         movie_ids=np.asarray(movie_ids, dtype=np.int64),
@@ -81,7 +86,11 @@ def model_version_create(
         model = model.with_training_ratings(user_ids=users, movie_ids=movies, scores=scores)
     directory = Path(settings.MODEL_DIR) / name
     directory.mkdir(parents=True)
-    files = model.save(directory)
+    if earlier_layout:
+        legacy_save(model, directory)
+        files = [directory / SERVING_ARRAYS, directory / SERVING_META]
+    else:
+        files = artifact_form(model=model, method=cold_start_setting()).save(directory)
     return ModelVersion.objects.create(
         status=status,
         artifact_dir=name,
@@ -123,7 +132,12 @@ GENRE_AGREEMENT_HEAD = (
 
 
 def world_model_create(
-    world: World, *, name: str = "v1", status: str = ModelVersion.Status.ACTIVE, mlp: tuple[DenseLayer, ...] = ()
+    world: World,
+    *,
+    name: str = "v1",
+    status: str = ModelVersion.Status.ACTIVE,
+    mlp: tuple[DenseLayer, ...] = (),
+    earlier_layout: bool = False,
 ) -> ModelVersion:
     """The hand-made model of ``world``: movie factors along the two genres, each fan along their genre."""
     movies = world.movies
@@ -137,4 +151,5 @@ def world_model_create(
         training_ratings=tuple(map(list, zip(*ratings, strict=True))),
         status=status,
         mlp=mlp,
+        earlier_layout=earlier_layout,
     )

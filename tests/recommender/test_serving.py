@@ -215,3 +215,45 @@ def test_web_stack_never_imports_torch():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("ok")
+
+
+def _learned(served, user, ratings: dict) -> bool:
+    """Whether the served model learned ``user`` from exactly ``ratings`` ({movie: score})."""
+    model = served.model
+    rows = np.array([model.movie_index(movie.pk) for movie in ratings])
+    return served.learned_from(
+        user_row=model.user_index(user.pk), movie_rows=rows, scores=np.array(list(ratings.values()))
+    )
+
+
+@pytest.mark.parametrize("earlier_layout", [False, True], ids=["fingerprints", "earlier layout"])
+def test_learned_from_tells_the_ratings_training_saw_from_changed_ones(world, earlier_layout):
+    """A model user's ratings as training saw them are learned, in any order; a changed score, an added and a
+    removed rating are not. So with an artifact of the layout before fingerprints, which are derived at load."""
+    world_model_create(world, earlier_layout=earlier_layout)
+    served = served_model()
+    assert served is not None and served.model.has_training_ratings == earlier_layout
+    fan = world.action_fan
+    trained = {r.movie: r.score for r in fan.ratings.order_by("movie_id")}
+    assert _learned(served, fan, trained)
+    assert _learned(served, fan, dict(reversed(trained.items())))
+    first = next(iter(trained))
+    assert not _learned(served, fan, {**trained, first: trained[first] - 0.5})
+    assert not _learned(served, fan, {**trained, world.action_movies[3]: 4.0})
+    assert not _learned(served, fan, {m: s for m, s in trained.items() if m != first})
+
+
+def test_an_artifact_of_the_earlier_layout_is_served_with_its_ratings(world, settings):
+    """An artifact written before fingerprints still serves: its model users from their learned vectors, and a
+    newcomer placed the classic way from its training ratings."""
+    settings.RECOMMENDER_COLD_START = "classic"
+    version = world_model_create(world, earlier_layout=True)
+    assert {i.movie for i in recommendations_for_user(user=world.action_fan, limit=2).items} == set(
+        world.action_movies[2:]
+    )
+    alice = UserFactory()
+    for movie, score in ((world.romance_movies[0], 5.0), (world.romance_movies[1], 4.0)):
+        RatingFactory(user=alice, movie=movie, score=score)
+    page = recommendations_for_user(user=alice, limit=2)
+    assert page.model_version == version
+    assert {i.movie for i in page.items} == set(world.romance_movies[2:])

@@ -1,12 +1,14 @@
-"""Small data for the ML core's tests: random models of known shapes, and synthetic ratings of two tastes."""
+"""Small data for the ML core's tests: random models of known shapes, synthetic ratings of two tastes, and artifacts
+in the layout of earlier releases."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from recsys.ranking_model import RankingModel
-from recsys.rating_model import FactorModel
+from recsys.rating_model import SERVING_ARRAYS, FactorModel
 from recsys.signals import ListSignals
 
 
@@ -77,4 +79,20 @@ def signals_of(model: FactorModel, *, genres: np.ndarray | None = None) -> ListS
         genres=genres,
         genre_names=tuple(f"genre {i}" for i in range(genres.shape[1])),
         counts=np.full(len(model.movie_ids), 100, dtype=np.int32),
+    )
+
+
+def legacy_save(model: FactorModel, directory: Path) -> None:
+    """Write ``model`` (with training ratings) as artifacts were written before fingerprints: the training ratings
+    as (user row, movie row, score) triples, no fingerprints and no ratings grouped by movie."""
+    user_rows, movie_rows, scores = model.training_ratings().triples()
+    replace(model, training=None, user_fingerprints=None).save(directory)
+    with np.load(directory / SERVING_ARRAYS, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    np.savez(
+        directory / SERVING_ARRAYS,
+        **arrays,
+        rating_user_rows=user_rows.astype(np.int32),
+        rating_movie_rows=movie_rows.astype(np.int32),
+        rating_scores=scores.astype(np.float32),
     )

@@ -58,10 +58,33 @@ def test_training_ratings_round_trip(tmp_path):
     model.save(tmp_path)
     loaded = FactorModel.load(tmp_path)
     assert loaded.has_training_ratings
-    np.testing.assert_array_equal(loaded.rating_user_rows, [2, 3])  # the unknown user 999 is dropped
-    np.testing.assert_array_equal(loaded.rating_scores, [4.0, 2.0])
+    user_rows, movie_rows, scores = loaded.training_ratings().triples()
+    np.testing.assert_array_equal(user_rows, [2, 3])  # the unknown user 999 is dropped
+    np.testing.assert_array_equal(movie_rows, [4, 5])
+    np.testing.assert_array_equal(scores, [4.0, 2.0])
     random_model().save(tmp_path)
     assert not FactorModel.load(tmp_path).has_training_ratings
+
+
+def test_classic_reads_the_same_neighbours_as_a_pass_over_every_rating():
+    """Classic's dot products from the newcomer's movies' ratings alone are those of the whole rating matrix."""
+    model = random_model(n_users=50, n_movies=60)
+    rng = np.random.default_rng(5)
+    users, movies = np.meshgrid(model.user_ids, model.movie_ids, indexing="ij")
+    rated = rng.random(users.shape) < 0.3
+    scores = rng.integers(1, 11, int(rated.sum())) / 2.0
+    model = model.with_training_ratings(user_ids=users[rated], movie_ids=movies[rated], scores=scores)
+    matrix = np.zeros((50, 60))
+    matrix[rated] = scores
+    newcomer_rows, newcomer_scores = np.array([3, 17, 42]), np.array([5.0, 1.5, 4.0])
+    cosine = (matrix[:, newcomer_rows] @ newcomer_scores) / (
+        np.linalg.norm(matrix, axis=1) * np.linalg.norm(newcomer_scores)
+    )
+    nearest = np.argsort(-cosine)[:5]
+    weights = cosine[nearest] / cosine[nearest].sum()
+    vector, bias = user_classic(model=model, movie_rows=newcomer_rows, scores=newcomer_scores, neighbours=5)
+    np.testing.assert_allclose(vector, weights @ model.user_factors[nearest], rtol=1e-6)
+    assert bias == pytest.approx(float(weights @ model.user_bias[nearest]))
 
 
 def test_fold_in_moves_along_the_directions_real_users_differ_in():

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from fastai.learner import load_learner
 
+from recsys.cold_start import ColdStart
 from recsys.evaluation import evaluation_measure
+from recsys.fingerprints import user_fingerprint
 from recsys.params import ALGORITHM_UNKNOWN, HYPERPARAMETER_UNKNOWN, RatingParams, TrainingError
 from recsys.rating_model import FactorModel
 from recsys.recommenders import FactorRecommender, SiteListRecommender
@@ -62,7 +64,7 @@ def test_vocabularies_are_the_training_ids_without_na(trained) -> None:
     assert sorted(trained.factors.movie_ids.tolist()) == sorted(trained.train["movie"].unique().tolist())
     assert len(trained.factors.user_factors) == len(trained.factors.user_ids)
     assert trained.factors.has_training_ratings
-    assert len(trained.factors.rating_scores) == len(trained.train)
+    assert len(trained.factors.training_ratings()) == len(trained.train)
 
 
 def test_split_holds_out_the_configured_share(trained, ratings: pd.DataFrame) -> None:
@@ -171,3 +173,19 @@ def test_too_few_ratings_is_an_error(ratings: pd.DataFrame) -> None:
     with pytest.raises(TrainingError) as error:
         rating_train(ratings=ratings.head(1), params=RatingParams())
     assert str(error.value) == TOO_FEW_RATINGS.format(n=1, minimum=2)
+
+
+@pytest.mark.filterwarnings("ignore:load_learner:UserWarning")
+@pytest.mark.parametrize("cold_start", list(ColdStart))
+def test_export_carries_the_training_ratings_only_where_the_cold_start_reads_them(trained, tmp_path, cold_start):
+    """Every artifact carries each user's fingerprint of the ratings training saw; the training ratings themselves
+    only where new users are placed the classic way (that setting, or any nn model)."""
+    models_export(trained=trained, directory=tmp_path, cold_start=cold_start)
+    served = FactorModel.load(tmp_path)
+    assert served.has_training_ratings == (cold_start == ColdStart.CLASSIC or trained.params.algorithm == "nn")
+    assert served.problems() == []
+    user = trained.train["user"].iloc[0]
+    mine = trained.train[trained.train["user"] == user]
+    rows = np.array([served.movie_index(m) for m in mine["movie"]])
+    fingerprint = user_fingerprint(movie_rows=rows, scores=mine["rating"].to_numpy())
+    assert fingerprint == int(served.user_fingerprints[served.user_index(user)])
