@@ -30,6 +30,8 @@ SEED = 42  # the ML benches' draws (held-out users, torch), and the benchmark's 
 # What the web benches' visitors search for and rate with.
 SEARCH_WORDS = ("star", "love", "man", "night", "war", "story", "day", "king", "life", "time", "city", "dead")
 SCORES = tuple(step / 2 for step in range(1, 11))
+# The variables by which the site's processes run one BLAS thread each (movierec_site/gunicorn.conf.py, Procfile).
+BLAS_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def quantile(values: Sequence[float], q: float) -> float:

@@ -1,24 +1,32 @@
-"""The site under load while a retrain trains and activates a new version: errors, latency per page, lost ratings.
+"""The site under load while a retrain trains and activates a new version, served before and after issue 15.
 
 Runs the whole stack on a copy of the prepared site (bench/prepared_site.py: ml-100k and an active model):
 a private redis-server (bench/common.py), gunicorn with 2 workers (production settings) and a Celery worker.
-Then 50 signed-in users (default) browse for 60 s, each a thread with its own session, pausing about --think
+Then 100 signed-in users (default) browse for 60 s, each a thread with its own session, pausing about --think
 seconds between requests: the catalogue (lists and searches), movie pages, their recommendations, and ratings
 (htmx and plain form posts, with the CSRF token, as the browser sends them). At --retrain-at seconds a staff
 client asks the API for a retrain; the worker trains on every rating, the new version is activated, and the web
 workers swap it in.
 
-Figures: requests, errors (goal 0), p50/p99 per page over the run and in three phases (before the retrain,
-while it trains until activation, after), with the ratio of p99 during the retrain to p99 before it (the
-baseline, same run); then every acknowledged rating is looked up in the database (goal: 0 lost), and the logs
-are searched for "database is locked" and tracebacks.
+--server picks how the web and worker processes are started, each run on a fresh copy of the site:
 
-    .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--think 1.0] [--retrain-at 20]
+- ``after``: as the Procfile starts them now: gunicorn with movierec_site/gunicorn.conf.py (threaded workers, one
+  BLAS thread each), the worker with the BLAS variables of its Procfile line;
+- ``before``: as the Procfile started them before issue 15: sync gunicorn workers and BLAS pools at their default
+  size, in both processes (bench/gunicorn_variant.conf.py);
+- ``both`` (default): before, then after, and a table of the two with the ratio after / before.
+
+Figures: requests, errors (goal 0), p50/p99 per page over the run and in three phases (before the retrain,
+while it trains until activation, after), with the ratio of p99 during the retrain to p99 before it; then every
+acknowledged rating is looked up in the database (goal: 0 lost), and the logs are searched for "database is
+locked" and tracebacks. Goal (issue 15): p99 of the recommendations page at most 1 s at 100 users.
+
+    .venv/bin/python bench/load.py [--server both] [--users 100] [--seconds 60] [--think 1.0] [--retrain-at 20]
     createdb -h 127.0.0.1 -U postgres movierec_bench_load  # once; the first run imports ml-100k and trains
     .venv/bin/python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/movierec_bench_load
 
 Latency is measured by the clients (queueing in gunicorn included), from the moment each request is sent;
-quantiles are bench/common.py's.
+quantiles are bench/common.py's. The clients run in this process, on the same cores as the server.
 """
 
 import argparse
@@ -31,12 +39,15 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 from common import (
+    BLAS_VARIABLES,
     PYTHON,
+    ROOT,
     SCORES,
     SEARCH_WORDS,
     free_port,
@@ -47,7 +58,7 @@ from common import (
     quantile,
     rss_mb,
 )
-from prepared_site import manage, prepare, server_env
+from prepared_site import manage, prepare, server_env, users_sign_in
 
 CATALOGUE, SEARCH, MOVIE, HOME, RATE_HTMX, RATE_FORM = (
     "catalogue list", "catalogue search", "movie page", "recommendations", "rate (htmx)", "rate (form)",
@@ -59,49 +70,48 @@ PHASES = ("before", "during", "after")
 CELERY_WORKER = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=1",
                  "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
 LOG_PROBLEMS = {"database is locked": re.compile(r"database is locked"), "traceback": re.compile(r"^Traceback", re.M)}
+GOAL_HOME_P99_MS = 1000.0
 
-# Run by ``manage.py shell`` with the server's environment: users with sessions and first ratings, a staff token.
-SETUP = """
-import json, os
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.auth.models import Permission
-from django.contrib.sessions.backends.db import SessionStore
-from django.db.models import Count
-from django.utils import timezone
-from api.services import token_create
-from ratings.models import Movie, Rating
-from recommender.models import MANAGE_PERMISSION
 
-count, first, seed = (int(os.environ[name]) for name in ("BENCH_USERS", "BENCH_FIRST_RATINGS", "BENCH_SEED"))
-import random
-rng = random.Random(seed)
-popular = list(Movie.objects.annotate(n=Count("ratings")).order_by("-n").values_list("pk", flat=True)[:300])
-User = get_user_model()
-users = []
-for i in range(count):
-    user = User(username=f"load{seed}u{i}")
-    user.set_unusable_password()
-    users.append(user)
-User.objects.bulk_create(users)
-users = list(User.objects.filter(username__startswith=f"load{seed}u"))
-now = timezone.now()
-Rating.objects.bulk_create(
-    Rating(user=u, movie_id=m, score=rng.choice([2.0, 3.0, 4.0, 5.0]), timestamp=now)
-    for u in users for m in rng.sample(popular[:100], first)
-)
-sessions = {}
-for user in users:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    sessions[user.username] = session.session_key
-staff = User.objects.create(username=f"load{seed}staff", is_staff=True)
-app_label, codename = MANAGE_PERMISSION.split(".")
-staff.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-print(json.dumps({"sessions": sessions, "staff_token": token_create(user=staff)[0], "movies": popular}))
-"""
+def procfile_env(process: str) -> dict[str, str]:
+    """The variables that the Procfile's line for ``process`` sets before its command (``NAME=value ...``)."""
+    lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    words = lines[process].split()
+    return dict(word.split("=", 1) for word in words[: next(i for i, w in enumerate(words) if "=" not in w)])
+
+
+@dataclass(frozen=True)
+class Server:
+    """How a run starts its web and worker processes: gunicorn's config file, and what each process's
+    environment adds (after the BLAS variables are taken out of the bench's own)."""
+
+    config: Path
+    web_env: dict[str, str]
+    worker_env: dict[str, str]
+
+
+SERVERS = {
+    "before": Server(ROOT / "bench" / "gunicorn_variant.conf.py", {"BENCH_GUNICORN": "before"}, {}),
+    "after": Server(ROOT / "movierec_site" / "gunicorn.conf.py", {}, procfile_env("worker")),
+}
+
+
+@dataclass
+class Outcome:
+    """What one run measured, for the table of before and after."""
+
+    users: int
+    requests_per_s: float
+    errors: int
+    acknowledged: int
+    lost: int
+    pages: dict[str, tuple[float, float]]  # page -> (p50, p99) over the whole run, ms
+    load: tuple[float, float]  # the machine's 1-minute load average before and after the run
+
+    @property
+    def met(self) -> bool:
+        return self.errors == 0 and self.lost == 0 and self.pages[HOME][1] <= GOAL_HOME_P99_MS
+
 
 VERIFY = """
 import json, os
@@ -277,7 +287,8 @@ def report(run: Run, seconds: float, users: int) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--server", choices=[*SERVERS, "both"], default="both")
+    parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between a user's requests (s)")
     parser.add_argument("--retrain-at", type=float, default=20.0, help="when the retrain is asked for (s)")
@@ -286,29 +297,58 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="movierec-load-"))
-    with private_redis() as redis_url:
-        return site_run(args, workdir, redis_url)
+    outcomes = {}
+    for number, name in enumerate(SERVERS if args.server == "both" else [args.server]):
+        print(f"\n=== server {name} ===", flush=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f"movierec-load-{name}-"))
+        with private_redis() as redis_url:
+            # A seed of its own per run: on PostgreSQL both runs share one database, and so its usernames.
+            outcomes[name] = site_run(args, SERVERS[name], workdir, redis_url, seed=args.seed + number)
+        args.fresh = False
+    if len(outcomes) == 2:
+        compare(outcomes["before"], outcomes["after"])
+    last = outcomes["after" if "after" in outcomes else args.server]
+    print(f"Goal: p99 of the recommendations page <= {GOAL_HOME_P99_MS:.0f} ms -> {last.pages[HOME][1]:.0f} ms")
+    return 0 if last.met else 1
 
 
-def site_run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
+def compare(before: Outcome, after: Outcome) -> None:
+    print(f"\nBefore and after issue 15, {after.users} users (ms; ratio after / before)")
+    print(f"  {'page':18} {'before p50':>10} {'p99':>8} {'after p50':>10} {'p99':>8} {'p50 ratio':>9} {'p99 ratio':>9}")
+    for kind, _ in MIX:
+        (b50, b99), (a50, a99) = before.pages[kind], after.pages[kind]
+        print(f"  {kind:18} {b50:>10.0f} {b99:>8.0f} {a50:>10.0f} {a99:>8.0f} {a50 / b50:>8.2f}x {a99 / b99:>8.2f}x")
+    for label, b, a in [
+        ("requests/s", round(before.requests_per_s, 1), round(after.requests_per_s, 1)),
+        ("errors", before.errors, after.errors),
+        ("ratings lost", before.lost, after.lost),
+        ("ratings acknowledged", before.acknowledged, after.acknowledged),
+    ]:
+        print(f"  {label:20} {b:>10g} {a:>19g}")
+    print(f"  machine load average (1 min) before / after each run: {before.load} and {after.load}")
+
+
+def site_run(args: argparse.Namespace, server: Server, workdir: Path, redis_url: str, *, seed: int) -> Outcome:
     prepare(workdir, redis_url, fresh=args.fresh, database_url=args.database_url)
-    env = server_env(workdir, redis_url, database_url=args.database_url)
+    env = {k: v for k, v in server_env(workdir, redis_url, database_url=args.database_url).items()
+           if k not in BLAS_VARIABLES}  # fmt: skip
     # The run measures the swap under load, not the promotion gate: the users' random ratings may cost the new
     # version a little validation RMSE, and it must still be activated.
     env["RECOMMENDER_PROMOTION_TOLERANCE"] = "1.0"
-    numbers = {"BENCH_USERS": args.users, "BENCH_FIRST_RATINGS": FIRST_RATINGS, "BENCH_SEED": args.seed}
-    setup = manage({**env, **{k: str(v) for k, v in numbers.items()}}, "shell", "-c", SETUP, capture=True)
-    prepared = json.loads(setup.strip().splitlines()[-1])
+    prepared = users_sign_in(env, count=args.users, first_ratings=FIRST_RATINGS, seed=seed)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    processes = [gunicorn_start(env=env, port=port, log=workdir / "gunicorn.log")]
+    web = gunicorn_start(env={**env, **server.web_env}, port=port, log=workdir / "gunicorn.log",
+                         options=["--config", str(server.config)])  # fmt: skip
+    processes = [web]
     try:
         celery_log = workdir / "celery.log"
-        processes.append(process_start(command=CELERY_WORKER, env=env, log=celery_log))
+        # At INFO, as the Procfile's worker logs: its " ready." line is what worker_wait waits for.
+        worker_env = {**env, "LOG_LEVEL": "INFO", **server.worker_env}
+        processes.append(process_start(command=CELERY_WORKER, env=worker_env, log=celery_log))
         worker_wait(processes[-1], celery_log)
         gunicorn = processes[0]
-        rng = random.Random(args.seed)
+        rng = random.Random(seed)
         users = [
             User(base, name, key, prepared["movies"], random.Random(rng.random()))
             for name, key in prepared["sessions"].items()
@@ -327,12 +367,13 @@ def site_run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
             thread.join()
         elapsed = run.now()
         controller.join(timeout=180)
+        load_after = os.getloadavg()[0]
         worker_rss = [rss_mb(pid)[0] for pid in children(gunicorn.pid)]
         cpu = {name: used - cpu_before.get(name, 0.0) for name, used in cpu_seconds(processes).items()}
 
         report(run, elapsed, args.users)
         print(
-            f"\nRetrain: asked at {run.retrain_at:.1f} s ({run.retrain.get('request')}), version "
+            f"\nRetrain: asked at {_at(run.retrain_at)} ({run.retrain.get('request')}), version "
             f"v{run.retrain.get('version')} {run.retrain.get('status')} (rmse {run.retrain.get('rmse', 0):.4f}); "
             f"active at {_at(run.activated_at)}, served by the web workers at {_at(run.swapped_at)}"
         )
@@ -344,7 +385,7 @@ def site_run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
         print(f"Web workers' memory: RSS {', '.join(f'{mb:.0f}' for mb in worker_rss)} MiB")
         print(
             f"CPU seconds used during the run: {', '.join(f'{name} {sec:.1f}' for name, sec in cpu.items())}; "
-            f"machine load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} CPUs)"
+            f"machine load average {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} CPUs)"
         )
         for name in ["gunicorn.log", "celery.log"]:
             text = (workdir / name).read_text(errors="replace")
@@ -352,25 +393,36 @@ def site_run(args: argparse.Namespace, workdir: Path, redis_url: str) -> int:
             print(f"{name}: {problems}")
         errors = sum(1 for s in run.samples if s.error)
         print(f"Goals: 0 errors -> {errors}; 0 lost ratings -> {ratings['lost']}; logs in {workdir}")
-        return 0 if errors == 0 and ratings["lost"] == 0 else 1
+        pages = {
+            kind: (quantile(ms, 0.5), quantile(ms, 0.99))
+            for kind, _ in MIX
+            for ms in [[s.ms for s in run.samples if s.kind == kind]]
+        }
+        return Outcome(
+            users=args.users,
+            requests_per_s=len(run.samples) / elapsed,
+            errors=errors,
+            acknowledged=ratings["acknowledged"],
+            lost=ratings["lost"],
+            pages=pages,
+            load=(round(load_before, 1), round(load_after, 1)),
+        )
     finally:
         processes_stop(processes)
 
 
 def warm(users: list[User]) -> None:
     """Each user signs in (CSRF token) and asks each page once, not timed: both workers load the model, the rating
-    statistics and their templates before the clock starts."""
+    statistics and their templates before the clock starts. A few users at a time: all of them at once would queue
+    past the clients' timeout on the sync workers of ``before``."""
 
     def visit(user: User) -> None:
         user.csrf()
         for kind in (CATALOGUE, SEARCH, MOVIE, HOME):
             user.act(kind, Run())
 
-    threads = [threading.Thread(target=visit, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(visit, users))  # list: an error in a visit is raised here
 
 
 def _at(seconds: float | None) -> str:

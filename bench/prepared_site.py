@@ -4,9 +4,11 @@
 MovieLens into the site's data cache, ``train``: about a minute) and copies it into a temporary folder for each
 run, so the development database is never touched and a run's writes never leak into the next. ``server_env()``
 is the environment of every process of a run: production settings on that copy, with the HTTPS redirect off
-(plain HTTP on localhost) and rate limits out of the way. ``manage()`` is how a bench runs Django code there.
+(plain HTTP on localhost) and rate limits out of the way. ``manage()`` is how a bench runs Django code there, and
+``users_sign_in()`` gives a bench's visitors their accounts and browser sessions.
 """
 
+import json
 import os
 import shutil
 import sqlite3
@@ -77,3 +79,57 @@ def prepare(workdir: Path, redis_url: str, *, fresh: bool = False, database_url:
     shutil.copy(PREPARED / "db.sqlite3", workdir / "db.sqlite3")
     shutil.copytree(PREPARED / "models", workdir / "models")
     manage(server_env(workdir, redis_url), "migrate", "--verbosity", "0")  # migrations added since preparing
+
+
+# Run by ``manage.py shell`` with the server's environment: users with sessions and first ratings, a staff token.
+USERS_SIGN_IN = """
+import json, os, random
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Count
+from django.utils import timezone
+from api.services import token_create
+from ratings.models import Movie, Rating
+from recommender.models import MANAGE_PERMISSION
+
+count, first, seed = (int(os.environ[name]) for name in ("BENCH_USERS", "BENCH_FIRST_RATINGS", "BENCH_SEED"))
+rng = random.Random(seed)
+popular = list(Movie.objects.annotate(n=Count("ratings")).order_by("-n").values_list("pk", flat=True)[:300])
+User = get_user_model()
+users = []
+for i in range(count):
+    user = User(username=f"load{seed}u{i}")
+    user.set_unusable_password()
+    users.append(user)
+User.objects.bulk_create(users)
+users = list(User.objects.filter(username__startswith=f"load{seed}u"))
+now = timezone.now()
+Rating.objects.bulk_create(
+    Rating(user=u, movie_id=m, score=rng.choice([2.0, 3.0, 4.0, 5.0]), timestamp=now)
+    for u in users for m in rng.sample(popular[:100], first)
+)
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+sessions = {}
+for user in users:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    sessions[user.username] = session.session_key
+staff = User.objects.create(username=f"load{seed}staff", is_staff=True)
+app_label, codename = MANAGE_PERMISSION.split(".")
+staff.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+print(json.dumps({"sessions": sessions, "staff_token": token_create(user=staff)[0], "movies": popular}))
+"""
+
+
+def users_sign_in(env: dict[str, str], *, count: int, first_ratings: int, seed: int) -> dict:
+    """``count`` new users (usernames ``load<seed>u<n>``), each with ``first_ratings`` ratings of popular movies and
+    a signed-in browser session, and a staff user allowed to retrain: {"sessions": {username: session key},
+    "staff_token": an API token of the staff user, "movies": the 300 most rated movies' ids, most rated first}."""
+    numbers = {"BENCH_USERS": count, "BENCH_FIRST_RATINGS": first_ratings, "BENCH_SEED": seed}
+    printed = manage({**env, **{k: str(v) for k, v in numbers.items()}}, "shell", "-c", USERS_SIGN_IN, capture=True)
+    return json.loads(printed.strip().splitlines()[-1])

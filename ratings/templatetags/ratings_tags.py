@@ -1,21 +1,50 @@
-"""Template helpers for the star widget and the mark toggles: the allowed scores, how a score is written, the marks."""
+"""Template helpers for the star widget and the mark toggles: the star buttons, how a score is written, the marks."""
+
+import functools
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from ratings.models import ALLOWED_SCORES, Mark
 
 register = template.Library()
 
 
-@register.simple_tag
-def allowed_scores() -> tuple[float, ...]:
-    return ALLOWED_SCORES
-
-
 @register.filter
 def stars(score: float | None) -> str:
     """4.0 -> "4", 3.5 -> "3.5": how people write a number of stars."""
     return "" if score is None else f"{score:g}"
+
+
+@register.simple_tag
+def star_buttons(score: float | None) -> SafeString:
+    """The rating widget's ten half-star buttons, lit up to ``score`` (None: not rated). They are the same for every
+    movie, so each of the eleven states is made once per process: in a template loop they took a third of each
+    card's rendering, and a page has twenty cards or more (bench/load.py, issue 15)."""
+    return _star_buttons(float(score) if score else None)
+
+
+@functools.cache
+def _star_buttons(score: float | None) -> SafeString:
+    # A left half (0.5, 1.5, ...) draws the star's left side, a right half the other; both use one star shape.
+    return format_html_join(
+        "\n",
+        '<button type="submit" name="score" value="{}" class="half {}{}" aria-label="{} star{}"{}>'
+        '<svg viewBox="{}" aria-hidden="true" focusable="false"><use href="#star-shape"/></svg></button>',
+        (
+            (
+                stars(value),
+                "left" if index % 2 == 0 else "right",
+                " on" if score and value <= score else "",
+                stars(value),
+                "" if value == 1 else "s",
+                format_html(' aria-pressed="true"') if value == score else "",
+                "0 0 12 24" if index % 2 == 0 else "12 0 12 24",
+            )
+            for index, value in enumerate(ALLOWED_SCORES)
+        ),
+    )
 
 
 @register.filter
