@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -51,13 +51,13 @@ class SourceFiles:
 
     def __init__(self, source: Path) -> None:
         self.source = source
+        self._zip: zipfile.ZipFile | None = None
         if source.is_dir():
-            self._zip = None
             members = _folder_members(source)
         elif source.is_file() and zipfile.is_zipfile(source):
-            self._zip = zipfile.ZipFile(source)
-            members = [info.filename for info in self._zip.infolist() if not info.is_dir()]
-            self._zip_check()
+            self._zip = archive = zipfile.ZipFile(source)
+            members = [info.filename for info in archive.infolist() if not info.is_dir()]
+            self._zip_check(archive)
         elif not source.exists():
             raise MovieLensError(SOURCE_NOT_FOUND.format(source=source))
         else:
@@ -67,9 +67,9 @@ class SourceFiles:
         for member in sorted(members, key=lambda name: (name.count("/"), name)):
             self._by_name.setdefault(PurePosixPath(member).name, member)
 
-    def _zip_check(self) -> None:
+    def _zip_check(self, archive: zipfile.ZipFile) -> None:
         """Refuse a zip bomb from its directory, before reading: zipfile stops every member at its declared size."""
-        infos = [info for info in self._zip.infolist() if not info.is_dir()]
+        infos = [info for info in archive.infolist() if not info.is_dir()]
         if (size := sum(info.file_size for info in infos)) > MAX_UNZIPPED_BYTES:
             self.close()
             raise MovieLensError(ZIP_TOO_LARGE.format(source=self.source, size=size, limit=MAX_UNZIPPED_BYTES))
@@ -92,7 +92,7 @@ class SourceFiles:
         """How error messages name a file: the source path, then the member path inside it."""
         return f"{self.source}/{member}"
 
-    def open_binary(self, member: str) -> BinaryIO:
+    def open_binary(self, member: str) -> IO[bytes]:
         return open(self.source / member, "rb") if self._zip is None else self._zip.open(member)
 
     def count_lines(self, member: str) -> int:
