@@ -4,7 +4,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -78,13 +78,18 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
 
 
 def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary:
-    movie_pks = dict(Movie.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk"))
+    # cast: the filters leave no movie or rater without a MovieLens id.
+    movie_pks = cast(
+        dict[int, int], dict(Movie.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk"))
+    )
     new_movies = [movie for movie in data.movies if movie.movielens_id not in movie_pks]
     genre_pks, genres_added = _add_genres(new_movies)
     movies_linked = _add_links([movie for movie in data.movies if movie.movielens_id in movie_pks])
     movie_pks |= _add_movies(new_movies, genre_pks, progress=progress)
 
-    rater_pks = dict(Profile.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "user_id"))
+    rater_pks = cast(
+        dict[int, int], dict(Profile.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "user_id"))
+    )
     known_raters = set(rater_pks)
     users_added = 0
     if data.raters is not None:
@@ -138,7 +143,7 @@ def _add_genres(movies: list[MovieRecord]) -> tuple[dict[str, int], int]:
     for pk, name, slug in Genre.objects.values_list("pk", "name", "slug"):
         by_name[name], by_slug[slug] = pk, pk
     # A genre under another spelling with the same slug ("Sci-Fi", "Sci Fi") is the same genre.
-    missing = {}
+    missing: dict[str, Genre] = {}
     for name in dict.fromkeys(name for movie in movies for name in movie.genres):
         if name not in by_name and slugify(name) not in by_slug:
             missing.setdefault(slugify(name), Genre(name=name, slug=slugify(name)))
@@ -168,7 +173,7 @@ def _add_movies(movies: list[MovieRecord], genre_pks: dict[str, int], *, progres
         for genre_pk in dict.fromkeys(genre_pks[name] for name in movie.genres)
     ]
     Movie.genres.through.objects.bulk_create(links, batch_size=BATCH_SIZE)
-    return {row.movielens_id: row.pk for row in rows}
+    return {movie.movielens_id: row.pk for row, movie in zip(rows, movies, strict=True)}
 
 
 def _add_links(present: list[MovieRecord]) -> int:
@@ -179,7 +184,8 @@ def _add_links(present: list[MovieRecord]) -> int:
         return 0
     rows = list(Movie.objects.filter(movielens_id__in=linked, imdb_id="", tmdb_id__isnull=True))
     for row in rows:
-        row.imdb_id, row.tmdb_id = linked[row.movielens_id].imdb_id, linked[row.movielens_id].tmdb_id
+        found = linked[cast(int, row.movielens_id)]  # one of linked's, by the filter
+        row.imdb_id, row.tmdb_id = found.imdb_id, found.tmdb_id
     Movie.objects.bulk_update(rows, ["imdb_id", "tmdb_id"], batch_size=BATCH_SIZE)
     return len(rows)
 

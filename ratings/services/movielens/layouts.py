@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar
+from typing import IO, TypeVar
 
 from ratings.models import ALLOWED_SCORES, IMDB_ID, Genre, Movie, Profile, http_url
 
@@ -268,15 +268,21 @@ def _assemble(
                 raise _line_error(files, data, line, exc) from None
             yield record
 
-    member = files.find(data.name)
+    member = _member(files, data)
     rows = files.count_lines(member) - data.header
     return MovieLensData(layout, movies, raters, files.label(member), rows, read_ratings)
 
 
 def _require(files: SourceFiles, *tables: _Table) -> None:
     for table in tables:
-        if files.find(table.name) is None:
-            raise MovieLensError(MISSING_FILE.format(source=files.source, name=table.name))
+        _member(files, table)
+
+
+def _member(files: SourceFiles, table: _Table) -> str:
+    member = files.find(table.name)
+    if member is None:
+        raise MovieLensError(MISSING_FILE.format(source=files.source, name=table.name))
+    return member
 
 
 def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Record], column: str) -> list[Record]:
@@ -297,12 +303,11 @@ def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Reco
 
 def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, the table's columns in order) for each non-blank line, checking the column count."""
-    with files.open_binary(files.find(table.name)) as stream:
+    with files.open_binary(_member(files, table)) as stream:
         # Decoding line by line, not through a TextIOWrapper, so that a bad byte is reported at its own line.
         lines = _decoded(files, table, stream)
         if table.quoted:
-            reader = csv.reader((line for _, line in lines), delimiter=table.delimiter)
-            numbered = _csv_records(files, table, reader)
+            numbered = _csv_records(files, table, (line for _, line in lines))
         else:
             numbered = ((number, line.rstrip("\r\n").split(table.delimiter)) for number, line in lines if line.strip())
         expected = None if table.header else len(table.columns)
@@ -321,9 +326,10 @@ def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
             yield number, fields if positions is None else [fields[position] for position in positions]
 
 
-def _csv_records(files: SourceFiles, table: _Table, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """The reader's non-empty records with their line numbers; malformed CSV (a field over the csv module's limit,
-    a stray quote) is a line error, not a traceback."""
+def _csv_records(files: SourceFiles, table: _Table, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty CSV records of ``lines`` with their line numbers; malformed CSV (a field over the csv module's
+    limit, a stray quote) is a line error, not a traceback."""
+    reader = csv.reader(lines, delimiter=table.delimiter)
     while True:
         try:
             fields = next(reader)
@@ -335,7 +341,7 @@ def _csv_records(files: SourceFiles, table: _Table, reader: Iterator[list[str]])
             yield reader.line_num, fields
 
 
-def _decoded(files: SourceFiles, table: _Table, stream: BinaryIO) -> Iterator[tuple[int, str]]:
+def _decoded(files: SourceFiles, table: _Table, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
         if len(raw) > MAX_LINE_BYTES:
             raise _line_error(files, table, number, _Invalid(LINE_TOO_LONG.format(limit=MAX_LINE_BYTES)))
@@ -346,7 +352,7 @@ def _decoded(files: SourceFiles, table: _Table, stream: BinaryIO) -> Iterator[tu
 
 
 def _line_error(files: SourceFiles, table: _Table, line: int, exc: _Invalid) -> MovieLensError:
-    return MovieLensError(LINE_ERROR.format(file=files.label(files.find(table.name)), line=line, reason=exc))
+    return MovieLensError(LINE_ERROR.format(file=files.label(_member(files, table)), line=line, reason=exc))
 
 
 def _rater(values: list[str]) -> RaterRecord:
@@ -398,8 +404,8 @@ def _genres(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_text(name, "genre", max_length) for name in names if name and name not in NO_GENRE_MARKERS)
 
 
-def _text(value: str, column: str, max_length: int) -> str:
-    if len(value) > max_length:
+def _text(value: str, column: str, max_length: int | None) -> str:
+    if max_length is not None and len(value) > max_length:
         raise _invalid(TOO_LONG, column=column, value=value, max_length=max_length)
     return value
 
