@@ -141,7 +141,7 @@ class TitleIndex:
     """The catalogue's title words, each with the movies it is in, and a trigram index of the words."""
 
     movies_of: dict[str, frozenset[int]]  # canonical word -> movie pks
-    word_frequency: Counter
+    word_frequency: Counter[str]
     words_of_trigram: dict[str, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -184,7 +184,7 @@ class TitleIndex:
         and the query as the catalogue spells it when that differs from the words typed (None otherwise)."""
         if not words:
             return [], None
-        scores: Counter = Counter()
+        scores: Counter[int] = Counter()
         matched: set[int] | None = None
         corrected = []
         for word in words:

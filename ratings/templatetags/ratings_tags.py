@@ -1,6 +1,8 @@
 """Template helpers for the star widget and the mark toggles: the star buttons, how a score is written, the marks."""
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -48,7 +50,7 @@ def _star_buttons(score: float | None) -> SafeString:
 
 
 @register.filter
-def get_item(mapping: dict, key: object) -> object:
+def get_item(mapping: Mapping[Any, object], key: object) -> object:
     """``mapping[key]`` or None: templates cannot index a dict with a variable."""
     return mapping.get(key) if mapping else None
 
