@@ -45,7 +45,8 @@ def test_staff_retrains_from_the_admin_and_sees_the_new_version_and_the_charts(
 
     (new_pk,) = set(ModelVersion.objects.values_list("pk", flat=True)) - before
     newest = rows.first  # newest first
-    expect(newest.locator("th")).to_have_text(re.compile(rf"^v{new_pk} \(\w+, (active|rejected)\)$"))
+    expect(newest.locator("th")).to_have_text(re.compile(rf"^v{new_pk} \w+$"))  # the version and its algorithm
+    expect(newest.locator("td.field-status")).to_have_text(re.compile(r"^(Active|Rejected)$"))
     for column in ("rmse", "mae", "ndcg"):
         expect(newest.locator(f"td.field-{column}")).to_have_text(METRIC)
     version = ModelVersion.objects.get(pk=new_pk)

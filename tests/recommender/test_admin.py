@@ -5,6 +5,7 @@ import pytest
 import redis
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from recommender.admin import ACTIVATE_ONE
 from recommender.models import ModelVersion
@@ -55,6 +56,17 @@ def test_list_shows_each_version_with_its_metrics(admin_client) -> None:
     page = admin_client.get(reverse(CHANGELIST)).content.decode()
     for text in ("0.9061", "0.9512", "0.7000", "0.1000", "1.2 s", "Retrain now"):
         assert text in page
+
+
+def test_list_cells_are_short_enough_for_1280_px(admin_client) -> None:
+    """Each row names its version and algorithm in a few characters ("v3 dot"), not the __str__ that repeats the
+    status; the count of ratings has thousands separators; the creation time is minutes, which can wrap."""
+    version = _version("short", ModelVersion.Status.READY, 0.9)
+    ModelVersion.objects.filter(pk=version.pk).update(n_ratings=100_000)
+    page = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert f">v{version.pk} {version.algorithm}</a></th>" in page
+    assert "100,000" in page
+    assert f"{timezone.localtime(version.created_at):%Y-%m-%d %H:%M}" in page
 
 
 def test_activate_action_rolls_back_to_a_ready_version(admin_client) -> None:
