@@ -70,17 +70,25 @@ class MovieLensFiles:
         self.copies = 0
 
     def lines(self, layout: str) -> dict[str, list[str]]:
-        return {"100k": self._lines_100k, "csv": self._lines_csv, "recbole": self._lines_recbole}[layout]()
+        return {
+            "100k": self._lines_100k,
+            "1m": self._lines_1m,
+            "10m": self._lines_10m,
+            "csv": self._lines_csv,
+            "recbole": self._lines_recbole,
+        }[layout]()
 
     def write(self, layout: str, *, zipped: bool = False) -> Path:
         return self.save(self.lines(layout), zipped=zipped)
 
     def save(self, files: dict[str, list[str]], *, zipped: bool = False) -> Path:
         self.copies += 1
+        # As GroupLens writes them: ml-100k's and ml-1m's files are Latin-1 (ml-1m is the one with users.dat).
+        latin = {name for name in files if name.startswith("u.") or ("users.dat" in files and name.endswith(".dat"))}
         target = self.folder / f"copy{self.copies}"
         target.mkdir(parents=True)
         encoded = {
-            name: "".join(f"{line}\n" for line in lines).encode("latin-1" if name.startswith("u.") else "utf-8")
+            name: "".join(f"{line}\n" for line in lines).encode("latin-1" if name in latin else "utf-8")
             for name, lines in files.items()
         }
         if not zipped:
@@ -105,6 +113,32 @@ class MovieLensFiles:
             "u.item": items,
             "u.user": ["|".join(map(str, rater)) for rater in self.raters],
             "u.data": ["\t".join(map(str, rating)) for rating in self.ratings],
+        }
+
+    def _lines_1m(self) -> dict[str, list[str]]:
+        occupation_codes = {"other": "0", "technician": "17", "writer": "20"}  # ml-1m's README numbers them
+        return {
+            **self._lines_10m(),
+            "users.dat": [
+                "::".join([str(movielens_id), gender, str(age), occupation_codes[occupation], zip_code])
+                for movielens_id, age, gender, occupation, zip_code in self.raters
+            ],
+        }
+
+    def _lines_10m(self) -> dict[str, list[str]]:
+        movies = [
+            "::".join(
+                [
+                    str(movielens_id),
+                    f"{title} ({year})" if year else title,
+                    "|".join(genre for genre in genres if genre != "unknown") or "(no genres listed)",
+                ]
+            )
+            for movielens_id, title, year, _date, genres in self.movies
+        ]
+        return {
+            "movies.dat": movies,
+            "ratings.dat": ["::".join(map(str, rating)) for rating in self.ratings],
         }
 
     def _lines_csv(self) -> dict[str, list[str]]:

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 LAYOUTS = [
     pytest.param("100k", False, id="100k-folder"),
     pytest.param("100k", True, id="100k-zip"),
+    pytest.param("1m", False, id="1m-folder"),
+    pytest.param("1m", True, id="1m-zip"),
+    pytest.param("10m", False, id="10m-folder"),
     pytest.param("csv", False, id="csv-folder"),
     pytest.param("recbole", False, id="recbole-folder"),
     pytest.param("recbole", True, id="recbole-zip"),
@@ -106,6 +109,30 @@ def test_raters_are_users_with_unusable_passwords(movielens_files, layout, zippe
     assert not user.check_password("")
     passwords = set(User.objects.values_list("password", flat=True))
     assert len(passwords) == len(movielens_files.raters)  # random, as set_unusable_password makes them
+
+
+def test_1m_layout_keeps_demographics_with_occupations_in_words(movielens_files):
+    """users.dat's gender, age bracket and zip code are stored, and its occupation code as ml-1m's README names it."""
+    import_movielens(movielens_files.write("1m"))
+
+    profile = Profile.objects.get(movielens_id=1)
+    assert (profile.age, profile.gender, profile.occupation, profile.zip_code) == (
+        24,
+        "M",
+        "technician/engineer",
+        "85711",
+    )
+    assert Profile.objects.get(movielens_id=3).occupation == "writer"
+
+
+def test_dat_layout_refuses_a_bad_line_naming_file_and_line(movielens_files):
+    """A ratings.dat line with a field too few is refused with the file, the line and the reason; nothing is kept."""
+    files = movielens_files.lines("10m")
+    files["ratings.dat"].insert(2, "1::2::4")
+    source = movielens_files.save(files)
+    with pytest.raises(CommandError, match=r"ratings\.dat, line 3: expected 4 columns, found 3"):
+        import_movielens(source)
+    assert Rating.objects.count() == 0 and Movie.objects.count() == 0
 
 
 def test_csv_layout_accepts_half_stars_and_creates_raters_without_demographics(movielens_files):

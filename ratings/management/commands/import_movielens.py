@@ -21,7 +21,8 @@ NOTHING_TO_ADD = (
 
 class Command(BaseCommand):
     help = (
-        "Import MovieLens from a folder, zip or URL in the 100k (u.data), CSV (ratings.csv, and links.csv when there) "
+        "Import MovieLens from a folder, zip or URL in the 100k (u.data), 1m/10m (ratings.dat), CSV (ratings.csv, and "
+        "links.csv when there) "
         "or recbole (.inter) layout. Without --source: ml-100k from GroupLens, else from the recbole wheel on PyPI "
         "(cached)."
     )

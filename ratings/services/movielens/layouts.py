@@ -1,4 +1,5 @@
-"""Parse the three MovieLens layouts (100k ``u.*``, GroupLens CSV, recbole atomic files) into plain records.
+"""Parse the MovieLens layouts (100k ``u.*``; 1m and 10m ``::``-separated ``.dat``; GroupLens CSV of ml-latest,
+ml-20m, ml-25m and ml-32m; recbole atomic files) into plain records.
 
 The CSV layout's links.csv (ml-latest, ml-25m: each movie's IMDb and TMDB ids) is read when it is there.
 
@@ -21,7 +22,7 @@ from ratings.models import ALLOWED_SCORES, IMDB_ID, Genre, Movie, Profile, http_
 from .sources import MovieLensError, SourceFiles
 
 LINE_ERROR = "{file}, line {line}: {reason}"
-NO_MOVIELENS_FILES = "{source}: no MovieLens files (u.data, ratings.csv or a recbole .inter file)"
+NO_MOVIELENS_FILES = "{source}: no MovieLens files (u.data, ratings.dat, ratings.csv or a recbole .inter file)"
 MISSING_FILE = "{source}: {name} is missing"
 WRONG_COLUMN_COUNT = "expected {expected} columns, found {found}"
 NOT_TEXT = "not {encoding} text"
@@ -50,6 +51,35 @@ RECBOLE_UNKNOWN = frozenset({"unknown", "unkonwn"})
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, 1)}  # not strptime's %b, which follows the locale
 SCORES = frozenset(ALLOWED_SCORES)
+# ml-1m's users.dat codes occupations (its README); the site stores the words, as ml-100k gives them.
+OCCUPATIONS_1M = {
+    str(code): name
+    for code, name in enumerate(
+        (
+            "other",
+            "academic/educator",
+            "artist",
+            "clerical/admin",
+            "college/grad student",
+            "customer service",
+            "doctor/health care",
+            "executive/managerial",
+            "farmer",
+            "homemaker",
+            "K-12 student",
+            "lawyer",
+            "programmer",
+            "retired",
+            "sales/marketing",
+            "scientist",
+            "self-employed",
+            "technician/engineer",
+            "tradesman/craftsman",
+            "unemployed",
+            "writer",
+        )
+    )
+}
 TITLE_YEAR = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})\)\s*$")
 RELEASE_DATE = re.compile(r"^(?P<day>\d{2})-(?P<month>[A-Z][a-z]{2})-(?P<year>\d{4})$")
 MAX_ID = 2**31 - 1  # PositiveIntegerField on PostgreSQL
@@ -152,6 +182,8 @@ def movielens_read(*, files: SourceFiles) -> MovieLensData:
     names = set(files.names())
     if names & {"u.data", "u.item", "u.user", "u.genre"}:
         return _read_100k(files)
+    if names & {"ratings.dat", "movies.dat"}:
+        return _read_dat(files)
     if names & {"ratings.csv", "movies.csv"}:
         return _read_csv(files)
     stems = sorted(name.removesuffix(".inter") for name in names if name.endswith(".inter"))
@@ -181,6 +213,27 @@ def _read_100k(files: SourceFiles) -> MovieLensData:
     user = _Table("u.user", "latin-1", "|", ("id", "age", "gender", "occupation", "zip"), header=False)
     data = _Table("u.data", "latin-1", "\t", ("user", "movie", "rating", "timestamp"), header=False)
     return _assemble(files, "100k", item, movie, user, data)
+
+
+def _read_dat(files: SourceFiles) -> MovieLensData:
+    """ml-1m and ml-10m: ``::``-separated movies.dat, ratings.dat and (ml-1m) users.dat, whose occupations are codes.
+    ml-1m's files are Latin-1 (its README says so); ml-10m has no users.dat and is UTF-8."""
+    encoding = "latin-1" if files.find("users.dat") is not None else "utf-8"
+
+    def movie(values: list[str]) -> MovieRecord:
+        movielens_id, titled, genres = values
+        title, year = _split_title(titled)
+        return MovieRecord(_id(movielens_id, "movie id"), title, year, None, "", _genres(genres.split("|")))
+
+    def rater(values: list[str]) -> RaterRecord:
+        movielens_id, gender, age, occupation, zip_code = values
+        return _rater([movielens_id, age, gender, OCCUPATIONS_1M.get(occupation, occupation), zip_code])
+
+    item = _Table("movies.dat", encoding, "::", ("movieId", "title", "genres"), header=False)
+    user = _Table("users.dat", encoding, "::", ("userId", "gender", "age", "occupation", "zip"), header=False)
+    data = _Table("ratings.dat", encoding, "::", ("userId", "movieId", "rating", "timestamp"), header=False)
+    users = user if files.find(user.name) is not None else None
+    return _assemble(files, "dat", item, movie, users, data, rater=rater)
 
 
 def _read_csv(files: SourceFiles) -> MovieLensData:
@@ -246,10 +299,11 @@ def _assemble(
     movie: Callable[[list[str]], MovieRecord],
     user: _Table | None,
     data: _Table,
+    rater: Callable[[list[str]], RaterRecord] | None = None,
 ) -> MovieLensData:
     _require(files, *(table for table in (item, user, data) if table is not None))
     movies = _unique(files, item, movie, "movie id")
-    raters = None if user is None else _unique(files, user, _rater, "user id")
+    raters = None if user is None else _unique(files, user, rater or _rater, "user id")
     movie_ids = {record.movielens_id for record in movies}
     user_ids = None if raters is None else {record.movielens_id for record in raters}
     items_label, users_label = item.name, user.name if user else ""
