@@ -55,7 +55,8 @@ class Report:
     dataset: str
     n_ratings: int
     options: Options
-    rows: list[tuple[str, str, dict[str, float]]] = field(default_factory=list)  # (split, contender, metrics)
+    # (split, contender, metrics)
+    rows: list[tuple[str, str, dict[str, float | int | None]]] = field(default_factory=list)
 
 
 # --- data and splits ---------------------------------------------------------------------------------------------

@@ -8,9 +8,14 @@ per chart so that several charts can live inline on one page.
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 from insights.selectors import FactorMap, PredictionSummary
 from recommender.models import ModelVersion
@@ -22,7 +27,7 @@ matplotlib.use("Agg")
 BLUE, ORANGE, GREEN, VERMILION, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#777777"
 MAP_LABEL_LENGTH = 28
 
-_STYLE = {
+_STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "text.parse_math": False,  # a "$" in a movie title is a dollar, not TeX
     "font.size": 9,
@@ -52,7 +57,7 @@ def _prefix_ids(svg: str, prefix: str) -> str:
     )
 
 
-def _figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list]:
+def _figure(width: float, height: float, rows: int = 1) -> tuple[Figure, list[Axes]]:
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(width, height), layout="constrained")
         axes = figure.subplots(rows, 1, squeeze=False)[:, 0].tolist()
@@ -89,7 +94,7 @@ def history_chart(versions: Sequence[ModelVersion]) -> str:
     return _svg(figure, name="history")
 
 
-def loss_chart(epoch_losses: Sequence[dict]) -> str:
+def loss_chart(epoch_losses: Sequence[dict[str, Any]]) -> str:
     """Train and validation loss per epoch."""
     figure, (axes,) = _figure(7, 3.4)
     epochs = [row["epoch"] for row in epoch_losses]
@@ -132,7 +137,9 @@ def prediction_chart(summary: PredictionSummary, actual: dict[float, int]) -> st
     total = sum(summary.counts) or 1
     widths = [b - a for a, b in zip(summary.edges, summary.edges[1:], strict=False)]
     shares = [c / total for c in summary.counts]
-    handles = [axes.bar(summary.edges[:-1], shares, width=widths, align="edge", color=BLUE, alpha=0.75)]
+    handles: list[Artist | BarContainer] = [
+        axes.bar(summary.edges[:-1], shares, width=widths, align="edge", color=BLUE, alpha=0.75)
+    ]
     labels = ["predicted (share per bin, left)"]
     handles.append(axes.axvline(summary.mean, color=GREY, linestyle="--"))
     labels.append(f"predicted mean {summary.mean:.2f}")

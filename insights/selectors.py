@@ -282,7 +282,7 @@ def data_overview() -> DataOverview:
     )
 
 
-def ratings_table_state() -> tuple:
+def ratings_table_state() -> tuple[int, int | None, dt.datetime | None]:
     """A cheap summary that changes whenever ratings are added or removed: the key of cached daily counts."""
     state = Rating.objects.aggregate(n=Count("id"), last_id=Max("id"), last_timestamp=Max("timestamp"))
     return state["n"], state["last_id"], state["last_timestamp"]

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
@@ -29,11 +29,13 @@ def _cached(name: str, depends_on: object, build: Callable[[], T]) -> T:
     """Drawing a matplotlib chart takes a noticeable fraction of a second, and counting 100k ratings by day a tenth:
     keep what was built under a digest of everything it depends on, so that a change shows at once."""
     digest = hashlib.sha256(repr(depends_on).encode()).hexdigest()
-    return cache.get_or_set(f"insights:{name}:{digest}", build, CACHE_SECONDS)
+    return cast(T, cache.get_or_set(f"insights:{name}:{digest}", build, CACHE_SECONDS))
 
 
 class StaffRequiredMixin(UserPassesTestMixin):
     """Anonymous visitors are sent to the login page; signed-in users who are not staff get 403."""
+
+    request: HttpRequest  # set by the View it is mixed into
 
     def test_func(self) -> bool:
         user = self.request.user
@@ -54,7 +56,7 @@ def _retrain_running() -> bool | None:
 class HistoryView(StaffRequiredMixin, TemplateView):
     template_name = "insights/history.html"
 
-    def get_context_data(self, **kwargs: object) -> dict:
+    def get_context_data(self, **kwargs: object) -> dict[str, Any]:
         from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
 
         versions = selectors.version_history()
@@ -76,7 +78,7 @@ class HistoryView(StaffRequiredMixin, TemplateView):
         )
 
 
-def version_report(*, version: ModelVersion) -> dict:
+def version_report(*, version: ModelVersion) -> dict[str, Any]:
     """The numbers and charts of one version's page, built from its verified serving arrays."""
     from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
 
@@ -104,7 +106,7 @@ def version_report(*, version: ModelVersion) -> dict:
 class VersionView(StaffRequiredMixin, TemplateView):
     template_name = "insights/version.html"
 
-    def get_context_data(self, **kwargs: object) -> dict:
+    def get_context_data(self, **kwargs: object) -> dict[str, Any]:
         from insights import charts  # matplotlib: paid for by a page that draws, not at start-up
 
         version = get_object_or_404(ModelVersion, pk=self.kwargs["pk"])
@@ -139,7 +141,7 @@ class VersionView(StaffRequiredMixin, TemplateView):
 class DataView(StaffRequiredMixin, TemplateView):
     template_name = "insights/data.html"
 
-    def get_context_data(self, **kwargs: object) -> dict:
+    def get_context_data(self, **kwargs: object) -> dict[str, Any]:
         movielens, site, daily_svg = _cached("daily", selectors.ratings_table_state(), _daily_report)
         return super().get_context_data(
             **kwargs,

@@ -1,12 +1,14 @@
 """Template filters of the Model section."""
 
+from typing import Any
+
 from django import template
 
 register = template.Library()
 
 
 @register.filter
-def metric(metrics: dict, name: str) -> float | None:
+def metric(metrics: dict[str, Any] | None, name: str) -> float | None:
     """A metric by a name that templates cannot spell with a dot, such as ``ndcg@10``."""
     return (metrics or {}).get(name)
 
