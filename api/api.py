@@ -2,6 +2,7 @@
 
 import logging
 import math
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -34,7 +35,7 @@ class MovieRecAPI(NinjaAPI):
         # "recommendations" rather than "api_routers_recommendations_recommendations" in generated clients.
         return operation.view_func.__name__
 
-    def create_response(self, request: HttpRequest, data: object, **kwargs: object) -> HttpResponse:
+    def create_response(self, request: HttpRequest, data: object, **kwargs: Any) -> HttpResponse:
         # Every answer goes through here: the endpoints' own (health, a retrain that cannot be queued) and the
         # exception handlers' (the database down) alike.
         response = super().create_response(request, data, **kwargs)

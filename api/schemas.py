@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from ninja import Path, Schema
 from pydantic import Field, field_validator
 
-from ratings.models import MAX_SCORE, MIN_SCORE
+from ratings.models import MAX_SCORE, MIN_SCORE, Movie, MovieMark, Rating
 
 # A primary key in a path: bounded like the database's 64-bit keys, so a huge number is a 422, not a query.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -54,7 +54,7 @@ class MovieOut(Schema):
     genres: list[GenreOut]
 
     @staticmethod
-    def resolve_title(movie: object) -> str:
+    def resolve_title(movie: Movie) -> str:
         return movie.display_title
 
 
@@ -67,7 +67,7 @@ class MovieDetailOut(MovieOut):
     rating_mean: float | None
 
     @staticmethod
-    def resolve_imdb_url(movie: object) -> str | None:
+    def resolve_imdb_url(movie: Movie) -> str | None:
         # The stored URL passes the same check as the movie page's link (Movie.imdb_link): a client that makes a
         # link of it must never be handed javascript: or data:, whatever was written to the database.
         return movie.imdb_link or None
@@ -92,7 +92,7 @@ class RatingOut(Schema):
     timestamp: dt.datetime
 
     @staticmethod
-    def resolve_rating(rating: object) -> float:
+    def resolve_rating(rating: Rating) -> float:
         return rating.score
 
 
@@ -109,7 +109,7 @@ class MarkOut(Schema):
     marked_at: dt.datetime = Field(description="When the movie was put on this list")
 
     @staticmethod
-    def resolve_marked_at(entry: object) -> dt.datetime:
+    def resolve_marked_at(entry: MovieMark) -> dt.datetime:
         return entry.created_at
 
 
@@ -160,7 +160,7 @@ class MovieRef(Schema):
     year: int | None
 
     @staticmethod
-    def resolve_title(movie: object) -> str:
+    def resolve_title(movie: Movie) -> str:
         return movie.display_title
 
 

@@ -47,8 +47,10 @@ def _user(request: HttpRequest) -> str | None:
     return str(user.pk) if user is not None else None
 
 
-WRITE_THROTTLE = [
+WRITE_THROTTLE: list[BaseThrottle] = [
     RateThrottle(scope="write-user", rate_setting="API_RATE_WRITE_USER", who=_user),
     RateThrottle(scope="write-address", rate_setting="API_RATE_WRITE_ADDRESS", who=client_address),
 ]
-AUTH_THROTTLE = [RateThrottle(scope=AUTH_ADDRESS_SCOPE, rate_setting="API_RATE_AUTH", who=client_address)]
+AUTH_THROTTLE: list[BaseThrottle] = [
+    RateThrottle(scope=AUTH_ADDRESS_SCOPE, rate_setting="API_RATE_AUTH", who=client_address)
+]

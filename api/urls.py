@@ -4,7 +4,7 @@ import functools
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import re_path
+from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 
 from api.api import NOT_FOUND, api
@@ -37,4 +37,5 @@ def json_405(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 urlpatterns = [*api.urls[0], re_path(r"^(?P<rest>[\s\S]*)$", not_found)]
 for pattern in urlpatterns:
-    pattern.callback = json_405(pattern.callback)
+    if isinstance(pattern, URLPattern):  # all of them: django-ninja's operations are patterns, not resolvers
+        pattern.callback = json_405(pattern.callback)

@@ -1,11 +1,11 @@
 """GET /api/me/export and POST /api/me/delete: a user takes their data away, or deletes their account with it."""
 
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from accounts.services import account_delete
+from api.requests import AuthenticatedRequest
 from api.routers.auth import LOCKED_OUT
 from api.schemas import AccountDeleteIn, ErrorOut, ExportOut
 from api.throttling import WRITE_THROTTLE
@@ -23,7 +23,7 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
     response={200: ExportOut, 422: ErrorOut, **AUTH_ERRORS},
     summary="Everything you rated, your watchlist and your hidden movies, oldest first",
 )
-def export(request: HttpRequest) -> dict:
+def export(request: AuthenticatedRequest) -> dict[str, list[dict[str, object]]]:
     return user_data_export(user=request.auth)
 
 
@@ -33,7 +33,7 @@ def export(request: HttpRequest) -> dict:
     response={204: None, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Delete your account and everything it holds (ratings, watchlist, hidden movies, tokens)",
 )
-def account_remove(request: HttpRequest, payload: AccountDeleteIn) -> Status:
+def account_remove(request: AuthenticatedRequest, payload: AccountDeleteIn) -> Status:
     user = request.auth
     # With the request, django-axes counts a wrong password as a failed login (a stolen token cannot guess it).
     confirmed = authenticate(request, username=user.get_username(), password=payload.password)

@@ -3,11 +3,13 @@
 browser session (DELETE /api/auth/tokens)."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api.auth import USER_AUTH, BearerAuth
+from api.requests import ApiRequest, AuthenticatedRequest, BearerRequest
 from api.schemas import CredentialsIn, ErrorOut, TokenOut
 from api.services import SignupError, account_signup, logins_end, token_create, token_revoke
 from api.throttling import AUTH_THROTTLE, username_rate_limit
@@ -18,7 +20,7 @@ LOCKED_OUT = "too many failed logins for this username from this address: try ag
 router = Router(tags=["auth"])
 
 
-def _token(user: object) -> TokenOut:
+def _token(user: User) -> TokenOut:
     key, expires_at = token_create(user=user)
     return TokenOut(token=key, expires_at=expires_at, username=user.get_username())
 
@@ -46,7 +48,7 @@ def signup(request: HttpRequest, payload: CredentialsIn) -> Status:
     response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Get a token for a username and password",
 )
-def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:
+def token(request: ApiRequest, payload: CredentialsIn) -> TokenOut:
     username_rate_limit(username=payload.username)
     # With the request, django-axes counts failures and locks out repeated guessing (as on the login page).
     user = authenticate(request, username=payload.username, password=payload.password)
@@ -66,7 +68,7 @@ def token(request: HttpRequest, payload: CredentialsIn) -> TokenOut:
     summary="Revoke the token this request carries",
     description="Log this client out: the token in `Authorization: Bearer <token>` stops working at once.",
 )
-def token_delete(request: HttpRequest) -> Status:
+def token_delete(request: BearerRequest) -> Status:
     token_revoke(token=request.api_token)
     return Status(204, None)
 
@@ -81,6 +83,6 @@ def token_delete(request: HttpRequest) -> Status:
         "signed out, this request's own included. A password change or reset does the same."
     ),
 )
-def tokens_delete(request: HttpRequest) -> Status:
+def tokens_delete(request: AuthenticatedRequest) -> Status:
     logins_end(user=request.auth)
     return Status(204, None)

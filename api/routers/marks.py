@@ -2,12 +2,13 @@
 recommended ("not interested"). A movie is on one of the two at most; both leave the recommendations at once."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from api.pagination import PageIn, paginate
+from api.requests import AuthenticatedRequest
 from api.routers.movies import movie_or_404
 from api.schemas import ErrorOut, Id, MarkOut, MarkPage
 from api.throttling import WRITE_THROTTLE
@@ -41,16 +42,16 @@ def mark_router(marks: MarkList) -> Router:
     """GET "" (paged), PUT and DELETE "/{movie_id}" for one mark."""
     router = Router(tags=[marks.name])
 
-    def listed(request: HttpRequest, page: Query[PageIn]) -> dict:
+    def listed(request: AuthenticatedRequest, page: Query[PageIn]) -> dict[str, Any]:
         return paginate(user_mark_list(user=request.auth, mark=marks.mark), page)
 
-    def put(request: HttpRequest, movie_id: Id) -> MovieMark:
+    def put(request: AuthenticatedRequest, movie_id: Id) -> MovieMark:
         movie = movie_or_404(movie_id)
         entry = movie_mark_set(user=request.auth, movie=movie, mark=marks.mark)
         entry.movie = movie
         return entry
 
-    def remove(request: HttpRequest, movie_id: Id) -> Status:
+    def remove(request: AuthenticatedRequest, movie_id: Id) -> Status:
         if not movie_mark_delete(user=request.auth, movie=movie_or_404(movie_id), mark=marks.mark):
             raise HttpError(404, NOT_MARKED[marks.mark].format(id=movie_id))
         return Status(204, None)

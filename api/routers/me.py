@@ -1,12 +1,14 @@
 """GET/PUT/DELETE /api/me/ratings: the signed-in user's own ratings; their watchlist, hidden movies, export and
 account deletion are the routers mounted here (``marks``, ``account``)."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from api.pagination import PageIn, paginate
+from api.requests import AuthenticatedRequest
 from api.routers import account, marks
 from api.routers.movies import movie_or_404
 from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage
@@ -26,7 +28,7 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
 @router.get("/ratings", response={200: RatingPage, 422: ErrorOut, **AUTH_ERRORS}, summary="Your ratings, newest first")
-def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
+def ratings(request: AuthenticatedRequest, page: Query[PageIn]) -> dict[str, Any]:
     return paginate(user_rating_list(user=request.auth), page)
 
 
@@ -36,7 +38,7 @@ def ratings(request: HttpRequest, page: Query[PageIn]) -> dict:
     response={200: RatingOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Rate a movie, or change your rating",
 )
-def rating_put(request: HttpRequest, movie_id: Id, payload: RatingIn) -> Rating:
+def rating_put(request: AuthenticatedRequest, movie_id: Id, payload: RatingIn) -> Rating:
     movie = movie_or_404(movie_id)
     try:
         rating = rating_set(user=request.auth, movie=movie, score=payload.rating)
@@ -52,7 +54,7 @@ def rating_put(request: HttpRequest, movie_id: Id, payload: RatingIn) -> Rating:
     response={204: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Remove your rating of a movie",
 )
-def rating_remove(request: HttpRequest, movie_id: Id) -> Status:
+def rating_remove(request: AuthenticatedRequest, movie_id: Id) -> Status:
     if not rating_delete(user=request.auth, movie=movie_or_404(movie_id)):
         raise HttpError(404, RATING_NOT_FOUND.format(id=movie_id))
     return Status(204, None)

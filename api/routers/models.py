@@ -1,10 +1,10 @@
 """Staff only: GET /api/models, POST /api/models/retrain and POST /api/models/{id}/activate, through the registry."""
 
-from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api.auth import STAFF_AUTH
+from api.requests import AuthenticatedRequest
 from api.schemas import ErrorOut, Id, ModelVersionOut, RetrainOut
 from api.throttling import WRITE_THROTTLE
 from insights.selectors import version_history
@@ -23,7 +23,7 @@ router = Router(tags=["models"], auth=STAFF_AUTH)
 STAFF_ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
-def _require_manage(request: HttpRequest) -> None:
+def _require_manage(request: AuthenticatedRequest) -> None:
     if not request.auth.has_perm(MANAGE_PERMISSION):
         raise HttpError(403, MANAGE_REQUIRED)
 
@@ -34,7 +34,7 @@ def _refuse_unless_done(outcome: Outcome) -> None:
 
 
 @router.get("", response={200: list[ModelVersionOut], **STAFF_ERRORS}, summary="Every model version, newest first")
-def models(request: HttpRequest) -> list[ModelVersion]:
+def models(request: AuthenticatedRequest) -> list[ModelVersion]:
     return version_history()
 
 
@@ -44,10 +44,11 @@ def models(request: HttpRequest) -> list[ModelVersion]:
     response={202: RetrainOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut, **STAFF_ERRORS},
     summary="Queue a retrain (a new version even when the ratings have not changed)",
 )
-def retrain(request: HttpRequest) -> Status:
+def retrain(request: AuthenticatedRequest) -> Status:
     _require_manage(request)
     outcome = retrain_request()
     _refuse_unless_done(outcome)
+    assert outcome.task_id is not None, "a queued retrain has its task"
     return Status(202, RetrainOut(task_id=outcome.task_id))
 
 
@@ -57,7 +58,7 @@ def retrain(request: HttpRequest) -> Status:
     response={200: ModelVersionOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut, **STAFF_ERRORS},
     summary="Make a ready version the active one (a rollback when it was active before)",
 )
-def activate(request: HttpRequest, version_id: Id) -> ModelVersion:
+def activate(request: AuthenticatedRequest, version_id: Id) -> ModelVersion:
     _require_manage(request)
     try:
         version = ModelVersion.objects.get(pk=version_id)
@@ -65,4 +66,5 @@ def activate(request: HttpRequest, version_id: Id) -> ModelVersion:
         raise HttpError(404, VERSION_NOT_FOUND.format(id=version_id)) from None
     outcome = activation_request(version=version)
     _refuse_unless_done(outcome)
+    assert outcome.version is not None, "an activation names its version"
     return outcome.version

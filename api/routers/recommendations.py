@@ -7,6 +7,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from api.requests import AuthenticatedRequest
 from api.routers.movies import GENRE_PATTERN, genre_check, movie_or_404
 from api.schemas import ErrorOut, Id, MovieOut, RecommendationsOut
 from ratings.models import Movie
@@ -25,7 +26,7 @@ AUTH_ERRORS = {401: ErrorOut, 403: ErrorOut}
     summary="Your recommendations, best first, each with the rated movie that explains it",
 )
 def recommendations(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     n: int = Query(20, ge=1, le=N_MAX),
     genre: str | None = Query(None, pattern=GENRE_PATTERN, description="A genre slug, e.g. `sci-fi`"),
 ) -> dict:
@@ -45,7 +46,7 @@ def recommendations(
     response={200: list[MovieOut], 422: ErrorOut, **AUTH_ERRORS},
     summary="Well-known movies to rate first, spread over tastes, that you have not rated",
 )
-def onboarding(request: HttpRequest, n: int = Query(20, ge=1, le=N_MAX)) -> list[Movie]:
+def onboarding(request: AuthenticatedRequest, n: int = Query(20, ge=1, le=N_MAX)) -> list[Movie]:
     return onboarding_movies(user=request.auth, limit=n)
 
 
