@@ -1,5 +1,6 @@
 """Write a parsed MovieLens source to the database: in one transaction, in bulk, adding only what is missing."""
 
+import datetime as dt
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from typing import TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
@@ -113,11 +114,8 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
             pairs = [(rater_pks[rating.user_id], movie_pks[rating.movie_id], rating) for rating in batch]
             if present_pairs:
                 pairs = [pair for pair in pairs if pair[:2] not in present_pairs]
-            rows = [
-                Rating(user_id=user_pk, movie_id=movie_pk, score=rating.score, timestamp=rating.timestamp)
-                for user_pk, movie_pk, rating in pairs
-            ]
-            Rating.objects.bulk_create(rows)
+            rows = [(user_pk, movie_pk, rating.score, rating.timestamp) for user_pk, movie_pk, rating in pairs]
+            _ratings_insert(rows)
             ratings_added += len(rows)
             ratings_present += len(batch) - len(rows)
             bar.update(len(batch))
@@ -135,6 +133,29 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
         ratings_present=ratings_present,
         movies_linked=movies_linked,
     )
+
+
+def _ratings_insert(rows: list[tuple[int, int, float, dt.datetime]]) -> None:
+    """Insert ratings (user pk, movie pk, score, time): PostgreSQL's COPY, several times faster than INSERTs at
+    millions of rows; elsewhere bulk_create. Inside the import's transaction either way, so all or nothing holds,
+    and the table's constraints check every row as they do for an INSERT."""
+    if connection.vendor != "postgresql":
+        Rating.objects.bulk_create(
+            Rating(user_id=user_pk, movie_id=movie_pk, score=score, timestamp=timestamp)
+            for user_pk, movie_pk, score, timestamp in rows
+        )
+        return
+    column_of = {field.name: field.column for field in Rating._meta.concrete_fields if field.column}
+    columns = ", ".join(connection.ops.quote_name(column_of[name]) for name in ("user", "movie", "score", "timestamp"))
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    # Django's error wrapper, so that a violated constraint is the IntegrityError the import explains.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _add_genres(movies: list[MovieRecord]) -> tuple[dict[str, int], int]:
