@@ -1,6 +1,6 @@
 """Fetch posters and overviews from TMDB for the movies with an IMDb or TMDB id (links.csv), one movie at a time:
 each is saved as soon as it is fetched, so a run that stops keeps what it got, and the next run goes on from there
-(a movie TMDB answered for, found or not, is not asked about again)."""
+(a movie TMDB answered for, found or not, is not asked about again, unless its poster file has gone since)."""
 
 import logging
 import sys
@@ -11,7 +11,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from ratings.models import Movie
-from ratings.posters.files import PosterFileError, poster_file_write
+from ratings.posters.files import PosterFileError, poster_file_path, poster_file_write
 
 from .tmdb import TmdbClient, TmdbError, TmdbNotFound
 
@@ -41,15 +41,21 @@ class PosterFetchStopped(TmdbError):
 
 
 def posters_fetch(*, client: TmdbClient, limit: int | None = None, progress: bool = False) -> PosterFetchSummary:
-    """Ask TMDB about each movie with an id that no run has fetched yet (the first ``limit`` of them, by pk), and
-    store its poster under POSTER_DIR and its overview; PosterFetchStopped when TMDB cannot be used."""
+    """Ask TMDB about each movie with an id that no run has fetched yet, or whose poster file is gone (a restore
+    without POSTER_DIR), the first ``limit`` of them by pk; store its poster under POSTER_DIR and its overview.
+    PosterFetchStopped when TMDB cannot be used."""
     has_id = ~Q(imdb_id="") | Q(tmdb_id__isnull=False)
-    pending = Movie.objects.filter(has_id, tmdb_fetched_at__isnull=True).order_by("pk")
-    counts = dict.fromkeys(("posters", "overviews", "no_poster", "not_found", "bad_images"), 0)
+    with_id = (
+        Movie.objects.filter(has_id).order_by("pk").only("pk", "imdb_id", "tmdb_id", "poster_file", "tmdb_fetched_at")
+    )
+    counts = dict.fromkeys(("posters", "overviews", "no_poster", "not_found", "bad_images", "already"), 0)
     counts["no_id"] = Movie.objects.exclude(has_id).count()
-    counts["already"] = Movie.objects.filter(has_id, tmdb_fetched_at__isnull=False).count()
-    query = pending.only("pk", "imdb_id", "tmdb_id")
-    movies = list(query[:limit] if limit is not None else query)
+    movies = []
+    for movie in with_id.iterator(chunk_size=2000):
+        if movie.tmdb_fetched_at is not None and (not movie.poster_file or poster_file_path(movie.poster_file)):
+            counts["already"] += 1
+        elif limit is None or len(movies) < limit:
+            movies.append(movie)
     bar = tqdm(movies, desc="posters", unit=" movies", file=sys.stderr, disable=not progress)
     with bar:
         for movie in bar:

@@ -338,3 +338,18 @@ def test_a_poster_path_that_is_not_one_file_name_is_not_asked_for(tmdb: StandIn,
 
     assert summary.no_poster == 1
     assert not any(path.startswith("/img/") for path in tmdb.paths)
+
+
+def test_a_movie_whose_poster_file_is_gone_is_fetched_again(tmdb: StandIn, catalogue: dict, settings: Any) -> None:
+    """After a restore without POSTER_DIR, the movies whose files are missing are asked about again; the others
+    stay skipped."""
+    posters_fetch_command()
+    toy_story = Movie.objects.get(pk=catalogue["toy_story"].pk)
+    (Path(settings.POSTER_DIR) / toy_story.poster_file).unlink()
+    asked = len(tmdb.paths)
+
+    posters_fetch_command()
+
+    # Its TMDB id (862, from the first run) first, which the stand-in does not know, then its IMDb id.
+    assert tmdb.paths[asked:] == ["/3/movie/862", "/3/find/tt0114709", "/img/t/p/w342/toy.jpg"]
+    assert (Path(settings.POSTER_DIR) / toy_story.poster_file).read_bytes() == JPEG
