@@ -72,6 +72,7 @@ def together(base: str, sessions: list[str], page: str, count: int, warmup: int)
         http = requests.Session()
         http.headers["Cookie"] = f"sessionid={session}"  # production's Secure cookie, sent over plain HTTP
         for number in range(warmup + count):
+            params: dict[str, str | int]
             if page == HOME:
                 url, params = f"{base}/", {"page": rng.randint(1, 3)}
             else:

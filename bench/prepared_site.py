@@ -18,6 +18,8 @@ from pathlib import Path
 from common import BENCH_DIR, PYTHON, ROOT
 
 PREPARED = BENCH_DIR / "site"
+# PostgreSQL's model folder: the database outlives a run, so the versions its retrains activate must too.
+POSTGRES_MODELS = BENCH_DIR / "site-postgres-models"
 
 
 def server_env(workdir: Path, redis_url: str, *, database_url: str | None = None) -> dict[str, str]:
@@ -29,7 +31,7 @@ def server_env(workdir: Path, redis_url: str, *, database_url: str | None = None
         "SECURE_SSL_REDIRECT": "False",
         "DEBUG": "False",
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MODEL_DIR": str(workdir / "models"),
+        "MODEL_DIR": str(POSTGRES_MODELS if database_url else workdir / "models"),
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
@@ -55,17 +57,16 @@ def prepare(workdir: Path, redis_url: str, *, fresh: bool = False, database_url:
     """The prepared site in ``workdir`` (SQLite copy and models), built under var/bench/site/ on first use.
 
     With ``database_url`` (PostgreSQL), that database is migrated, filled and trained in place when it has no
-    active model yet; only the model folder lives in ``workdir`` then, and it is kept beside PREPARED.
+    model yet, and used in place with its model folder POSTGRES_MODELS (a copy would lose the version that one
+    run's retrain activates, which the next run serves): runs there add to what earlier runs left.
     """
     if database_url:
-        models = PREPARED.parent / "site-postgres-models"
-        env = {**server_env(workdir, redis_url, database_url=database_url), "MODEL_DIR": str(models)}
+        env = server_env(workdir, redis_url, database_url=database_url)
         manage(env, "migrate", "--verbosity", "0")
-        if fresh or not models.is_dir() or not any(models.iterdir()):
+        if fresh or not POSTGRES_MODELS.is_dir() or not any(POSTGRES_MODELS.iterdir()):
             print(f"Preparing {database_url}: import MovieLens 100k, train (once)", flush=True)
             manage(env, "import_movielens")
             manage(env, "train", "--force")
-        shutil.copytree(models, workdir / "models")
         return
     if fresh or not (PREPARED / "db.sqlite3").is_file():
         shutil.rmtree(PREPARED, ignore_errors=True)
