@@ -50,7 +50,7 @@ def posters_fetch(*, client: TmdbClient, limit: int | None = None, progress: boo
     )
     counts = dict.fromkeys(("posters", "overviews", "no_poster", "not_found", "bad_images", "already"), 0)
     counts["no_id"] = Movie.objects.exclude(has_id).count()
-    movies = []
+    movies: list[Movie] = []
     for movie in with_id.iterator(chunk_size=2000):
         if movie.tmdb_fetched_at is not None and (not movie.poster_file or poster_file_path(movie.poster_file)):
             counts["already"] += 1
