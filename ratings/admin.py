@@ -3,9 +3,10 @@
 from typing import cast
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.utils.text import Truncator
+from django.utils.text import Truncator, smart_split, unescape_string_literal
 
 from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, MovieQuerySet, Profile, Rating
 
@@ -69,6 +70,20 @@ class RatingAdmin(admin.ModelAdmin):
     @admin.display(ordering="movie__title", description="movie")
     def movie_title(self, rating: Rating) -> str:
         return Truncator(rating.movie.display_title).chars(MOVIE_TITLE_CHARS)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Rating], search_term: str
+    ) -> tuple[QuerySet[Rating], bool]:
+        """Every word in the movie's title or the rater's username, as the default search, but matched in the
+        movies and users tables first: matching on the joined rows had PostgreSQL compare 1.5 million title and
+        username pairs (2 s with 100,000 ratings) where the tables' statistics were not yet gathered."""
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            movies = Movie.objects.filter(title__icontains=word).values("pk")
+            users = get_user_model().objects.filter(username__icontains=word).values("pk")
+            queryset = queryset.filter(Q(movie__in=movies) | Q(user__in=users))
+        return queryset, False
 
 
 @admin.register(Profile)

@@ -40,3 +40,22 @@ def test_marks_have_an_admin_list(staff: Client) -> None:
     movie_mark_set(user=UserFactory(), movie=MovieFactory(title="Heat"), mark=Mark.HIDDEN)
     response = staff.get("/admin/ratings/moviemark/", {"mark": "hidden"})
     assert response.status_code == 200 and "Heat" in response.text
+
+
+def test_the_ratings_search_matches_every_word_in_the_title_or_the_username(staff: Client) -> None:
+    """Each word must be in the movie's title or the rater's username (quotes keep words together), as Django's
+    own search; the words are looked up in the movies and users, not on every joined rating."""
+    godfather, heat = MovieFactory(title="Godfather, The"), MovieFactory(title="Heat")
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob_godfather_fan")
+    RatingFactory(movie=godfather, user=alice)
+    RatingFactory(movie=heat, user=bob)
+    RatingFactory(movie=heat, user=alice)
+
+    def found(term: str) -> set[tuple[str, str]]:
+        listed = staff.get("/admin/ratings/rating/", {"q": term}).context["cl"].result_list
+        return {(rating.movie.title, rating.user.username) for rating in listed}
+
+    assert found("godfather") == {("Godfather, The", "alice"), ("Heat", "bob_godfather_fan")}
+    assert found("heat alice") == {("Heat", "alice")}  # each word in the title or the username
+    assert found('"godfather, the"') == {("Godfather, The", "alice")}
+    assert found("nothing-like-this") == set()
