@@ -30,7 +30,8 @@ def query_parameter_names(operation: Operation) -> frozenset[str]:
 def unknown_query_parameters_refused(view: Callable) -> Callable:
     """The API's decorator (mode "operation": after authentication, throttling and the parameters' validation,
     as a check in the view itself would be)."""
-    known = query_parameter_names(view._ninja_operation)
+    # django-ninja sets _ninja_operation on every view it registers.
+    known = query_parameter_names(view._ninja_operation)  # type: ignore[attr-defined]
     allowed = ", ".join(f"`{name}`" for name in sorted(known)) or "none"
 
     @wraps(view)
