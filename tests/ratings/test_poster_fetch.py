@@ -353,3 +353,12 @@ def test_a_movie_whose_poster_file_is_gone_is_fetched_again(tmdb: StandIn, catal
     # Its TMDB id (862, from the first run) first, which the stand-in does not know, then its IMDb id.
     assert tmdb.paths[asked:] == ["/3/movie/862", "/3/find/tt0114709", "/img/t/p/w342/toy.jpg"]
     assert (Path(settings.POSTER_DIR) / toy_story.poster_file).read_bytes() == JPEG
+
+
+def test_progress_goes_to_stderr_and_the_summary_to_stdout(tmdb: StandIn, catalogue: dict, capsys: Any) -> None:
+    """At normal verbosity a progress bar counts the movies on stderr; the summary alone is on stdout."""
+    out = StringIO()
+    call_command("posters_fetch", stdout=out, verbosity=1)
+
+    assert "posters: 100%" in capsys.readouterr().err
+    assert out.getvalue().startswith("Stored 2 posters and 3 overviews;")
