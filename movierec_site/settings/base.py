@@ -247,7 +247,8 @@ RECOMMENDER_RETRAIN_CRONTAB = env("RECOMMENDER_RETRAIN_CRONTAB", default="30 3 *
 
 # Recommender serving ------------------------------------------------------------------------------------------------
 # How new users are placed before the next retrain: "fold_in" (ridge against the frozen movie factors) or "classic"
-# (average of the most similar users); bench/cold_start.py measured both.
+# (average of the most similar users); bench/cold_start.py measured both. The retrain reads it too: only for
+# "classic" (or an nn model) does a version's artifact carry the training ratings, which classic compares against.
 RECOMMENDER_COLD_START = env("RECOMMENDER_COLD_START", default="fold_in")
 # How often a web process asks the database which version is active (one indexed query), to swap in a new one.
 RECOMMENDER_ACTIVE_CHECK_SECONDS = env.float("RECOMMENDER_ACTIVE_CHECK_SECONDS", default=2.0)

@@ -68,6 +68,20 @@ def test_retrain_trains_exports_and_activates(ratings, isolated: Path) -> None:
     assert [path.name for path in isolated.iterdir()] == [version.artifact_dir]
 
 
+def test_the_artifact_carries_the_training_ratings_only_for_the_classic_cold_start(ratings, settings) -> None:
+    """By default a version ships its users' fingerprints and none of the training ratings; a site placing new
+    users the classic way gets the ratings too."""
+    shipped = {}
+    for method in ("fold_in", "classic"):
+        settings.RECOMMENDER_COLD_START = method
+        version = model_retrain(force=True, hyperparameters=SMALL).version
+        shipped[method] = FactorModel.load(artifact_verify(version=version))
+    assert not shipped["fold_in"].has_training_ratings
+    assert len(shipped["classic"].training_ratings()) == len(ratings) - int(0.2 * len(ratings))  # valid_pct 0.2
+    for model in shipped.values():
+        assert model.user_fingerprints is not None and len(model.user_fingerprints) == len(model.user_ids)
+
+
 def test_retrain_skips_unchanged_ratings_unless_forced(ratings) -> None:
     """A second retrain on the same ratings trains nothing; forced, it trains; a new rating makes it train."""
     first = model_retrain(hyperparameters=SMALL).version
