@@ -14,9 +14,3 @@ class UserSession(AbstractBaseSession):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, db_constraint=False, related_name="+"
     )
-
-    @classmethod
-    def get_session_store_class(cls) -> type:
-        from accounts.sessions import SessionStore
-
-        return SessionStore
