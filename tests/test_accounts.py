@@ -208,7 +208,7 @@ def _from(address: str) -> Client:
 def _assert_too_many(response: object) -> None:
     assert response.status_code == 429
     seconds = int(response["Retry-After"])
-    assert 1 <= seconds <= 60
+    assert 1 <= seconds <= 86400
     assert TOO_MANY_ATTEMPTS.format(seconds=seconds) in response.text
 
 
@@ -216,7 +216,7 @@ def _assert_too_many(response: object) -> None:
 def test_signups_are_limited_per_address(client: Client, settings: object) -> None:
     """Past API_RATE_AUTH sign-ups from one address, the next is refused with 429, Retry-After and a message, and
     creates no account, whatever its username and email."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     for name in ("one", "two"):
         assert (
             client.post(reverse("signup"), signup_data(username=name, email=f"{name}@example.com")).status_code == 302
@@ -230,7 +230,7 @@ def test_signups_are_limited_per_address(client: Client, settings: object) -> No
 def test_signups_are_limited_per_email_address_from_any_client_address(settings: object) -> None:
     """One email address gets at most API_RATE_AUTH sign-ups (and so sign-up mails) however many client addresses
     they come from: the next is refused and sends nothing."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     for number, name in enumerate(("one", "two")):
         answer = _from(f"198.51.100.{number}").post(reverse("signup"), signup_data(username=name))
         assert answer.status_code == 302
@@ -242,7 +242,7 @@ def test_signups_are_limited_per_email_address_from_any_client_address(settings:
 def test_logins_are_limited_per_account_from_any_address(settings: object) -> None:
     """Past API_RATE_AUTH log-in attempts for one username, from however many addresses, the next is refused
     with 429 before its password is even checked, the right one included."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     UserFactory(username="ada")
     for number in range(2):
         assert (
@@ -257,7 +257,7 @@ def test_logins_are_limited_per_account_from_any_address(settings: object) -> No
 @pytest.mark.django_db
 def test_logins_are_limited_per_address_across_accounts(client: Client, settings: object) -> None:
     """One address trying many usernames is refused past API_RATE_AUTH attempts, an existing user's included."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     UserFactory(username="ada")
     for name in ("x1", "x2"):
         client.post(reverse("login"), {"username": name, "password": "guess"})
@@ -268,7 +268,7 @@ def test_logins_are_limited_per_address_across_accounts(client: Client, settings
 def test_password_resets_are_limited_per_email_address(settings: object) -> None:
     """At most API_RATE_AUTH reset requests for one email address, from any client address: past that, 429 and no
     mail; the address's owner is not flooded."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     UserFactory(email="ada@example.com")
     for number in range(2):
         assert (
@@ -282,7 +282,7 @@ def test_password_resets_are_limited_per_email_address(settings: object) -> None
 @pytest.mark.django_db
 def test_the_api_and_the_site_share_one_budget_per_account(settings: object) -> None:
     """Token requests to the API and log-ins on the site for one username count in the same limit."""
-    settings.API_RATE_AUTH = "2/m"
+    settings.API_RATE_AUTH = "2/d"
     UserFactory(username="ada")
     body = {"username": "ada", "password": "wrong"}
     _from("198.51.100.1").post("/api/auth/token", body, content_type="application/json")
