@@ -20,8 +20,10 @@ from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
 
-# Onboarding asks about movies among this many most rated: people have seen them, so they can answer.
-ONBOARDING_POOL = 300
+# Onboarding asks about movies among this many most rated: people have seen them, so they can answer. Spread over
+# the factors, a pool of 300 reached its outskirts (ml-100k: Mother, Evita, Everyone Says I Love You), titles few
+# newcomers know; within the 100 most rated the spread still covers every taste.
+ONBOARDING_POOL = 100
 # With genres picked, the pool is this many of the most rated movies of those genres.
 GENRE_POOL = 150
 
