@@ -41,7 +41,7 @@ def _star_buttons(score: float | None) -> SafeString:
                 " on" if score and value <= score else "",
                 stars(value),
                 "" if value == 1 else "s",
-                format_html(' aria-pressed="true"') if value == score else "",
+                format_html(' aria-pressed="{}"', "true") if value == score else "",
                 "0 0 12 24" if index % 2 == 0 else "12 0 12 24",
             )
             for index, value in enumerate(ALLOWED_SCORES)
