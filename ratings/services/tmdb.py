@@ -144,8 +144,9 @@ class TmdbClient:
         return seconds
 
 
-def tmdb_client() -> TmdbClient:
-    """A client configured from the settings (TMDB_*); TmdbError when there is no key."""
+def tmdb_client(*, sleep: Callable[[float], None] = time.sleep) -> TmdbClient:
+    """A client configured from the settings (TMDB_*); TmdbError when there is no key. ``sleep`` waits out a 429's
+    Retry-After (tests note the seconds instead)."""
     if not settings.TMDB_API_KEY:
         raise TmdbError(KEY_MISSING)
     return TmdbClient(
@@ -154,6 +155,7 @@ def tmdb_client() -> TmdbClient:
         api_key=settings.TMDB_API_KEY,
         timeout=settings.TMDB_TIMEOUT_SECONDS,
         retry_after_max=settings.TMDB_RETRY_AFTER_MAX_SECONDS,
+        sleep=sleep,
     )
 
 

@@ -21,7 +21,15 @@ from django.urls import reverse
 from ratings.management.commands.posters_fetch import NOT_POSITIVE, SUMMARY
 from ratings.models import Movie
 from ratings.services.poster_fetch import PosterFetchSummary, posters_fetch
-from ratings.services.tmdb import KEY_MISSING, KEY_REFUSED, SERVER_ERROR, TIMED_OUT, WAIT_TOO_LONG, TmdbClient
+from ratings.services.tmdb import (
+    KEY_MISSING,
+    KEY_REFUSED,
+    SERVER_ERROR,
+    TIMED_OUT,
+    WAIT_TOO_LONG,
+    TmdbClient,
+    tmdb_client,
+)
 from tests.factories import MovieFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,16 +143,9 @@ def posters_fetch_command(*args: str) -> str:
     return out.getvalue()
 
 
-def client_for(settings: Any, *, waits: list[float]) -> TmdbClient:
+def client_for(*, waits: list[float]) -> TmdbClient:
     """The client the command builds from the settings, waiting by noting the seconds instead of sleeping."""
-    return TmdbClient(
-        api_url=settings.TMDB_API_URL,
-        image_url=settings.TMDB_IMAGE_URL,
-        api_key=settings.TMDB_API_KEY,
-        timeout=settings.TMDB_TIMEOUT_SECONDS,
-        retry_after_max=settings.TMDB_RETRY_AFTER_MAX_SECONDS,
-        sleep=waits.append,
-    )
+    return tmdb_client(sleep=waits.append)
 
 
 def leftovers(settings: Any) -> list[str]:
@@ -256,7 +257,7 @@ def test_a_429_is_waited_out_as_retry_after_says_then_asked_again(tmdb: StandIn,
     limited = MovieFactory(imdb_id="tt0000429")
     waits: list[float] = []
 
-    summary = posters_fetch(client=client_for(settings, waits=waits))
+    summary = posters_fetch(client=client_for(waits=waits))
 
     assert waits == [2.0]
     assert tmdb.paths.count("/3/find/tt0000429") == 2
@@ -311,7 +312,7 @@ def test_an_image_that_is_not_an_image_is_refused_and_asked_again_next_run(
     stays unfetched, so that the next run asks again."""
     movie = MovieFactory(imdb_id="tt0000666")
 
-    summary = posters_fetch(client=client_for(settings, waits=[]))
+    summary = posters_fetch(client=client_for(waits=[]))
 
     assert summary.bad_images == 1 and summary.posters == 0
     assert Movie.objects.get(pk=movie.pk).tmdb_fetched_at is None
@@ -323,7 +324,7 @@ def test_a_tmdb_id_tmdb_no_longer_has_falls_back_to_the_imdb_id(tmdb: StandIn, s
     """A TMDB id that answers 404 is not the end when the movie has an IMDb id: /find gives its current id."""
     movie = MovieFactory(tmdb_id=404404, imdb_id="tt0114709")
 
-    posters_fetch(client=client_for(settings, waits=[]))
+    posters_fetch(client=client_for(waits=[]))
 
     assert tmdb.paths[:2] == ["/3/movie/404404", "/3/find/tt0114709"]
     assert Movie.objects.get(pk=movie.pk).tmdb_id == 862
@@ -334,7 +335,7 @@ def test_a_poster_path_that_is_not_one_file_name_is_not_asked_for(tmdb: StandIn,
     tmdb.found["tt0000777"] = {"id": 777, "poster_path": "/../../etc/passwd", "overview": ""}
     MovieFactory(imdb_id="tt0000777")
 
-    summary = posters_fetch(client=client_for(settings, waits=[]))
+    summary = posters_fetch(client=client_for(waits=[]))
 
     assert summary.no_poster == 1
     assert not any(path.startswith("/img/") for path in tmdb.paths)
