@@ -56,7 +56,7 @@ def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, fl
     return time.monotonic() - started, usage.ru_maxrss / 1024
 
 
-def database_for(server: str | None, size: str, workdir: Path) -> str | None:
+def database_for(server: str | None, size: str) -> str | None:
     if server is None:
         return None
     name = f"movierec_scale_{size}"
@@ -73,7 +73,7 @@ def measure(size: str, *, server: str | None, redis_url: str, rounds: int) -> di
         movielens_synthesize(folder=folder, shape=SIZES[size], seed=0)
     with tempfile.TemporaryDirectory(prefix=f"movierec-scale-{size}-") as scratch:
         workdir = Path(scratch)
-        database_url = database_for(server, size, workdir)
+        database_url = database_for(server, size)
         env = server_env(workdir, redis_url, database_url=database_url)
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, cwd=ROOT, check=True)
