@@ -28,5 +28,7 @@ done
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 echo "Installing $lock into .venv..."
 # The lock has every package with its hashes: pip installs exactly those files, and nothing a lock does not name.
-.venv/bin/python -m pip install --require-hashes --progress-bar on -r "$lock"
+# --no-deps: the lock is already resolved; re-resolving it let a release newer than a pin (uvicorn[standard] asked
+# for by python-fasthtml) fail hash mode although the pin was in the lock.
+.venv/bin/python -m pip install --require-hashes --no-deps --progress-bar on -r "$lock"
 sha256sum "$lock" | cut -d' ' -f1 > ".venv/.$lock.sha256"
