@@ -7,7 +7,6 @@ imports this module to queue a retrain (``retrain_enqueue``) and never trains.
 
 import json
 import logging
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +18,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from kombu.exceptions import OperationalError
 
 from ratings.selectors import movie_genre_names, ratings_fingerprint, ratings_frame
+from recommender.locks import HeartbeatLock
 from recommender.models import ModelVersion
 from recommender.services.outcomes import Outcome, OutcomeStatus
 from recommender.services.registry import (
@@ -44,9 +44,6 @@ RETRAIN_BUSY = "A retrain is already running or queued; no other was started."
 RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears once trained."
 RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer."
 RETRAIN_SKIPPED = "the ratings have not changed since the active version v{version}"
-RETRAIN_LOCK_EXPIRED = "the retrain lock expired before the retrain finished"
-RETRAIN_LOCK_LOST = "the retrain lock was lost while the retrain ran (expired, or taken by another): %s"
-RETRAIN_LOCK_NOT_RENEWED = "the retrain lock could not be renewed, Redis does not answer (%s): trying again"
 
 
 def _redis() -> redis.Redis:
@@ -58,43 +55,19 @@ def _redis() -> redis.Redis:
 
 @contextmanager
 def retrain_lock() -> Iterator[bool]:
-    """Yields whether this caller holds the retrain lock, kept by a heartbeat while it does.
+    """Yields whether this caller holds the retrain lock, kept by a heartbeat while it does (recommender.locks).
 
-    The lock expires RECOMMENDER_RETRAIN_LOCK_SECONDS after it was last renewed, and a thread of the holder renews
-    it every third of that: a retrain of any length keeps it, and a worker killed mid-training (SIGKILL: no cleanup
-    runs) frees it within that time instead of holding it until some long expiry.
+    The lock expires RECOMMENDER_RETRAIN_LOCK_SECONDS after it was last renewed: a retrain of any length keeps
+    it, and a worker killed mid-training frees it within that time.
     """
-    seconds = settings.RECOMMENDER_RETRAIN_LOCK_SECONDS
-    # Not thread-local: the heartbeat thread renews the token that this thread acquired.
-    lock = _redis().lock(RETRAIN_LOCK_KEY, timeout=seconds, thread_local=False)
-    if not lock.acquire(blocking=False):
+    lock = HeartbeatLock(client=_redis(), key=RETRAIN_LOCK_KEY, seconds=settings.RECOMMENDER_RETRAIN_LOCK_SECONDS)
+    if not lock.acquire():
         yield False
         return
-    stop = threading.Event()
-    heartbeat = threading.Thread(target=_lock_renew, args=(lock, seconds / 3, stop), name="retrain-lock", daemon=True)
-    heartbeat.start()
     try:
         yield True
     finally:
-        stop.set()
-        heartbeat.join()
-        try:
-            lock.release()
-        except redis.exceptions.LockError:
-            logger.warning(RETRAIN_LOCK_EXPIRED)
-
-
-def _lock_renew(lock: redis.lock.Lock, every: float, stop: threading.Event) -> None:
-    """Until ``stop``: every ``every`` seconds, the lock's expiry back to its full timeout, if this holder still
-    holds it. A Redis that does not answer for a moment is tried again; a lock lost for good is logged."""
-    while not stop.wait(every):
-        try:
-            lock.reacquire()
-        except redis.exceptions.LockNotOwnedError as error:
-            logger.error(RETRAIN_LOCK_LOST, error)
-            return
-        except redis.exceptions.RedisError as error:
-            logger.warning(RETRAIN_LOCK_NOT_RENEWED, error)
+        lock.release()
 
 
 def retrain_running() -> bool:
