@@ -68,7 +68,8 @@ ORDERINGS = ("popular", "best", "title", "newest", "oldest")
 FIRST_RATINGS = 10
 PHASES = ("before", "during", "after")
 CELERY_WORKER = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=1",
-                 "--loglevel=INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
+                 "--queues=celery,training", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
+                 "--without-mingle"]  # fmt: skip
 LOG_PROBLEMS = {"database is locked": re.compile(r"database is locked"), "traceback": re.compile(r"^Traceback", re.M)}
 GOAL_HOME_P99_MS = 1000.0
 

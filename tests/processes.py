@@ -1,5 +1,5 @@
-"""Real services that tests start and stop themselves: a private redis-server, a Celery worker process, and the
-Procfile's web server (gunicorn with the site's config).
+"""Real services that tests start and stop themselves: a private redis-server, a Celery worker process on the queues
+it is given, celery beat, and the Procfile's web server (gunicorn with the site's config).
 
 A fault test owns its own Redis (a free port, no persistence) so that killing it harms no other test, and
 starts its worker in a session of its own so that SIGKILL reaches the pool's children too, as when a machine
@@ -94,37 +94,59 @@ def redis_database_url(number: int) -> str:
     return urlunsplit(urlsplit(django_settings.REDIS_URL)._replace(path=f"/{number}"))
 
 
+# The retrain's queue (settings.CELERY_TASK_ROUTES), where the site's enqueued retrains wait for a worker; the
+# Procfile's single-host worker listens on it and on Celery's default queue.
+TRAINING_QUEUE = "training"
+WORKER_QUEUES = ("celery", TRAINING_QUEUE)
+
+
 class CeleryWorker:
-    """``celery -A movierec_site worker`` (prefork unless ``pool`` says otherwise) on the given environment, in a
-    process group of its own; ``client`` sends tasks by name to it and reads their results."""
+    """``celery -A movierec_site worker`` (prefork unless ``pool`` says otherwise) on the given environment and
+    ``queues`` (the Procfile's worker's unless told), in a process group of its own; ``client`` sends tasks by name
+    to it, routed as the site routes them, and reads their results."""
 
     def __init__(
-        self, *, env: dict[str, str], log: Path, broker_url: str, pool: str = "prefork", concurrency: int = 2
+        self,
+        *,
+        env: dict[str, str],
+        log: Path,
+        broker_url: str,
+        pool: str = "prefork",
+        concurrency: int = 2,
+        queues: tuple[str, ...] = WORKER_QUEUES,
     ) -> None:
         self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test", **env}
         self.log = log
         self.pool = pool
         self.concurrency = concurrency
+        self.queues = queues
+        self.name = f"tests-{uuid.uuid4().hex[:8]}"
         # Not the current app: the site enqueues through the current app, which must stay the project's.
         self.client = Celery(
             f"tests-{uuid.uuid4().hex[:6]}", broker=broker_url, backend=broker_url, set_as_current=False
         )
+        self.client.conf.task_routes = django_settings.CELERY_TASK_ROUTES
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Self:
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", f"--pool={self.pool}",
-                 f"--concurrency={self.concurrency}", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
-                 "--without-mingle", "-n", f"tests-{uuid.uuid4().hex[:8]}@%h"],
+                 f"--concurrency={self.concurrency}", f"--queues={','.join(self.queues)}", "--loglevel=INFO",
+                 "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{self.name}@%h"],
                 cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + START_S
-        while not self.client.control.ping(timeout=0.5):
+        while not self.answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.kill()
                 raise ServiceError(f"the Celery worker did not start; its log:\n{self.log_tail()}")
         return self
+
+    def answers(self) -> bool:
+        """Whether this worker answers a ping (another worker on the same broker, a test's second, answers too)."""
+        replies = self.client.control.ping(timeout=0.5)
+        return any(node.startswith(f"{self.name}@") for reply in replies for node in reply)
 
     def log_tail(self) -> str:
         return self.log.read_text()[-4000:] if self.log.exists() else ""
@@ -145,6 +167,56 @@ class CeleryWorker:
                 self.kill()
         self.process = None
         self.client.close()
+
+
+class CeleryBeat:
+    """The Procfile's ``celery beat`` on the test settings and the given environment, its pid and schedule files in
+    ``workdir`` (two beats in one test must not share a pid file, which refuses the second); ``start`` returns once
+    it runs its loop."""
+
+    def __init__(self, *, env: dict[str, str], workdir: Path) -> None:
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test", **env}
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log = workdir / "beat.log"
+        self.command = f"{procfile_command('beat')} --schedule={workdir / 'schedule'} --pidfile={workdir / 'beat.pid'}"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the beat is not running"
+        return self.process.pid
+
+    def start(self) -> Self:
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                ["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + START_S
+        while "beat: Starting..." not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise ServiceError(f"celery beat did not start; its log:\n{self.log_tail()}")
+            time.sleep(0.1)
+        return self
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, nothing released or written down."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
 
 
 @contextmanager

@@ -173,7 +173,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=2100)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TRACK_STARTED = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# https://docs.celeryq.dev/en/stable/userguide/routing.html: the retrain (recommender.services.retrain.RETRAIN_TASK)
+# on a queue of its own, `training`, so that a long retrain never holds up the light tasks, which stay on Celery's
+# default queue, `celery`. The Procfile's single-host worker listens on both (-Q celery,training); a training host
+# runs `celery -A movierec_site worker -Q training --concurrency 1`, a light worker `-Q celery`.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"recommender.tasks.retrain": {"queue": "training"}}
+# https://django-celery-beat.readthedocs.io/: the schedule lives in the database, editable in the admin, and only
+# the beat that holds a Redis lock sends it, so that a second beat started by mistake sends nothing twice
+# (movierec_site.beat). Each send is written down at once, so that a beat taking over knows what was sent.
+CELERY_BEAT_SCHEDULER = "movierec_site.beat:SingleBeatScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+# The beat lock expires this many seconds after its holder last renewed it: a standby beat takes over within that
+# once the holder dies (at once when it stops cleanly).
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Where trained model versions are written, one folder per version.

@@ -17,7 +17,7 @@ from recommender.services.registry import VERSION_NOT_ACTIVATABLE
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_UNAVAILABLE, retrain_lock
 from tests.api.conftest import DEAD_REDIS_URL, bearer, model_activate
 from tests.factories import UserFactory
-from tests.processes import site_redis_database
+from tests.processes import TRAINING_QUEUE, site_redis_database
 
 pytestmark = pytest.mark.django_db
 # A Redis database of its own: the retrain lock, the queued mark and the Celery queue of these tests.
@@ -80,8 +80,8 @@ def test_retrain_is_queued_with_202_and_a_task_id(api_client: Client, staff_auth
     assert response.status_code == 202
     task_id = response.json()["task_id"]
     assert task_id
-    assert broker.llen("celery") == 1
-    assert task_id.encode() in broker.lindex("celery", 0)
+    assert broker.llen(TRAINING_QUEUE) == 1
+    assert task_id.encode() in broker.lindex(TRAINING_QUEUE, 0)
 
 
 def test_a_second_retrain_while_one_is_queued_is_a_409(
@@ -92,7 +92,7 @@ def test_a_second_retrain_while_one_is_queued_is_a_409(
     response = api_client.post("/api/models/retrain", headers=staff_auth)
     assert response.status_code == 409
     assert response.json() == {"detail": RETRAIN_BUSY}
-    assert broker.llen("celery") == 1
+    assert broker.llen(TRAINING_QUEUE) == 1
 
 
 def test_retrain_while_one_runs_is_a_409(api_client: Client, staff_auth: dict, broker: redis.Redis) -> None:
@@ -101,7 +101,7 @@ def test_retrain_while_one_runs_is_a_409(api_client: Client, staff_auth: dict, b
         assert acquired
         response = api_client.post("/api/models/retrain", headers=staff_auth)
     assert response.status_code == 409
-    assert broker.llen("celery") == 0
+    assert broker.llen(TRAINING_QUEUE) == 0
 
 
 def test_retrain_without_redis_is_a_503_with_a_message(api_client: Client, staff_auth: dict, settings) -> None:

@@ -16,7 +16,7 @@ from recommender.services.registry import VERSION_ACTIVATED, VERSION_NOT_ACTIVAT
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
 from tests.factories import UserFactory
 from tests.insights.conftest import write_model_version
-from tests.processes import site_redis_database
+from tests.processes import TRAINING_QUEUE, site_redis_database
 
 pytestmark = pytest.mark.django_db
 # A Redis database of its own: the retrain lock, the queued mark and the Celery queue of these tests.
@@ -113,14 +113,14 @@ def test_retrain_now_queues_one_forced_retrain_and_refuses_a_second(manager_clie
     first = post_form(manager_client, history, reverse("insights:retrain"))
     assert "Retrain queued (task" in first.content.decode()
     assert broker.exists(RETRAIN_QUEUED_KEY)
-    queued = [json.loads(message) for message in broker.lrange("celery", 0, -1)]
+    queued = [json.loads(message) for message in broker.lrange(TRAINING_QUEUE, 0, -1)]
     assert [message["headers"]["task"] for message in queued] == ["recommender.tasks.retrain"]
     _args, kwargs, _embed = json.loads(base64.b64decode(queued[0]["body"]))
     assert kwargs["force"] is True
 
     second = post_form(manager_client, history, reverse("insights:retrain"))
     assert RETRAIN_BUSY in second.content.decode()
-    assert broker.llen("celery") == 1
+    assert broker.llen(TRAINING_QUEUE) == 1
     assert "A retrain is running or queued." in second.content.decode()
 
 
@@ -129,7 +129,7 @@ def test_retrain_now_is_refused_while_a_retrain_holds_the_lock(manager_client, b
     broker.set(RETRAIN_LOCK_KEY, "worker")
     response = post_form(manager_client, reverse("insights:history"), reverse("insights:retrain"))
     assert RETRAIN_BUSY in response.content.decode()
-    assert broker.llen("celery") == 0
+    assert broker.llen(TRAINING_QUEUE) == 0
 
 
 def test_retrain_now_explains_a_broker_that_does_not_answer(manager_client, settings, written_model) -> None:

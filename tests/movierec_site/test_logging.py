@@ -18,7 +18,7 @@ from movierec_site import logs
 from movierec_site.celery import REQUEST_ID_HEADER
 from movierec_site.logs import UNKNOWN_FORMAT, gunicorn_logconfig, logging_config
 from tests.factories import UserFactory
-from tests.processes import site_redis_database
+from tests.processes import TRAINING_QUEUE, site_redis_database
 
 pytestmark = pytest.mark.django_db
 REQUEST_ID_REDIS_DB = 14  # 11 to 13 and 15 are taken by the e2e, api, recommender and insights tests
@@ -98,7 +98,7 @@ def test_a_retrain_asked_for_from_a_page_carries_the_request_id(broker: redis.Re
     client.force_login(user)
     response = client.post(reverse("insights:retrain"), headers={"X-Request-ID": "click-1"})
     assert response.status_code == 302
-    (message,) = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    (message,) = [json.loads(raw) for raw in broker.lrange(TRAINING_QUEUE, 0, -1)]
     assert message["headers"]["task"] == "recommender.tasks.retrain"
     assert message["headers"][REQUEST_ID_HEADER] == "click-1"
     _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))

@@ -6,8 +6,6 @@ them, with CELERY_QUIET=1, which keeps Celery's start-up banner (not a log line)
 """
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import requests
 
 from movierec_site import logs
 from recommender.services.retrain import retrain_enqueue
-from tests.processes import ROOT, CeleryWorker, RedisServer, WebServer, celery_app_broker, database_url
+from tests.processes import CeleryBeat, CeleryWorker, RedisServer, WebServer, celery_app_broker, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,18 +113,6 @@ def test_the_worker_writes_json_lines_with_the_task_and_request_ids(site_env: di
 
 def test_beat_writes_json_lines(site_env: dict[str, str], tmp_path: Path) -> None:
     """celery beat, as the Procfile starts it, writes only JSON lines."""
-    log = tmp_path / "beat.log"
-    command = [sys.executable, "-m", "celery", "-A", "movierec_site", "beat", "--loglevel=INFO",
-               f"--schedule={tmp_path / 'beat-schedule'}", f"--pidfile={tmp_path / 'beat.pid'}"]  # fmt: skip
-    env = {**site_env, "DJANGO_SETTINGS_MODULE": "movierec_site.settings.test"}
-    with log.open("w") as output:
-        beat = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while "Starting" not in log.read_text():
-            assert beat.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)
-    finally:
-        beat.terminate()
-        beat.wait(timeout=30)
-    assert any(line["logger"] == "celery.beat" for line in json_lines(log))
+    beat = CeleryBeat(env=site_env, workdir=tmp_path / "beat").start()  # returns once it logged its start
+    beat.stop()
+    assert any(line["logger"] == "celery.beat" for line in json_lines(beat.log))

@@ -17,6 +17,7 @@ from api.api import RETRY_AFTER_SECONDS
 from api.routers.health import REDIS_DOWN
 from ratings.models import Rating
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_QUEUED_KEY, RETRAIN_UNAVAILABLE
+from tests.processes import TRAINING_QUEUE
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_retrains_are_refused_with_a_reason_while_redis_is_down(
     assert admin.status_code == 200
     assert any(m.startswith(_prefix(RETRAIN_UNAVAILABLE)) for m in _messages(admin))
     site_redis.start()
-    assert site_redis.client().llen("celery") == 0
+    assert site_redis.client().llen(TRAINING_QUEUE) == 0
     assert not site_redis.client().exists(RETRAIN_QUEUED_KEY)
 
 
@@ -108,7 +109,7 @@ def test_everything_resumes_when_redis_returns(site_redis, served_world, manager
     assert client.get("/api/health").status_code == 200
     queued = client.post("/api/models/retrain", headers=manager_token)
     assert queued.status_code == 202, queued.content
-    assert site_redis.client().llen("celery") == 1
+    assert site_redis.client().llen(TRAINING_QUEUE) == 1
     again = client.post("/api/models/retrain", headers=manager_token)
     assert again.status_code == 409
     assert again.json() == {"detail": RETRAIN_BUSY}
