@@ -1,14 +1,13 @@
 """Admin for the catalogue: movies with their rating statistics, genres, ratings, marks and rater profiles."""
 
-from typing import cast
-
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import NullIf
 from django.http import HttpRequest
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 
-from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, MovieQuerySet, Profile, Rating
+from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating
 
 # The ratings list shows a movie's title cut to this many characters.
 MOVIE_TITLE_CHARS = 40
@@ -23,20 +22,18 @@ class GenreAdmin(admin.ModelAdmin):
 
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
-    list_display = ["title", "year", "movielens_id", "rating_count", "rating_mean"]
+    list_display = ["title", "year", "movielens_id", "ratings", "mean_rating"]
     list_filter = ["genres", "year"]
     search_fields = ["title"]
     filter_horizontal = ["genres"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Movie]:
-        return cast(MovieQuerySet, super().get_queryset(request)).with_rating_stats()
+    readonly_fields = ["rating_count", "rating_sum"]
 
     @admin.display(ordering="rating_count", description="ratings")
-    def rating_count(self, movie: Movie) -> int:
+    def ratings(self, movie: Movie) -> int:
         return movie.rating_count
 
-    @admin.display(ordering="rating_mean", description="mean rating")
-    def rating_mean(self, movie: Movie) -> str:
+    @admin.display(ordering=F("rating_sum") / NullIf(F("rating_count"), 0), description="mean rating")
+    def mean_rating(self, movie: Movie) -> str:
         return f"{movie.rating_mean:.2f}" if movie.rating_mean is not None else "-"
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from ratings.endpoints import back_url, movie_post_endpoint
 from ratings.models import Mark, Movie
 from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
-from ratings.selectors import movies_with_stats, user_mark, user_mark_list, user_scores
+from ratings.selectors import movies_with_genres, user_mark, user_mark_list, user_scores
 from ratings.services.marks import LOGIN_REQUIRED, mark_clean, movie_mark_delete, movie_mark_set
 
 MARK_NOT_FOUND = "There is no such list: a movie can be on your watchlist or hidden (not interested)."
@@ -74,7 +74,7 @@ def mark_delete_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpR
 
 def _mark_list(request: SignedInHttpRequest, mark: Mark) -> HttpResponse:
     page = Paginator(user_mark_list(user=request.user, mark=mark), MARKS_PER_PAGE).get_page(request.GET.get("page"))
-    movies = movies_with_stats([entry.movie for entry in page.object_list])
+    movies = movies_with_genres([entry.movie for entry in page.object_list])
     context = {
         "mark": mark,
         "title": LIST_TITLES[mark],

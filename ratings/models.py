@@ -6,8 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Avg, Count, ExpressionWrapper, F, FloatField, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
 
 # The site accepts half stars; MovieLens 100k uses whole stars, a subset.
 MIN_SCORE = 0.5
@@ -61,21 +60,13 @@ class Genre(models.Model):
 
 
 class MovieQuerySet(models.QuerySet["Movie"]):
-    def with_rating_stats(self) -> "MovieQuerySet":
-        return self.annotate(
-            rating_count=Count("ratings"),
-            rating_mean=Avg("ratings__score"),
-        )
-
     def in_genre(self, slug: str) -> "MovieQuerySet":
         return self.filter(genres__slug=slug)
 
     def with_bayesian_mean(self, *, prior_mean: float, prior_weight: float) -> "MovieQuerySet":
         """Shrink each mean towards the global mean, so that one 5-star rating cannot top a list."""
-        count = F("rating_count")
-        total = Coalesce(F("rating_mean"), Value(0.0)) * count
-        shrunk = (total + Value(prior_mean * prior_weight)) / (count + Value(prior_weight))
-        return self.with_rating_stats().annotate(bayesian_mean=ExpressionWrapper(shrunk, output_field=FloatField()))
+        shrunk = (F("rating_sum") + Value(prior_mean * prior_weight)) / (F("rating_count") + Value(prior_weight))
+        return self.annotate(bayesian_mean=ExpressionWrapper(shrunk, output_field=FloatField()))
 
 
 def http_url(url: str) -> str:
@@ -101,11 +92,11 @@ class Movie(models.Model):
     overview = models.TextField(blank=True)
     poster_file = models.CharField(max_length=100, blank=True)
     tmdb_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the database's triggers on the ratings table (ratings.rating_stats), never written by the site.
+    rating_count = models.PositiveIntegerField(default=0, db_index=True, editable=False)
+    rating_sum = models.FloatField(default=0.0, editable=False)
 
     objects = MovieQuerySet.as_manager()
-    # On the movies of MovieQuerySet.with_rating_stats() and ratings.selectors.movies_with_stats only.
-    rating_count: int
-    rating_mean: float | None
 
     class Meta:
         # The stored title is MovieLens's filing form, so this order ignores a leading article, as a library does.
@@ -118,6 +109,10 @@ class Movie(models.Model):
     def display_title(self) -> str:
         """The title as shown everywhere: "The Shawshank Redemption", not "Shawshank Redemption, The"."""
         return natural_title(self.title)
+
+    @property
+    def rating_mean(self) -> float | None:
+        return self.rating_sum / self.rating_count if self.rating_count else None
 
     @property
     def imdb_link(self) -> str:
@@ -167,6 +162,16 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.movie}: {self.score}"
+
+
+class RatingStatsPause(models.Model):
+    """While a row exists, the rating triggers leave the movies' counts alone: the bulk import writes one inside its
+    transaction (invisible to every other), loads, recounts and deletes it (ratings.services.rating_stats)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"rating statistics paused since {self.started_at}"
 
 
 class Mark(models.TextChoices):

@@ -10,7 +10,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, OrderBy, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, OrderBy, QuerySet, Sum, prefetch_related_objects
 
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Genre, Mark, Movie, MovieMark, Rating
 from ratings.search import movie_search
@@ -43,13 +43,13 @@ GLOBAL_MEAN_CACHE_KEY = "ratings:global-mean"
 
 
 def _global_mean_aggregate() -> float:
-    mean = Rating.objects.aggregate(mean=Avg("score"))["mean"]
-    return float(mean) if mean is not None else (MIN_SCORE + MAX_SCORE) / 2
+    totals = Movie.objects.aggregate(count=Sum("rating_count"), total=Sum("rating_sum"))
+    return float(totals["total"]) / totals["count"] if totals["count"] else (MIN_SCORE + MAX_SCORE) / 2
 
 
 def rating_global_mean() -> float:
-    """The mean of every score, shared through the cache for as long as the recommender's rating statistics (an
-    aggregate over the whole ratings table, which the "best rated" ordering would otherwise run on every page)."""
+    """The mean of every score, from the movies' counts, shared through the cache for as long as the recommender's
+    rating statistics (the "best rated" ordering would otherwise sum over every movie on every page)."""
     ttl = float(settings.RECOMMENDER_STATS_SECONDS)
     if ttl <= 0:
         return _global_mean_aggregate()
@@ -60,7 +60,7 @@ def rating_global_mean() -> float:
 def movie_list(
     *, query: str = "", genre: str | None = None, year: int | None = None, ordering: str = DEFAULT_ORDERING
 ) -> QuerySet[Movie]:
-    """The catalogue, searched, filtered and ordered, with ``rating_count`` and ``rating_mean`` on each movie."""
+    """The catalogue, searched, filtered and ordered."""
     movies = movie_search(Movie.objects.all(), query)
     if genre:
         movies = movies.in_genre(genre)
@@ -68,27 +68,22 @@ def movie_list(
         movies = movies.filter(year=year)
     if ordering == "best":
         movies = movies.with_bayesian_mean(prior_mean=rating_global_mean(), prior_weight=BAYESIAN_PRIOR_WEIGHT)
-    else:
-        movies = movies.with_rating_stats()
     return movies.order_by(*_ORDER_BY.get(ordering, _ORDER_BY[DEFAULT_ORDERING])).prefetch_related("genres")
 
 
 def movie_get(*, pk: int) -> Movie:
-    """One movie with its genres and rating statistics; Movie.DoesNotExist when there is none."""
-    return Movie.objects.with_rating_stats().prefetch_related("genres").get(pk=pk)
+    """One movie with its genres; Movie.DoesNotExist when there is none."""
+    return Movie.objects.prefetch_related("genres").get(pk=pk)
 
 
-def movies_with_stats(movies: list[Movie]) -> list[Movie]:
-    """The same movies, given ``rating_count`` and ``rating_mean`` and their genres, in two queries for all."""
-    stats = (
-        Movie.objects.filter(pk__in=[movie.pk for movie in movies])
-        .with_rating_stats()
-        # The plugin knows the model's fields, not the annotations that with_rating_stats() adds.
-        .values_list("pk", "rating_count", "rating_mean")  # type: ignore[misc]
-    )
-    by_pk = {pk: (count, mean) for pk, count, mean in stats}
-    for movie in movies:
-        movie.rating_count, movie.rating_mean = by_pk.get(movie.pk, (0, None))
+def movie_recounted(*, movie: Movie) -> Movie:
+    """The movie with its rating statistics read again, as the triggers left them after a rating of it changed."""
+    movie.refresh_from_db(fields=["rating_count", "rating_sum"])
+    return movie
+
+
+def movies_with_genres(movies: list[Movie]) -> list[Movie]:
+    """The same movies, their genres fetched in one query for all."""
     prefetch_related_objects(movies, "genres")
     return movies
 

@@ -19,7 +19,14 @@ from ratings.forms import MovieFilterForm, RatingForm
 from ratings.models import Movie
 from ratings.requests import HtmxHttpRequest
 from ratings.search import search_hints
-from ratings.selectors import movie_list, movies_with_stats, rating_distribution, rating_score, user_marks, user_scores
+from ratings.selectors import (
+    movie_list,
+    movie_recounted,
+    rating_distribution,
+    rating_score,
+    user_marks,
+    user_scores,
+)
 from ratings.services.ratings import LOGIN_REQUIRED, rating_delete, rating_set
 
 __all__ = ["MOVIE_NOT_FOUND", "POST_REQUIRED", "movie_or_404"]
@@ -72,7 +79,7 @@ def _widget(
     context: dict[str, object] = {"movie": movie, "score": score, "error": error, "next_url": back_url(request, movie)}
     if status == 200 and _on_movie_page(request, movie):
         # The movie's page shows everyone's ratings beside the widget: swapped out of band, with this one counted.
-        context["everyone"] = {"movie": movies_with_stats([movie])[0], "distribution": rating_distribution(movie=movie)}
+        context["everyone"] = {"movie": movie_recounted(movie=movie), "distribution": rating_distribution(movie=movie)}
     response = render(request, "ratings/_rating_widget.html", context, status=status)
     if status == 200:
         response["HX-Trigger"] = RATING_CHANGED_EVENT

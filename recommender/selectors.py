@@ -1,10 +1,10 @@
 """Reads the recommender needs from the ratings tables: a user's ratings and per-movie rating statistics.
 
-The statistics (count and sum of scores per movie) feed the popularity list and the choice of onboarding
-movies. They change slowly and aggregating the whole ratings table is the dearest read the site makes, so the
-first process to need them aggregates and shares them through the cache for ``RECOMMENDER_STATS_SECONDS``
-(default 300 s); every process keeps its copy that long too, so a figure is at most twice that old. A cache that
-does not answer is a miss (movierec_site.cache): each process then aggregates for itself, as before the cache.
+The statistics (count and sum of scores per movie, which the database keeps on each movie: ratings.rating_stats)
+feed the popularity list and the choice of onboarding movies. The first process to need them reads every movie's
+figures, derives the orders, and shares the columns through the cache for ``RECOMMENDER_STATS_SECONDS`` (default
+300 s); every process keeps its copy that long too, so a figure is at most twice that old. A cache that does not
+answer is a miss (movierec_site.cache): each process then reads for itself.
 """
 
 import threading
@@ -15,7 +15,6 @@ from typing import NamedTuple
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Sum
 
 from ratings.models import Movie, Rating
 from ratings.selectors import BAYESIAN_PRIOR_WEIGHT
@@ -59,12 +58,7 @@ _stats_lock = threading.Lock()
 
 
 def _stats_aggregate() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows = list(
-        Rating.objects.order_by()
-        .values("movie_id")
-        .annotate(n=Count("id"), total=Sum("score"))
-        .values_list("movie_id", "n", "total")
-    )
+    rows = list(Movie.objects.filter(rating_count__gt=0).order_by().values_list("pk", "rating_count", "rating_sum"))
     movie_ids = np.array([row[0] for row in rows], dtype=np.int64)
     counts = np.array([row[1] for row in rows], dtype=np.int64)
     sums = np.array([row[2] for row in rows], dtype=np.float64)

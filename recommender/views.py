@@ -19,7 +19,7 @@ from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
 from ratings.selectors import (
     genre_list,
     movie_list,
-    movies_with_stats,
+    movies_with_genres,
     rating_distribution,
     rating_score,
     user_mark,
@@ -87,7 +87,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     if not result.items and number > paginator.num_pages:  # a page past the end: show the last one
         number = paginator.num_pages
         result = _recommendations(request, page_number=number, genre=genre)
-    movies_with_stats([item.movie for item in result.items])
+    movies_with_genres([item.movie for item in result.items])
     context = {
         "result": result,
         "no_model": result.fallback == Fallback.NO_MODEL,
@@ -113,7 +113,7 @@ def recommendation_restore_view(request: SignedInHttpRequest, movie: Movie, mark
         messages.success(request, MARK_REMOVED[clean].format(movie=movie.display_title))
         return redirect(back_url(request, movie))
     context = {
-        "movie": movies_with_stats([movie])[0],
+        "movie": movies_with_genres([movie])[0],
         "predicted": rating_predict(user=request.user, movie=movie),
         "next_url": back_url(request, movie),
     }
@@ -252,7 +252,7 @@ def onboarding_skip_view(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     movie = movie_or_404(pk)
-    similar = movies_with_stats(similar_movies(movie=movie, limit=SIMILAR_MOVIES))
+    similar = movies_with_genres(similar_movies(movie=movie, limit=SIMILAR_MOVIES))
     context = {
         **card_context(request, similar),
         "movie": movie,

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from ratings.models import Genre, Movie, Profile, Rating
+from ratings.services.rating_stats import rating_stats_paused
 
 from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
 from .sources import MovieLensError, SourceFiles, movielens_fetch
@@ -66,7 +67,8 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
     try:
         data = movielens_read(files=files)
         try:
-            with transaction.atomic():
+            # The movies' rating counts are recounted once at the end, not updated by a trigger per rating.
+            with transaction.atomic(), rating_stats_paused():
                 return _write(data, source=str(path), progress=progress)
         except IntegrityError as exc:
             # Only a pair rated twice in the file gets here (everything else is checked first); find its lines.
