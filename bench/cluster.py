@@ -60,9 +60,10 @@ from common import (
     private_redis,
     process_start,
     processes_stop,
+    quantile,
     until_answering,
 )
-from load import FIRST_RATINGS, LOG_PROBLEMS, VERIFY, Run, User, drive, procfile_env, report, warm
+from load import FIRST_RATINGS, LOG_PROBLEMS, MIX, VERIFY, Run, User, drive, phase, procfile_env, report, warm
 from prepared_site import manage, server_env, users_sign_in
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/movierec_bench_cluster"
@@ -423,6 +424,13 @@ def measure(
         thread.join()
 
     report(run, elapsed, args.users)
+    after = {kind: [s.ms for s in run.samples if s.kind == kind and phase(s, run) == "after"] for kind, _ in MIX}
+    if all(after.values()):
+        before = {kind: [s.ms for s in run.samples if s.kind == kind and phase(s, run) == "before"] for kind, _ in MIX}
+        ratios = ", ".join(f"{k} {quantile(after[k], 0.99) / quantile(before[k], 0.99):.2f}x" for k, _ in MIX)
+        print(f"  p99 after / before: {ratios}")
+    else:
+        print("  after: no requests, the run ended before the new version was active (--seconds longer for some)")
     print(
         f"\nRetrain: asked at {_at(run.retrain_at)} ({run.retrain.get('request')}) on {webs[0].name}, version "
         f"v{run.retrain.get('version')} {run.retrain.get('status')} (rmse {run.retrain.get('rmse', 0):.4f}), "
