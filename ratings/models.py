@@ -2,11 +2,14 @@
 raters and site users."""
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
+
+from ratings.folding import text_fold
 
 # The site accepts half stars; MovieLens 100k uses whole stars, a subset.
 MIN_SCORE = 0.5
@@ -80,6 +83,9 @@ def http_url(url: str) -> str:
 class Movie(models.Model):
     movielens_id = models.PositiveIntegerField(unique=True, null=True, blank=True)
     title = models.CharField(max_length=255, db_index=True)
+    # What the catalogue's search matches words in (ratings.search); set from the title on every save, and by the
+    # importer, whose bulk insert does not call save().
+    title_folded = models.CharField(max_length=255, blank=True, editable=False)
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     release_date = models.DateField(null=True, blank=True)
     imdb_url = models.URLField(max_length=500, blank=True)
@@ -104,6 +110,13 @@ class Movie(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_title} ({self.year})" if self.year else self.display_title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.title_folded = text_fold(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_folded"}
+        super().save(*args, **kwargs)
 
     @property
     def display_title(self) -> str:

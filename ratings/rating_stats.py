@@ -9,8 +9,9 @@ exact in a double, so the figures never drift.
 The bulk import pauses the triggers inside its own transaction (a row in ``RatingStatsPause``, which no other
 transaction sees on PostgreSQL, and SQLite has one writer) and recounts the movies it touched before committing.
 
-A table that SQLite's migrations rebuild loses its triggers, so ``rating_stats_triggers_install`` runs after every
-``migrate`` (post_migrate) and recounts every movie when it had to put a trigger back.
+SQLite rebuilds a table to alter it, which triggers that name the table refuse: around every ``migrate`` the
+triggers come off SQLite (pre_migrate) and ``rating_stats_triggers_install`` puts back whatever is missing after
+it on either database (post_migrate), recounting every movie when it did (ratings.apps).
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper

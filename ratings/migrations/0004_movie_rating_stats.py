@@ -1,20 +1,7 @@
-"""Rating count and sum on each movie, kept by triggers on the ratings table (ratings.rating_stats)."""
+"""Rating count and sum on each movie, kept by triggers on the ratings table, which post_migrate installs and
+counts from (ratings.apps, ratings.rating_stats)."""
 
 from django.db import migrations, models
-
-
-def _triggers_install(apps, schema_editor):
-    from ratings.rating_stats import rating_stats_triggers_install
-    from ratings.services.rating_stats import movie_rating_stats_refresh
-
-    rating_stats_triggers_install(schema_editor.connection)
-    movie_rating_stats_refresh()
-
-
-def _triggers_drop(apps, schema_editor):
-    from ratings.rating_stats import rating_stats_triggers_drop
-
-    rating_stats_triggers_drop(schema_editor.connection)
 
 
 class Migration(migrations.Migration):
@@ -40,5 +27,4 @@ class Migration(migrations.Migration):
                 ("started_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
-        migrations.RunPython(_triggers_install, _triggers_drop, elidable=False),
     ]

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ratings.search import FUZZY_MAX_MOVIES, TitleIndex, genres_named, search_hints, title_index, word_pattern
+from ratings.search import FUZZY_MAX_MOVIES, TitleIndex, genres_named, search_hints, title_index
 from ratings.selectors import movie_list
 from tests.factories import GenreFactory, MovieFactory
 
@@ -119,11 +119,14 @@ def test_genre_words_name_the_genre(query: str, genre: str | None) -> None:
     assert [g.name for g in genres_named(query=query)] == ([genre] if genre else [])
 
 
-@pytest.mark.parametrize("word", ["12", "twelve", "ae", "o", "x"])
-def test_word_patterns_are_plain_regular_expressions(word: str) -> None:
-    """Only classes, groups and alternation: what SQLite (Python's re) and PostgreSQL read alike."""
-    pattern = word_pattern(word)
-    assert not set(pattern) & set("\\.*+?{}^$")
+def test_a_renamed_movie_is_found_by_its_new_title() -> None:
+    """The folded title follows the title on every save, update_fields included: the search finds the new
+    title, accents and case aside, and no longer the old one."""
+    movie = MovieFactory(title="Working Title")
+    movie.title = "Amélie"
+    movie.save(update_fields=["title"])
+    assert list(movie_list(query="AMELIE")) == [movie]
+    assert list(movie_list(query="working")) == []
 
 
 def test_the_catalogue_page_offers_the_genre_and_says_did_you_mean(client: Client, catalogue: None) -> None:

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from ratings.folding import text_fold
 from ratings.models import Genre, Movie, Profile, Rating
 from ratings.services.rating_stats import rating_stats_paused
 
@@ -181,6 +182,7 @@ def _add_movies(movies: list[MovieRecord], genre_pks: dict[str, int], *, progres
         Movie(
             movielens_id=movie.movielens_id,
             title=movie.title,
+            title_folded=text_fold(movie.title),
             year=movie.year,
             release_date=movie.release_date,
             imdb_url=movie.imdb_url,
