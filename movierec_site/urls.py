@@ -3,11 +3,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.web_views import logout_everywhere_view
 from movierec_site.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("insights/", include("insights.urls")),
+    path("accounts/logout-everywhere/", logout_everywhere_view, name="logout-everywhere"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("api.urls")),

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.models import UserSession
 from api.services import token_create
+from api.web_views import LOGGED_OUT_EVERYWHERE
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,23 @@ def test_log_out_everywhere_from_a_browser_signs_out_that_one_too() -> None:
 
     assert response.status_code == 204
     assert (signed_in(laptop), signed_in(phone)) == (False, False)
+
+
+def test_the_account_page_button_logs_out_everywhere() -> None:
+    """The "Log out everywhere" button of the account page (a POST with the CSRF token) signs out this browser and
+    the others, revokes the API tokens, and says so on the log-in page it lands on; a GET changes nothing."""
+    user = UserFactory()
+    token = token_create(user=user)[0]
+    laptop, phone = browser(user, enforce_csrf_checks=True), browser(user)
+    page = laptop.get(reverse("account-data")).text
+    assert f'action="{reverse("logout-everywhere")}"' in page
+    assert laptop.get(reverse("logout-everywhere")).status_code == 405 and signed_in(phone)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    response = laptop.post(reverse("logout-everywhere"), {"csrfmiddlewaretoken": csrf}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert LOGGED_OUT_EVERYWHERE in response.text
+    assert not signed_in(laptop) and not signed_in(phone)
+    assert Client().get("/api/me/ratings", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 def test_a_password_change_signs_out_the_other_browsers_and_keeps_this_one() -> None:
