@@ -31,6 +31,7 @@ from pathlib import Path
 
 from common import SEARCH_WORDS, django_start, private_redis, quantile, rss_mb
 from prepared_site import prepare, server_env
+from threadpoolctl import threadpool_limits
 
 GOAL_P95_MS = 50.0
 GOAL_RSS_MB = 300.0
@@ -47,6 +48,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="with --site: its database, when not the folder's db.sqlite3")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    # One BLAS thread, as the Procfile's web server has (movierec_site/gunicorn.conf.py): a pool of them made a
+    # recommendations request 10 to 20 times slower here whenever the machine's two cores were busy.
+    threadpool_limits(limits=1)
 
     with tempfile.TemporaryDirectory(prefix="movierec-web-latency-") as folder, private_redis() as redis_url:
         workdir = args.site or Path(folder)
