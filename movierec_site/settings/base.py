@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "recommender",
     "accounts",
     "insights",
+    "feedback",
     "ninja",  # its templates and static files: the API docs are served with local assets, no CDN
     "api",
 ]
@@ -267,3 +268,14 @@ RECOMMENDER_COLD_START = env("RECOMMENDER_COLD_START", default="fold_in")
 RECOMMENDER_ACTIVE_CHECK_SECONDS = env.float("RECOMMENDER_ACTIVE_CHECK_SECONDS", default=2.0)
 # How long a web process keeps the per-movie rating counts and Bayesian means behind the popularity list.
 RECOMMENDER_STATS_SECONDS = env.float("RECOMMENDER_STATS_SECONDS", default=300.0)
+
+# Feedback events ----------------------------------------------------------------------------------------------------
+# The lists shown to signed-in people and what they did from them (feedback/): kept this many days, then deleted by
+# the daily task below (feedback.services.events_expire); an account's events go with the account.
+FEEDBACK_RETENTION_DAYS = env.int("FEEDBACK_RETENTION_DAYS", default=180)
+# https://django-celery-beat.readthedocs.io/en/latest/#example-creating-interval-based-periodic-task: beat copies
+# this entry into its database schedule at start, where the admin shows it.
+CELERY_BEAT_SCHEDULE = {
+    "feedback-events-expire": {"task": "feedback.tasks.events_expire", "schedule": 24 * 60 * 60.0},
+}
+# END Feedback events ------------------------------------------------------------------------------------------------

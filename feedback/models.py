@@ -1,0 +1,107 @@
+"""The events: every movie of every list shown to a signed-in person (Impression), and what they did from it
+(FollowUp: opened the movie, rated it, put it on their watchlist, hid it).
+
+A list has no row of its own: its id (``shown_id``) is on each of its movies, so showing a list is one INSERT of
+its rows. The model version and the list's kind and day are copied onto the follow-ups, so that the online
+metrics count each table by one index, without a join. Versions and movies are referred to without database
+constraints: the registry prunes old versions and a log is not rewritten for it (their ids stay, as history).
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class ListKind(models.TextChoices):
+    """Where a list was shown."""
+
+    HOME = "home", "Recommendations page"
+    ONBOARDING = "onboarding", "Onboarding: movies to rate"
+    ONBOARDING_PREVIEW = "onboarding_preview", "Onboarding: your list so far"
+    SIMILAR = "similar", "A movie's page: more like this"
+    API_RECOMMENDATIONS = "api_recommendations", "API: recommendations"
+
+
+# The lists that are the model's recommendations: the online metrics are theirs.
+RECOMMENDATION_KINDS = (ListKind.HOME, ListKind.ONBOARDING_PREVIEW, ListKind.API_RECOMMENDATIONS)
+
+
+class Action(models.TextChoices):
+    """What a person did with a movie of a list shown to them."""
+
+    OPENED = "opened", "Opened the movie's page"
+    RATED = "rated", "Rated it"
+    WATCHLISTED = "watchlisted", "Put it on their watchlist"
+    HIDDEN = "hidden", "Not interested"
+
+
+def _version_reference() -> "models.ForeignKey[Any, Any]":
+    return models.ForeignKey(
+        "recommender.ModelVersion",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        help_text="The version whose list this was; null for the popularity list",
+    )
+
+
+class Impression(models.Model):
+    """One movie at one position (1 = first) of a list shown to a person."""
+
+    shown_id = models.UUIDField(help_text="The list's id, which its links and forms carry back")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, related_name="+")
+    movie = models.ForeignKey(
+        "ratings.Movie", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField()
+    model_version = _version_reference()
+    kind = models.CharField(max_length=20, choices=ListKind.choices)
+    shown_at = models.DateTimeField()
+    shown_on = models.DateField(help_text="The UTC day of shown_at: the metrics' day, and what retention counts by")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shown_id", "movie"], name="impression_one_movie_per_list")]
+        indexes = [
+            models.Index(fields=["user", "shown_at"], name="impression_user"),
+            # Covers the metrics' counts: lists (position 1) and distinct movies, by version, kind and day.
+            models.Index(fields=["model_version", "kind", "shown_on", "position", "movie"], name="impression_metrics"),
+            models.Index(fields=["shown_on"], name="impression_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"list {self.shown_id} #{self.position}: movie {self.movie_id}"
+
+
+class FollowUp(models.Model):
+    """What a person did with a movie of a list shown to them, once per list, movie and action (the latest score)."""
+
+    shown_id = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False, related_name="+")
+    movie = models.ForeignKey(
+        "ratings.Movie", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    action = models.CharField(max_length=12, choices=Action.choices)
+    score = models.FloatField(null=True, blank=True, help_text="The rating given (rated only)")
+    at = models.DateTimeField()
+    # Copied from the impression: the list's position of the movie, version, kind and day.
+    position = models.PositiveSmallIntegerField()
+    model_version = _version_reference()
+    kind = models.CharField(max_length=20, choices=ListKind.choices)
+    shown_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shown_id", "movie", "action"], name="followup_once_per_list_movie")
+        ]
+        indexes = [
+            models.Index(fields=["user", "at"], name="followup_user"),
+            models.Index(fields=["model_version", "kind", "shown_on"], name="followup_metrics"),
+            models.Index(fields=["shown_on"], name="followup_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} movie {self.movie_id} from list {self.shown_id}"
