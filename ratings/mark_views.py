@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from feedback.attribution import SHOWN_LIST_PARAM, shown_list_from
 from ratings.endpoints import back_url, movie_post_endpoint
 from ratings.models import Mark, Movie
 from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
@@ -41,7 +42,13 @@ def mark_or_404(value: str) -> Mark:
 
 
 def _toggles(request: HttpRequest, movie: Movie, *, mark: Mark | None, focus: Mark) -> HttpResponse:
-    context = {"movie": movie, "mark": mark, "focus_mark": focus, "next_url": back_url(request, movie)}
+    context = {
+        "movie": movie,
+        "mark": mark,
+        "focus_mark": focus,
+        "next_url": back_url(request, movie),
+        SHOWN_LIST_PARAM: shown_list_from(request.POST),
+    }
     response = render(request, "ratings/_mark_buttons.html", context)
     response["HX-Trigger"] = MARKS_CHANGED_EVENT
     return response
@@ -50,9 +57,10 @@ def _toggles(request: HttpRequest, movie: Movie, *, mark: Mark | None, focus: Ma
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
 def mark_set_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpResponse:
     clean = mark_or_404(mark)
-    movie_mark_set(user=request.user, movie=movie, mark=clean)
+    shown_list = shown_list_from(request.POST)
+    movie_mark_set(user=request.user, movie=movie, mark=clean, shown_list=shown_list)
     if request.htmx and request.htmx.target == f"card-{movie.pk}":
-        context = {"movie": movie, "mark": clean, "next_url": back_url(request, movie)}
+        context = {"movie": movie, "mark": clean, "next_url": back_url(request, movie), SHOWN_LIST_PARAM: shown_list}
         response = render(request, "ratings/_card_marked.html", context)
         response["HX-Trigger"] = MARKS_CHANGED_EVENT
         return response
@@ -65,7 +73,7 @@ def mark_set_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpResp
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
 def mark_delete_view(request: HtmxHttpRequest, movie: Movie, mark: str) -> HttpResponse:
     clean = mark_or_404(mark)
-    movie_mark_delete(user=request.user, movie=movie, mark=clean)
+    movie_mark_delete(user=request.user, movie=movie, mark=clean, shown_list=shown_list_from(request.POST))
     if request.htmx:
         return _toggles(request, movie, mark=user_mark(user=request.user, movie=movie), focus=clean)
     messages.success(request, MARK_REMOVED[clean].format(movie=movie.display_title))

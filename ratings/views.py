@@ -5,6 +5,7 @@ A movie's page, which shows the model's prediction and similar movies, is the re
 
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.staticfiles import finders
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from feedback.attribution import SHOWN_LIST_PARAM, shown_list_from
 from ratings.endpoints import MOVIE_NOT_FOUND, POST_REQUIRED, back_url, movie_or_404, movie_post_endpoint
 from ratings.forms import MovieFilterForm, RatingForm
 from ratings.models import Movie
@@ -70,13 +72,22 @@ def movie_list_view(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _on_movie_page(request: HtmxHttpRequest, movie: Movie) -> bool:
-    return bool(request.htmx) and request.htmx.current_url_abs_path == reverse("movie-detail", args=[movie.pk])
+    # The path alone: a page opened from a list has the list's id in its query.
+    page = urlsplit(request.htmx.current_url_abs_path or "").path if request.htmx else None
+    return page == reverse("movie-detail", args=[movie.pk])
 
 
 def _widget(
     request: HtmxHttpRequest, movie: Movie, *, score: float | None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    context: dict[str, object] = {"movie": movie, "score": score, "error": error, "next_url": back_url(request, movie)}
+    context: dict[str, object] = {
+        "movie": movie,
+        "score": score,
+        "error": error,
+        "next_url": back_url(request, movie),
+        # The widget swapped in stays the list's: its next rating is the list's follow-up too.
+        SHOWN_LIST_PARAM: shown_list_from(request.POST),
+    }
     if status == 200 and _on_movie_page(request, movie):
         # The movie's page shows everyone's ratings beside the widget: swapped out of band, with this one counted.
         context["everyone"] = {"movie": movie_recounted(movie=movie), "distribution": rating_distribution(movie=movie)}
@@ -99,7 +110,9 @@ def rating_set_view(request: HtmxHttpRequest, movie: Movie) -> HttpResponse:
     form = RatingForm(request.POST)
     if not form.is_valid():
         return _refused(request, movie, form)
-    rating = rating_set(user=request.user, movie=movie, score=form.cleaned_data["score"])
+    rating = rating_set(
+        user=request.user, movie=movie, score=form.cleaned_data["score"], shown_list=shown_list_from(request.POST)
+    )
     if request.htmx:
         return _widget(request, movie, score=rating.score)
     messages.success(request, RATING_SAVED.format(movie=movie.display_title, score=rating.score))
@@ -108,7 +121,7 @@ def rating_set_view(request: HtmxHttpRequest, movie: Movie) -> HttpResponse:
 
 @movie_post_endpoint(login_message=LOGIN_REQUIRED)
 def rating_delete_view(request: HtmxHttpRequest, movie: Movie) -> HttpResponse:
-    rating_delete(user=request.user, movie=movie)
+    rating_delete(user=request.user, movie=movie, shown_list=shown_list_from(request.POST))
     if request.htmx:
         return _widget(request, movie, score=None)
     messages.success(request, RATING_REMOVED.format(movie=movie.display_title))

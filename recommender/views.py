@@ -1,6 +1,12 @@
 """The recommendations home page (and Undo on its cards), a movie's page (with the prediction and similar
-movies), and the onboarding page that a new user sees right after signing up."""
+movies), and the onboarding page that a new user sees right after signing up.
 
+Each list shown to a signed-in person is recorded (feedback), and its cards' links and forms carry its id, so that
+opening, rating or marking one of its movies is counted as the list's follow-up.
+"""
+
+import uuid
+from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,6 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from feedback.attribution import SHOWN_LIST_PARAM, shown_list_from
+from feedback.models import Action, ListKind
+from feedback.services import follow_up_record, shown_list_record
 from ratings.endpoints import back_url, movie_or_404, movie_post_endpoint
 from ratings.mark_views import MARK_REMOVED, MARKS_CHANGED_EVENT, mark_or_404
 from ratings.models import Movie
@@ -29,14 +38,15 @@ from ratings.selectors import (
 from ratings.services.marks import LOGIN_REQUIRED, movie_mark_delete
 from ratings.views import card_context
 from recommender.forms import OnboardingSearchForm, TasteGenresForm
+from recommender.models import ModelVersion
 from recommender.services.recommendations import (
     Fallback,
-    Recommendation,
     RecommendationPage,
     onboarding_movies,
     popular_movies,
     rating_predict,
     recommendations_for_user,
+    served_version,
     similar_movies,
 )
 
@@ -67,6 +77,19 @@ def _int_or_none(raw: str | None) -> int | None:
     return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 12 else None
 
 
+def _shown(
+    request: HttpRequest, kind: ListKind, movies: Sequence[Movie], *, version: ModelVersion | None, first: int = 1
+) -> uuid.UUID | None:
+    """Record the list shown to a signed-in user, its first movie at position ``first``; its id (None: a visitor)."""
+    return shown_list_record(
+        user=request.user,
+        kind=kind,
+        movie_ids=[movie.pk for movie in movies],
+        model_version_id=version.pk if version else None,
+        first_position=first,
+    )
+
+
 def _recommendations(request: HttpRequest, *, page_number: int, genre: str | None) -> RecommendationPage:
     offset = (page_number - 1) * RECOMMENDATIONS_PER_PAGE
     if request.user.is_authenticated:
@@ -87,8 +110,11 @@ def home_view(request: HttpRequest) -> HttpResponse:
     if not result.items and number > paginator.num_pages:  # a page past the end: show the last one
         number = paginator.num_pages
         result = _recommendations(request, page_number=number, genre=genre)
-    movies_with_genres([item.movie for item in result.items])
+    movies = [item.movie for item in result.items]
+    movies_with_genres(movies)
+    first = (number - 1) * RECOMMENDATIONS_PER_PAGE + 1
     context = {
+        SHOWN_LIST_PARAM: _shown(request, ListKind.HOME, movies, version=result.model_version, first=first),
         "result": result,
         "no_model": result.fallback == Fallback.NO_MODEL,
         "no_taste": result.fallback == Fallback.NO_RATINGS,
@@ -108,7 +134,8 @@ def recommendation_restore_view(request: SignedInHttpRequest, movie: Movie, mark
     """Undo on a recommendation card that was marked: the mark goes, and (for htmx) the card comes back with the
     prediction; a plain form returns to the list."""
     clean = mark_or_404(mark)
-    movie_mark_delete(user=request.user, movie=movie, mark=clean)
+    shown_list = shown_list_from(request.POST)
+    movie_mark_delete(user=request.user, movie=movie, mark=clean, shown_list=shown_list)
     if not request.htmx:
         messages.success(request, MARK_REMOVED[clean].format(movie=movie.display_title))
         return redirect(back_url(request, movie))
@@ -116,6 +143,7 @@ def recommendation_restore_view(request: SignedInHttpRequest, movie: Movie, mark
         "movie": movies_with_genres([movie])[0],
         "predicted": rating_predict(user=request.user, movie=movie),
         "next_url": back_url(request, movie),
+        SHOWN_LIST_PARAM: shown_list,
     }
     response = render(request, "recommender/_restored_card.html", context)
     response["HX-Trigger"] = MARKS_CHANGED_EVENT
@@ -156,11 +184,12 @@ def onboarding_view(request: HttpRequest) -> HttpResponse:
     movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN)
     context = {
         **_progress_context(request),
+        SHOWN_LIST_PARAM: _shown(request, ListKind.ONBOARDING, movies, version=served_version()),
         "movies": movies,
         "scores": user_scores(user=request.user, movies=movies),
         "next_url": request.get_full_path(),
         "genres_form": TasteGenresForm(initial={"genres": _genres(request)}),
-        "preview": _preview(request),
+        **_preview(request),
         **_search_context(request),
     }
     return render(request, "recommender/onboarding.html", context)
@@ -183,6 +212,7 @@ def onboarding_genres_view(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("onboarding")
     movies = _candidates(request, exclude=set(), count=ONBOARDING_SHOWN) if form.is_valid() else []
     context = {
+        SHOWN_LIST_PARAM: _shown(request, ListKind.ONBOARDING, movies, version=served_version()),
         "movies": movies,
         "scores": user_scores(user=request.user, movies=movies),
         "next_url": reverse("onboarding"),
@@ -215,15 +245,19 @@ def onboarding_search_view(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "recommender/_onboarding_search.html", {**context, "next_url": reverse("onboarding")})
 
 
-def _preview(request: HttpRequest) -> list[Recommendation]:
-    return recommendations_for_user(user=request.user, limit=ONBOARDING_PREVIEW_SHOWN).items
+def _preview(request: HttpRequest) -> dict[str, object]:
+    """The top of the newcomer's list, recorded as shown."""
+    page = recommendations_for_user(user=request.user, limit=ONBOARDING_PREVIEW_SHOWN)
+    movies = [item.movie for item in page.items]
+    preview_list = _shown(request, ListKind.ONBOARDING_PREVIEW, movies, version=page.model_version)
+    return {"preview": page.items, "preview_list": preview_list}
 
 
 @require_safe
 @login_required
 def onboarding_preview_view(request: HttpRequest) -> HttpResponse:
     """The top of the newcomer's list, refreshed below the movies to rate after each rating."""
-    return render(request, "recommender/_onboarding_preview.html", {"preview": _preview(request)})
+    return render(request, "recommender/_onboarding_preview.html", _preview(request))
 
 
 @require_safe
@@ -253,8 +287,17 @@ def onboarding_skip_view(request: HtmxHttpRequest) -> HttpResponse:
 def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     movie = movie_or_404(pk)
     similar = movies_with_genres(similar_movies(movie=movie, limit=SIMILAR_MOVIES))
+    # Opened from a list: the list's follow-up, and the page's forms stay the list's (an id that is not one of the
+    # user's lists holding this movie is dropped, not an error).
+    opened_from = shown_list_from(request.GET)
+    if not request.user.is_authenticated or not follow_up_record(
+        user=request.user, movie_id=movie.pk, shown_list=opened_from, action=Action.OPENED
+    ):
+        opened_from = None
     context = {
         **card_context(request, similar),
+        SHOWN_LIST_PARAM: opened_from,
+        "similar_list": _shown(request, ListKind.SIMILAR, similar, version=served_version(movie=movie)),
         "movie": movie,
         "distribution": rating_distribution(movie=movie),
         "score": rating_score(user=request.user, movie=movie),

@@ -2,6 +2,7 @@
 
 import math
 import re
+import uuid
 from typing import SupportsFloat
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -9,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from feedback.models import Action
+from feedback.services import follow_up_record, follow_up_withdraw
 from ratings.models import ALLOWED_SCORES, MAX_SCORE, MIN_SCORE, Movie, Rating
 
 SCORE_INVALID = f"A rating is a number of stars from {MIN_SCORE:g} to {MAX_SCORE:g}, in half-star steps."
@@ -48,19 +51,25 @@ def _require_user(user: User | AnonymousUser) -> User:
     return user
 
 
-def rating_set(*, user: User | AnonymousUser, movie: Movie, score: object) -> Rating:
-    """Store ``user``'s rating of ``movie``, replacing an earlier one; the time is now."""
+def rating_set(
+    *, user: User | AnonymousUser, movie: Movie, score: object, shown_list: uuid.UUID | None = None
+) -> Rating:
+    """Store ``user``'s rating of ``movie``, replacing an earlier one; the time is now. Given the list it was rated
+    from (``shown_list``), the rating counts as that list's follow-up, when the list is one shown to ``user``."""
     user = _require_user(user)
     clean = score_clean(score)
     with transaction.atomic():
         rating, _ = Rating.objects.update_or_create(
             user=user, movie=movie, defaults={"score": clean, "timestamp": timezone.now()}
         )
+        follow_up_record(user=user, movie_id=movie.pk, shown_list=shown_list, action=Action.RATED, score=clean)
     return rating
 
 
-def rating_delete(*, user: User | AnonymousUser, movie: Movie) -> bool:
-    """Remove ``user``'s rating of ``movie``; False when there was none."""
+def rating_delete(*, user: User | AnonymousUser, movie: Movie, shown_list: uuid.UUID | None = None) -> bool:
+    """Remove ``user``'s rating of ``movie``, and the follow-up it was of ``shown_list``; False when there was
+    none."""
     user = _require_user(user)
     deleted, _ = Rating.objects.filter(user=user, movie=movie).delete()
+    follow_up_withdraw(user=user, movie_id=movie.pk, shown_list=shown_list, action=Action.RATED)
     return deleted > 0

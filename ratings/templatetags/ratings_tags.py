@@ -1,13 +1,18 @@
-"""Template helpers for the star widget and the mark toggles: the star buttons, how a score is written, the marks."""
+"""Template helpers for the star widget and the mark toggles: the star buttons, how a score is written, the marks,
+and how a card's links and forms name the list they belong to."""
 
 import functools
+import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from feedback.attribution import SHOWN_LIST_PARAM
 from ratings.models import ALLOWED_SCORES, Mark
 
 register = template.Library()
@@ -59,3 +64,19 @@ def get_item(mapping: Mapping[Any, object], key: object) -> object:
 def mark_choices() -> list[tuple[str, str]]:
     """The marks a user can put on a movie, (value, label): want to watch, not interested."""
     return Mark.choices
+
+
+@register.simple_tag
+def movie_url(movie_pk: int, shown_list: uuid.UUID | None = None) -> str:
+    """A movie's page; from a list shown (``shown_list``), with the list's id, so that opening it is the list's
+    follow-up (feedback.attribution)."""
+    url = reverse("movie-detail", args=[movie_pk])
+    return f"{url}?{urlencode({SHOWN_LIST_PARAM: shown_list})}" if shown_list else url
+
+
+@register.simple_tag
+def shown_list_field(shown_list: uuid.UUID | None) -> SafeString:
+    """The hidden field by which a form names the list it was sent from; nothing outside a list."""
+    if not shown_list:
+        return SafeString("")
+    return format_html('<input type="hidden" name="{}" value="{}">', SHOWN_LIST_PARAM, shown_list)

@@ -31,6 +31,7 @@ __all__ = [
     "popular_movies",
     "rating_predict",
     "recommendations_for_user",
+    "served_version",
     "similar_movies",
 ]
 
@@ -228,3 +229,12 @@ def similar_movies(*, movie: Movie, limit: int = 10) -> list[Movie]:
         ids = _similar_by_genres(movie, limit)
     movies = _movies_by_id(ids)
     return [movies[m] for m in ids if m in movies]
+
+
+def served_version(*, movie: Movie | None = None) -> ModelVersion | None:
+    """The version whose model the lists come from now (one that knows ``movie``, when given: similar movies); None
+    when no model answers, and the lists are by popularity or genres."""
+    served = served_model()
+    if served is None or (movie is not None and not served.model.has_movie(movie.pk)):
+        return None
+    return served.version

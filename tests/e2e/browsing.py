@@ -30,7 +30,8 @@ PHONE = {"width": 375, "height": 812}
 TIMEOUT_MS = 15_000
 PASSWORD = "correct-horse-battery-9"
 STAFF_USERNAME = "e2e_staff"
-MOVIE_LINK = re.compile(r"/movies/(\d+)/$")
+# A movie's page; from a list shown to a signed-in person, with the list's id (feedback).
+MOVIE_LINK = re.compile(r"/movies/(\d+)/(?:\?shown_list=[0-9a-f-]{36})?$")
 
 
 @dataclass(frozen=True)
