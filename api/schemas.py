@@ -1,15 +1,26 @@
 """Request and response shapes of the API; django-ninja turns them into the OpenAPI schema."""
 
 import datetime as dt
+import uuid
 from typing import Annotated, Literal
 
-from ninja import Path, Schema
+from ninja import Path, Query, Schema
 from pydantic import Field, field_validator
 
 from ratings.models import MAX_SCORE, MIN_SCORE, Movie, MovieMark, Rating
 
 # A primary key in a path: bounded like the database's 64-bit keys, so a huge number is a 422, not a query.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The list a rating or mark was made from (its `shown_list` in GET /api/me/recommendations): malformed, a 422; one
+# that is not a list shown to you holding the movie (expired, another's), the write is done and not attributed.
+ShownList = Annotated[
+    uuid.UUID | None,
+    Query(
+        None,
+        description="The `shown_list` of the recommendations this movie was chosen from, to count it as their "
+        "follow-up; ignored when it is not a list shown to you that holds the movie (lists expire)",
+    ),
+]
 
 
 class ErrorOut(Schema):
@@ -190,6 +201,9 @@ class RecommendationsOut(Schema):
     model_version: ModelVersionRef | None
     total: int
     items: list[RecommendationOut]
+    shown_list: uuid.UUID | None = Field(
+        description="This list's id: send it as `shown_list` with a rating or a mark of one of its movies"
+    )
 
 
 # Model registry ------------------------------------------------------------------------------------------------------

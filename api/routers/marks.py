@@ -10,7 +10,7 @@ from ninja.errors import HttpError
 from api.pagination import PageIn, paginate
 from api.requests import AuthenticatedRequest
 from api.routers.movies import movie_or_404
-from api.schemas import ErrorOut, Id, MarkOut, MarkPage
+from api.schemas import ErrorOut, Id, MarkOut, MarkPage, ShownList
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Mark, MovieMark
 from ratings.selectors import user_mark_list
@@ -45,14 +45,15 @@ def mark_router(marks: MarkList) -> Router:
     def listed(request: AuthenticatedRequest, page: Query[PageIn]) -> dict[str, Any]:
         return paginate(user_mark_list(user=request.auth, mark=marks.mark), page)
 
-    def put(request: AuthenticatedRequest, movie_id: Id) -> MovieMark:
+    def put(request: AuthenticatedRequest, movie_id: Id, shown_list: ShownList = None) -> MovieMark:
         movie = movie_or_404(movie_id)
-        entry = movie_mark_set(user=request.auth, movie=movie, mark=marks.mark)
+        entry = movie_mark_set(user=request.auth, movie=movie, mark=marks.mark, shown_list=shown_list)
         entry.movie = movie
         return entry
 
-    def remove(request: AuthenticatedRequest, movie_id: Id) -> Status:
-        if not movie_mark_delete(user=request.auth, movie=movie_or_404(movie_id), mark=marks.mark):
+    def remove(request: AuthenticatedRequest, movie_id: Id, shown_list: ShownList = None) -> Status:
+        movie = movie_or_404(movie_id)
+        if not movie_mark_delete(user=request.auth, movie=movie, mark=marks.mark, shown_list=shown_list):
             raise HttpError(404, NOT_MARKED[marks.mark].format(id=movie_id))
         return Status(204, None)
 

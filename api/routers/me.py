@@ -11,7 +11,7 @@ from api.pagination import PageIn, paginate
 from api.requests import AuthenticatedRequest
 from api.routers import account, marks
 from api.routers.movies import movie_or_404
-from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage
+from api.schemas import ErrorOut, Id, RatingIn, RatingOut, RatingPage, ShownList
 from api.throttling import WRITE_THROTTLE
 from ratings.models import Rating
 from ratings.selectors import user_rating_list
@@ -38,10 +38,10 @@ def ratings(request: AuthenticatedRequest, page: Query[PageIn]) -> dict[str, Any
     response={200: RatingOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Rate a movie, or change your rating",
 )
-def rating_put(request: AuthenticatedRequest, movie_id: Id, payload: RatingIn) -> Rating:
+def rating_put(request: AuthenticatedRequest, movie_id: Id, payload: RatingIn, shown_list: ShownList = None) -> Rating:
     movie = movie_or_404(movie_id)
     try:
-        rating = rating_set(user=request.auth, movie=movie, score=payload.rating)
+        rating = rating_set(user=request.auth, movie=movie, score=payload.rating, shown_list=shown_list)
     except ValidationError as error:
         raise HttpError(422, " ".join(error.messages)) from None
     rating.movie = movie
@@ -54,7 +54,7 @@ def rating_put(request: AuthenticatedRequest, movie_id: Id, payload: RatingIn) -
     response={204: None, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut, **AUTH_ERRORS},
     summary="Remove your rating of a movie",
 )
-def rating_remove(request: AuthenticatedRequest, movie_id: Id) -> Status:
-    if not rating_delete(user=request.auth, movie=movie_or_404(movie_id)):
+def rating_remove(request: AuthenticatedRequest, movie_id: Id, shown_list: ShownList = None) -> Status:
+    if not rating_delete(user=request.auth, movie=movie_or_404(movie_id), shown_list=shown_list):
         raise HttpError(404, RATING_NOT_FOUND.format(id=movie_id))
     return Status(204, None)

@@ -1,6 +1,8 @@
 """What the recommender says: GET /api/me/recommendations, /api/onboarding/movies and /api/movies/{id}/similar.
 
-Your recommendations leave out what you rated, put on your watchlist or hid (not interested).
+Your recommendations leave out what you rated, put on your watchlist or hid (not interested). Each list of them
+is recorded as shown (feedback), and its `shown_list` id, sent back with a rating or a mark of one of its movies,
+counts that as the list's follow-up.
 """
 
 from django.db.models import prefetch_related_objects
@@ -10,6 +12,8 @@ from ninja import Query, Router
 from api.requests import AuthenticatedRequest
 from api.routers.movies import GENRE_PATTERN, genre_check, movie_or_404
 from api.schemas import ErrorOut, Id, MovieOut, RecommendationsOut
+from feedback.models import ListKind
+from feedback.services import shown_list_record
 from ratings.models import Movie
 from recommender.services.recommendations import onboarding_movies, recommendations_for_user, similar_movies
 
@@ -32,7 +36,14 @@ def recommendations(
 ) -> dict:
     genre_check(genre)
     page = recommendations_for_user(user=request.auth, limit=n, genre=genre)
+    shown_list = shown_list_record(
+        user=request.auth,
+        kind=ListKind.API_RECOMMENDATIONS,
+        movie_ids=[item.movie.pk for item in page.items],
+        model_version_id=page.model_version.pk if page.model_version else None,
+    )
     return {
+        "shown_list": shown_list,
         "source": "popularity" if page.is_fallback else "model",
         "fallback_reason": page.fallback,
         "model_version": page.model_version,

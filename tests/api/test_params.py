@@ -58,22 +58,23 @@ def test_movies_router(api_client: Client, catalogue: list) -> None:
 
 
 def test_me_router(api_client: Client, auth: dict, catalogue: list) -> None:
-    """GET /api/me/ratings takes `page` and `page_size` and nothing else; PUT takes none."""
+    """GET /api/me/ratings takes `page` and `page_size` and nothing else; PUT takes `shown_list` alone."""
     assert api_client.get("/api/me/ratings", {"page": 1, "page_size": 5}, headers=auth).status_code == 200
     response = api_client.get("/api/me/ratings", {"order": "score"}, headers=auth)
     assert refused(response, "order", allowed="`page`, `page_size`")
     url = f"/api/me/ratings/{catalogue[0].pk}"
     response = api_client.put(f"{url}?score=4", {"rating": 4}, content_type="application/json", headers=auth)
-    assert refused(response, "score", allowed="none")
+    assert refused(response, "score", allowed="`shown_list`")
     assert api_client.put(url, {"rating": 4}, content_type="application/json", headers=auth).status_code == 200
 
 
 def test_marks_routers(api_client: Client, auth: dict, catalogue: list) -> None:
-    """The watchlist and hidden lists take the page parameters only; nothing is marked by a refused PUT."""
+    """The watchlist and hidden lists take the page parameters only, a PUT `shown_list` alone; nothing is marked by a
+    refused PUT."""
     for path in ("/api/me/watchlist", "/api/me/hidden"):
         assert api_client.get(path, {"page_size": 5}, headers=auth).status_code == 200
         assert refused(api_client.get(path, {"limit": 5}, headers=auth), "limit", allowed="`page`, `page_size`")
-        assert refused(api_client.put(f"{path}/{catalogue[0].pk}?undo=1", headers=auth), "undo", allowed="none")
+        assert refused(api_client.put(f"{path}/{catalogue[0].pk}?undo=1", headers=auth), "undo", allowed="`shown_list`")
         assert api_client.get(path, headers=auth).json()["count"] == 0
 
 
