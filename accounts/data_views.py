@@ -1,6 +1,7 @@
 """Your data: the page with the export links and the password change, and deleting the account, confirmed with
 the password."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ ACCOUNT_DELETED = "Your account {username} and everything in it are deleted. Tha
 @require_safe
 @login_required
 def account_data_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/data.html")
+    return render(request, "accounts/data.html", {"feedback_retention_days": settings.FEEDBACK_RETENTION_DAYS})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -59,8 +59,9 @@ def account_open(*, username: str, email: str, password: str) -> User:
 
 
 def account_delete(*, user: User) -> None:
-    """Delete ``user`` and everything that is theirs: ratings, marks, profile and API tokens go with the account
-    (their foreign keys cascade), and the next retrain, which reads the ratings as they are, forgets them."""
+    """Delete ``user`` and everything that is theirs: ratings, marks, profile, API tokens and the lists shown to
+    them with their follow-ups (feedback) go with the account (their foreign keys cascade), and the next retrain,
+    which reads the ratings as they are, forgets them."""
     user.delete()
 
 

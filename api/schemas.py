@@ -152,10 +152,32 @@ class ExportHidden(ExportMovie):
     hidden_at: dt.datetime
 
 
+class ExportShownMovie(ExportMovie):
+    position: int
+
+
+class ExportShownList(Schema):
+    id: uuid.UUID
+    kind: str = Field(description="Where it was shown: `home`, `onboarding`, `similar`, `api_recommendations`, ...")
+    model_version: int | None = Field(description="The model version whose list it was; null for popularity")
+    shown_at: dt.datetime
+    movies: list[ExportShownMovie]
+
+
+class ExportFollowUp(ExportMovie):
+    shown_list: uuid.UUID
+    position: int
+    action: str = Field(description="`opened`, `rated`, `watchlisted` or `hidden`")
+    rating: float | None
+    at: dt.datetime
+
+
 class ExportOut(Schema):
     ratings: list[ExportRating]
     watchlist: list[ExportWatchlist]
     hidden: list[ExportHidden]
+    lists_shown: list[ExportShownList]
+    list_follow_ups: list[ExportFollowUp]
 
 
 class AccountDeleteIn(Schema):
