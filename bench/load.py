@@ -145,6 +145,7 @@ class Run:
     finished_at: float | None = None  # when the new version left training (active, or rejected / failed)
     activated_at: float | None = None
     swapped_at: float | None = None  # when /api/health first answered the new version
+    until: float = 0.0  # the users go on past their stop until then too (bench/cluster.py: past the activation)
     retrain: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -211,7 +212,7 @@ def expect(response: requests.Response, status: int) -> None:
 def drive(user: User, run: Run, stop: float, think: float) -> None:
     kinds, weights = zip(*MIX, strict=True)
     time.sleep(user.rng.uniform(0, think))  # users arrive spread out, not in lock step
-    while run.now() < stop:
+    while run.now() < max(stop, run.until):
         kind = user.rng.choices(kinds, weights)[0]
         sent = run.now()
         try:
