@@ -249,6 +249,34 @@ class RetrainOut(Schema):
     task_id: str
 
 
+class OnlineCountsOut(Schema):
+    lists: int = Field(description="Recommendation lists of the version shown to signed-in people")
+    opened: int = Field(description="Lists in which a movie of the first 10 was opened from the list")
+    rated: int = Field(description="Lists in which a movie of the first 10 was rated from the list")
+    liked: int = Field(description="Lists in which a movie of the first 10 was rated 4 stars or more")
+    watchlisted: int = Field(description="Lists in which a movie of the first 10 was put on the watchlist")
+    hidden: int = Field(description="Lists in which a movie of the first 10 was hidden (not interested)")
+    watchlist_adds: int = Field(description="Movies of the lists' first 10 put on the watchlist, all lists together")
+    movies: int = Field(description="Distinct movies the lists showed, at any position")
+    click_through: float | None = Field(description="opened / lists: click-through at 10; null without lists")
+    rated_share: float | None = Field(description="rated / lists")
+    liked_share: float | None = Field(description="liked / lists")
+    watchlist_share: float | None = Field(description="watchlisted / lists")
+    hidden_share: float | None = Field(description="hidden / lists: the not-interested rate")
+    coverage: float | None = Field(description="movies / the movies the version knows")
+
+
+class OnlineDayOut(OnlineCountsOut):
+    day: dt.date = Field(description="The UTC day the lists were shown (their follow-ups count on it)")
+
+
+class OnlineMetricsOut(Schema):
+    version_id: int
+    catalogue: int = Field(description="The movies the version knows, of which coverage is a share")
+    days: list[OnlineDayOut] = Field(description="Each day with lists, oldest first")
+    total: OnlineCountsOut = Field(description="The whole period")
+
+
 # Health --------------------------------------------------------------------------------------------------------------
 class CheckOut(Schema):
     ok: bool

@@ -20,7 +20,7 @@ NICE_STEPS = (1, 2, 2.5, 5)
 Y_TICKS = 4
 
 
-def _count_step(highest: int) -> int:
+def count_step(highest: int) -> int:
     """A round step (1, 2, 2.5 or 5 times a power of ten, whole) giving about Y_TICKS gridlines up to highest."""
     magnitude = 1
     while True:
@@ -41,7 +41,7 @@ def _ratings(n: int) -> str:
     return f"{n:,} rating{'' if n == 1 else 's'}"
 
 
-def _text(x: float, y: float, content: str, *, anchor: str = "middle", extra: str = "") -> str:
+def svg_text(x: float, y: float, content: str, *, anchor: str = "middle", extra: str = "") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(content)}</text>'
 
 
@@ -49,17 +49,17 @@ def _panel(bins: Bins, title: str, colour: str, top: float) -> list[str]:
     plot_top, plot_width = top + TITLE_HEIGHT, WIDTH - LEFT - RIGHT
     bottom = plot_top + PLOT_HEIGHT
     heading = f"{title}: {_ratings(bins.total)}" + (f", per {bins.unit}" if bins.starts else "")
-    parts = [_text(0, top + 14, heading, anchor="start", extra=' font-weight="bold"')]
+    parts = [svg_text(0, top + 14, heading, anchor="start", extra=' font-weight="bold"')]
     if not bins.starts:
-        parts.append(_text(LEFT + plot_width / 2, plot_top + PLOT_HEIGHT / 2, "no ratings"))
+        parts.append(svg_text(LEFT + plot_width / 2, plot_top + PLOT_HEIGHT / 2, "no ratings"))
         return parts
-    step = _count_step(max(bins.counts))
+    step = count_step(max(bins.counts))
     ceiling = step * -(-max(max(bins.counts), 1) // step)
     for value in range(0, ceiling + 1, step):
         y = bottom - value / ceiling * PLOT_HEIGHT
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
-        parts.append(_text(LEFT - 6, y + 4, f"{value:,}", anchor="end"))
-    parts.append(_text(12, plot_top + PLOT_HEIGHT / 2, f"ratings per {bins.unit}", extra=_rotated(12, plot_top)))
+        parts.append(svg_text(LEFT - 6, y + 4, f"{value:,}", anchor="end"))
+    parts.append(svg_text(12, plot_top + PLOT_HEIGHT / 2, f"ratings per {bins.unit}", extra=_rotated(12, plot_top)))
     slot = plot_width / len(bins.starts)
     for i, (start, count) in enumerate(zip(bins.starts, bins.counts, strict=True)):
         if count:
@@ -74,7 +74,7 @@ def _panel(bins: Bins, title: str, colour: str, top: float) -> list[str]:
     for tick in bins.ticks:
         x = LEFT + (tick.index + 0.5) * slot
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 4}" stroke="{GREY}"/>')
-        parts.append(_text(x, bottom + 17, tick.label, extra=' class="tick"'))
+        parts.append(svg_text(x, bottom + 17, tick.label, extra=' class="tick"'))
     return parts
 
 

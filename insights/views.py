@@ -1,9 +1,11 @@
-"""Staff-only pages of the Model section: version history, one version's insights, and the data."""
+"""Staff-only pages of the Model section: version history, one version's insights (offline, and online: how people
+responded to its lists), and the data."""
 
 import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.cache import cache
@@ -13,9 +15,11 @@ from django.views import View
 from django.views.generic import TemplateView
 from redis.exceptions import RedisError
 
+from feedback.metrics import online_metrics, online_totals
 from insights import selectors
 from insights.bar_chart import ratings_over_time_chart
 from insights.bins import ratings_binned
+from insights.online_chart import MEASURES, figure, online_chart
 from recommender.models import MANAGE_PERMISSION, ModelVersion
 from recommender.services.artifacts import ArtifactError
 from recommender.services.registry import activation_request
@@ -68,6 +72,8 @@ class HistoryView(StaffRequiredMixin, TemplateView):
             section="history",
             page_title="Versions",
             versions=versions,
+            # Counted live (three indexed aggregates): the events change with every page someone is shown.
+            online=online_totals(version_ids=[v.pk for v in versions]),
             active=next((v for v in versions if v.status == ModelVersion.Status.ACTIVE), None),
             history_svg=_cached(
                 "history",
@@ -103,6 +109,24 @@ def version_report(*, version: ModelVersion) -> dict[str, Any]:
     }
 
 
+def online_report(*, version: ModelVersion) -> dict[str, Any]:
+    """How people responded to the version's lists, by day and over the days kept: the chart and its table."""
+    online = online_metrics(version_id=version.pk, catalogue=version.n_movies)
+    return {
+        "online": online,
+        "retention_days": settings.FEEDBACK_RETENTION_DAYS,
+        "online_svg": online_chart(online),
+        "online_measures": [measure.title for measure in MEASURES],
+        "online_measures_total": [
+            (measure.title, figure(measure, measure.value(online, online.total))) for measure in MEASURES
+        ],
+        "online_days": [
+            (day, [figure(measure, measure.value(online, counts)) for measure in MEASURES])
+            for day, counts in online.days
+        ],
+    }
+
+
 class VersionView(StaffRequiredMixin, TemplateView):
     template_name = "insights/version.html"
 
@@ -123,6 +147,7 @@ class VersionView(StaffRequiredMixin, TemplateView):
                 default=None,
             ),
             loss_svg=_cached("losses", version.epoch_losses, lambda: charts.loss_chart(version.epoch_losses)),
+            **online_report(version=version),
         )
         try:
             # The weights never change; titles and rating counts change slowly enough for an hour's cache.

@@ -1,12 +1,17 @@
-"""Staff only: GET /api/models, POST /api/models/retrain and POST /api/models/{id}/activate, through the registry."""
+"""Staff only: GET /api/models, POST /api/models/retrain and POST /api/models/{id}/activate, through the registry;
+GET /api/models/{id}/online, how people responded to a version's lists (feedback.metrics)."""
 
-from ninja import Router, Status
+from dataclasses import asdict
+from typing import Any
+
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from api.auth import STAFF_AUTH
 from api.requests import AuthenticatedRequest
-from api.schemas import ErrorOut, Id, ModelVersionOut, RetrainOut
+from api.schemas import ErrorOut, Id, ModelVersionOut, OnlineMetricsOut, RetrainOut
 from api.throttling import WRITE_THROTTLE
+from feedback.metrics import OnlineCounts, OnlineMetrics, online_metrics
 from insights.selectors import version_history
 from recommender.models import MANAGE_PERMISSION, ModelVersion
 from recommender.services.outcomes import Outcome, OutcomeStatus
@@ -38,6 +43,42 @@ def models(request: AuthenticatedRequest) -> list[ModelVersion]:
     return version_history()
 
 
+def _version_or_404(version_id: int) -> ModelVersion:
+    try:
+        return ModelVersion.objects.get(pk=version_id)
+    except ModelVersion.DoesNotExist:
+        raise HttpError(404, VERSION_NOT_FOUND.format(id=version_id)) from None
+
+
+def _counts(metrics: OnlineMetrics, counts: OnlineCounts) -> dict[str, Any]:
+    rates = {name: getattr(counts, name) for name in SHARES}
+    return {**asdict(counts), **rates, "coverage": metrics.coverage(counts)}
+
+
+SHARES = ("click_through", "rated_share", "liked_share", "watchlist_share", "hidden_share")
+
+
+@router.get(
+    "/{int:version_id}/online",
+    response={200: OnlineMetricsOut, 404: ErrorOut, 422: ErrorOut, **STAFF_ERRORS},
+    summary="How people responded to a version's recommendations, by UTC day: click-through, ratings, likes, "
+    "watchlist adds, not interested (each at 10) and coverage",
+)
+def online(
+    request: AuthenticatedRequest,
+    version_id: Id,
+    days: int | None = Query(None, ge=1, le=36_600, description="The last this many days; without, every day kept"),
+) -> dict[str, Any]:
+    version = _version_or_404(version_id)
+    metrics = online_metrics(version_id=version.pk, catalogue=version.n_movies, days=days)
+    return {
+        "version_id": version.pk,
+        "catalogue": metrics.catalogue,
+        "days": [{"day": day, **_counts(metrics, counts)} for day, counts in metrics.days],
+        "total": _counts(metrics, metrics.total),
+    }
+
+
 @router.post(
     "/retrain",
     throttle=WRITE_THROTTLE,
@@ -60,11 +101,7 @@ def retrain(request: AuthenticatedRequest) -> Status:
 )
 def activate(request: AuthenticatedRequest, version_id: Id) -> ModelVersion:
     _require_manage(request)
-    try:
-        version = ModelVersion.objects.get(pk=version_id)
-    except ModelVersion.DoesNotExist:
-        raise HttpError(404, VERSION_NOT_FOUND.format(id=version_id)) from None
-    outcome = activation_request(version=version)
+    outcome = activation_request(version=_version_or_404(version_id))
     _refuse_unless_done(outcome)
     assert outcome.version is not None, "an activation names its version"
     return outcome.version

@@ -45,6 +45,7 @@ ENDPOINTS = {
     ("get", "/api/models"),
     ("post", "/api/models/retrain"),
     ("post", "/api/models/{version_id}/activate"),
+    ("get", "/api/models/{version_id}/online"),
     ("get", "/api/health"),
     ("get", "/api/health/live"),
     ("get", "/api/health/ready"),

@@ -105,6 +105,7 @@ ACCESS = {
     "api:models": STAFF,
     "api:retrain": STAFF,
     "api:activate": STAFF,
+    "api:online": STAFF,
     r"api/^(?P<rest>[\s\S]*)$": NOT_FOUND,
     "metrics": STAFF,  # or a scraper with METRICS_TOKEN (tests/movierec_site/test_metrics.py)
     # the admin site: staff only (rule below), but for its login page

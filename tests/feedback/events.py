@@ -1,0 +1,31 @@
+"""Constructed events for the tests of what is computed from them: a list shown on a given day, what followed."""
+
+import datetime as dt
+import uuid
+
+from feedback.models import Action, Impression, ListKind
+from feedback.services import follow_up_record, shown_list_record
+
+
+def list_show(
+    *,
+    user: object,
+    movie_ids: list[int],
+    version_id: int | None,
+    on: dt.date | None = None,
+    kind: ListKind = ListKind.HOME,
+    first: int = 1,
+) -> uuid.UUID:
+    """A list shown to ``user`` through the service, dated ``on`` (UTC day) when given."""
+    shown = shown_list_record(
+        user=user, kind=kind, movie_ids=movie_ids, model_version_id=version_id, first_position=first
+    )
+    assert shown is not None
+    if on is not None:
+        Impression.objects.filter(shown_id=shown).update(shown_on=on)
+    return shown
+
+
+def follow(*, user: object, shown: uuid.UUID, movie_id: int, action: Action, score: float | None = None) -> None:
+    """What ``user`` did from the list, through the service (which copies the list's day)."""
+    assert follow_up_record(user=user, movie_id=movie_id, shown_list=shown, action=action, score=score)
