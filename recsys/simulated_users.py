@@ -8,8 +8,9 @@ and a movie looked at is clicked with its attractiveness, ``sigmoid((true rating
 are clicked independently. With the defaults the first position is looked at 40% of the time and the fifth a fifth
 as often; a movie looked at is clicked half the time when the person would rate it 4.25 stars, 82% at 5 and 8% at
 3. On the lists of a good version that makes 0.6 clicks a list and a click on 46% of them (bench/interleaving_power.py
-prints both). The person rates each movie they click: their true rating plus normal noise of sd ``noise``, rounded
-to the site's half stars between 0.5 and 5.
+prints both). People who differ in how much they look at lists (real ones do: a few click on most lists, many on
+few) are given their own probability of looking at the first position, ``attention``. The person rates each movie
+they click: their true rating plus normal noise of sd ``noise``, rounded to the site's half stars from 0.5 to 5.
 
 The true rating is the taste model's prediction (``FactorModel.predict_pairs``: any fitted model, dot or nn, or
 one made of plain arrays). A simulated person is a user row of that model, and the lists shown name movie ids, as
@@ -46,6 +47,7 @@ ETA_NEGATIVE = "eta must not be negative, got {eta}"
 SPREAD_NOT_POSITIVE = "spread must be positive, got {spread}"
 NOISE_NEGATIVE = "noise must not be negative, got {noise}"
 LIST_NOISE_NEGATIVE = "a list's noise must not be negative, got {noise}"
+ATTENTION_INVALID = "attention is one probability from 0 to 1 per list, {lists} of them"
 SHAPES = "user_rows must be [lists] and movie_ids [lists, positions], got {users} and {movies}"
 USER_ROW_OUT_OF_RANGE = "user rows are rows of the taste model, 0 to {last}; got {row}"
 
@@ -70,9 +72,13 @@ class ClickParams:
         if self.noise < 0:
             raise ValueError(NOISE_NEGATIVE.format(noise=self.noise))
 
-    def examination(self, positions: int) -> np.ndarray:
-        """float [positions]: the probability that each position, first to last, is looked at."""
-        return self.first * (1.0 / np.arange(1, positions + 1)) ** self.eta
+    def examination(self, positions: int, *, attention: np.ndarray | None = None) -> np.ndarray:
+        """The probability that each position, first to last, is looked at: float [positions], or [lists,
+        positions] for people whose own probability of looking at the first position is ``attention`` [lists]."""
+        curve = (1.0 / np.arange(1, positions + 1)) ** self.eta
+        if attention is None:
+            return self.first * curve
+        return np.asarray(attention, dtype=float)[:, None] * curve[None, :]
 
     def attractiveness(self, true_ratings: np.ndarray) -> np.ndarray:
         """The probability that a movie looked at is clicked, from the person's true rating of it."""
@@ -115,11 +121,17 @@ def simulated_responses(
     movie_ids: np.ndarray,
     rng: np.random.Generator,
     params: ClickParams = ClickParams(),
+    attention: np.ndarray | None = None,
 ) -> Responses:
     """The clicks and ratings of people (``user_rows`` [lists] of ``taste``) shown lists (``movie_ids`` [lists,
-    positions], first to last), drawn from ``rng``."""
+    positions], first to last), drawn from ``rng``. ``attention`` [lists]: each person's own probability of looking
+    at the first position, for people who differ in how much they look (None: ``params.first`` for everyone)."""
     truth = true_ratings(taste=taste, user_rows=user_rows, movie_ids=movie_ids)
-    click = params.examination(truth.shape[1])[None, :] * params.attractiveness(truth)
+    if attention is not None:
+        attention = np.asarray(attention, dtype=float)
+        if attention.shape != (len(truth),) or not ((attention >= 0) & (attention <= 1)).all():
+            raise ValueError(ATTENTION_INVALID.format(lists=len(truth)))
+    click = params.examination(truth.shape[1], attention=attention) * params.attractiveness(truth)
     clicked = rng.random(truth.shape) < click
     noisy = truth + rng.normal(0.0, params.noise, truth.shape) if params.noise else truth
     stars = np.clip(np.round(noisy * 2) / 2, *SCORE_RANGE)
@@ -162,13 +174,20 @@ def interleaved_preferences(
     k: int,
     rng: np.random.Generator,
     params: ClickParams = ClickParams(),
+    attention: np.ndarray | None = None,
+    people: np.ndarray | None = None,
 ) -> Preferences:
-    """Each person (``user_rows`` [people]) shown one team-draft list of length ``k`` of their rows of ``lists_a``
-    and ``lists_b``, the coins drawn from ``rng``: whose movies they clicked more, whose they liked more."""
+    """Impressions (``user_rows`` [impressions]), each the team-draft list of length ``k`` of its rows of
+    ``lists_a`` and ``lists_b``, the coins drawn from ``rng``; which version each person preferred over their
+    impressions (``recsys.interleaving.user_tallies``), by clicks and by likes. ``people`` [impressions]: whose
+    impression each is, the preferences in the order of their sorted ids (None: each impression a person of its
+    own, in order). ``attention`` [impressions] as for ``simulated_responses``."""
     coins = rng.random((len(lists_a), math.ceil(k / 2))) < 0.5
     movies, teams = interleave_rows(lists_a=lists_a, lists_b=lists_b, k=k, coins=coins)
-    responses = simulated_responses(taste=taste, user_rows=user_rows, movie_ids=movies, rng=rng, params=params)
-    people = np.arange(len(movies))
+    responses = simulated_responses(
+        taste=taste, user_rows=user_rows, movie_ids=movies, rng=rng, params=params, attention=attention
+    )
+    people = np.arange(len(movies)) if people is None else np.asarray(people)
     by_signal = []
     for hits in (responses.clicked, responses.liked):
         credit_a, credit_b = credit_rows(teams=teams, hits=hits)

@@ -8,6 +8,7 @@ import pytest
 
 from recsys.rating_model import FactorModel, UnknownIdError
 from recsys.simulated_users import (
+    ATTENTION_INVALID,
     ETA_NEGATIVE,
     FIRST_OUT_OF_RANGE,
     LIST_NOISE_NEGATIVE,
@@ -63,6 +64,27 @@ def test_people_click_by_position() -> None:
     expected = ClickParams().examination(10) * 0.5
     for position, p in enumerate(expected):
         assert within_binomial(int(responses.clicked[:, position].sum()), n=n, p=p)
+
+
+def test_each_person_looks_as_much_as_their_attention_says() -> None:
+    """With their own attention, a person who never looks never clicks, one who always looks clicks the first movie
+    (4.25 stars) half the time, and the examination curve is each person's attention times 1 / position."""
+    taste = fixed_taste([4.25] * 3)
+    n = 20_000
+    shown = np.tile(taste.movie_ids, (n, 1))
+    attention = np.where(np.arange(n) % 2 == 0, 0.0, 1.0)
+    responses = simulated_responses(
+        taste=taste,
+        user_rows=np.zeros(n, dtype=int),
+        movie_ids=shown,
+        rng=np.random.default_rng(7),
+        attention=attention,
+    )
+    assert not responses.clicked[attention == 0.0].any()
+    assert within_binomial(int(responses.clicked[attention == 1.0, 0].sum()), n=n // 2, p=0.5)
+    assert ClickParams().examination(2, attention=np.array([1.0, 0.2])) == pytest.approx(
+        np.array([[1.0, 0.5], [0.2, 0.1]])
+    )
 
 
 def test_people_click_by_taste() -> None:
@@ -170,8 +192,8 @@ def test_interleaved_people_prefer_the_version_they_clicked_more() -> None:
 
 
 def test_bad_people_and_lists_are_refused_with_a_reason() -> None:
-    """Shapes that do not match, a user row outside the taste model and a movie it never saw are errors that say
-    so; so are click settings out of range."""
+    """Shapes that do not match, a user row outside the taste model, a movie it never saw and attention that is not
+    one probability per list are errors that say so; so are click settings out of range."""
     taste = fixed_taste([4.0, 3.0])
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError) as error:
@@ -182,6 +204,12 @@ def test_bad_people_and_lists_are_refused_with_a_reason() -> None:
     assert str(error.value) == USER_ROW_OUT_OF_RANGE.format(last=1, row=2)
     with pytest.raises(UnknownIdError, match="movie 999 is not in the model's training data"):
         simulated_responses(taste=taste, user_rows=np.array([0]), movie_ids=np.array([[101, 999]]), rng=rng)
+    for attention in (np.array([0.5, 0.5]), np.array([1.5])):
+        with pytest.raises(ValueError) as error:
+            simulated_responses(
+                taste=taste, user_rows=np.array([0]), movie_ids=np.array([[101, 102]]), rng=rng, attention=attention
+            )
+        assert str(error.value) == ATTENTION_INVALID.format(lists=1)
     with pytest.raises(ValueError) as error:
         simulated_lists(taste=taste, user_rows=np.array([0]), k=1, noise=-1.0, rng=rng)
     assert str(error.value) == LIST_NOISE_NEGATIVE.format(noise=-1.0)
@@ -194,3 +222,25 @@ def test_bad_people_and_lists_are_refused_with_a_reason() -> None:
         with pytest.raises(ValueError) as error:
             ClickParams(**kwargs)
         assert str(error.value) == message
+
+
+def test_a_person_prefers_the_version_that_won_more_of_their_impressions() -> None:
+    """With people named, each person's preference is that of their impressions together: the sign of their wins
+    less their losses, the same draws as when each impression is a person of its own."""
+    taste = synthetic_taste(users=100, movies=150)
+    rows = np.arange(100).repeat(4)
+    person = np.arange(100).repeat(4)
+    lists_a = simulated_lists(taste=taste, user_rows=rows, k=10, noise=0.3, rng=np.random.default_rng(8))
+    lists_b = simulated_lists(taste=taste, user_rows=rows, k=10, noise=1.0, rng=np.random.default_rng(9))
+
+    def preferences(people: np.ndarray | None) -> np.ndarray:
+        return interleaved_preferences(
+            taste=taste, user_rows=rows, lists_a=lists_a, lists_b=lists_b, k=10, rng=np.random.default_rng(10),
+            people=people,
+        ).clicks  # fmt: skip
+
+    each = preferences(None)
+    together = preferences(person)
+    assert len(each) == 400 and len(together) == 100
+    assert (together == np.sign(each.reshape(100, 4).sum(axis=1))).all()
+    assert (together != each[::4]).any()
