@@ -20,9 +20,15 @@ and equal scores (no click at all included) are a tie. Per user, ``user_tallies`
 (won by B) and tied; a user prefers A when they have more wins than losses, B when fewer, and is tied otherwise.
 ``recsys.comparison`` turns the users' preferences into the comparison's answer.
 
-What the site keeps of an impression is an ``Interleaved``: its movies and their teams, position by position. Built
-back from stored rows, its ``credit`` and ``like_credit`` score the follow-ups. ``interleave_rows`` is the same
-draft for many lists at once (the simulator's), ``credit_rows`` the same credit.
+On the site, for a user in a comparison:
+1. showing: ``top_a``, ``top_b`` = the first k of each version's list; ``seed = interleaving_seed(comparison_id=...,
+   user_id=..., list_a=top_a, list_b=top_b)`` (the first k only, so that a change further down draws no new
+   coins); ``shown = interleave(list_a=top_a, list_b=top_b, k=k, seed=seed)``; ``shown.movie_ids`` is the list,
+   logged with ``shown.teams`` position by position;
+2. judging: each impression's ``Interleaved`` built back from its rows, ``credit(movie_ids=opened)`` and
+   ``like_credit(scores=rated)`` of its follow-ups; ``user_tallies`` of all impressions, one signal at a time;
+   ``recsys.comparison.comparison_summary`` of its ``counts()``.
+``interleave_rows`` is the same draft for many lists at once (the simulator's), ``credit_rows`` the same credit.
 """
 
 import hashlib
