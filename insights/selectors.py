@@ -12,7 +12,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 from ratings.models import Movie, Rating, RatingQuerySet
 from recommender.models import ModelVersion
-from recommender.services.artifacts import artifact_load
+from recommender.services.artifact_cache import artifact_load
 from recsys.rating_model import FactorModel
 
 BIAS_LIST_LENGTH = 10

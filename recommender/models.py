@@ -44,7 +44,7 @@ class ModelVersion(models.Model):
     epoch_losses = models.JSONField(default=list, blank=True)
     training_seconds = models.FloatField(null=True, blank=True)
 
-    # Folder name under settings.MODEL_DIR, and {file name: sha256 hex} of every file in it.
+    # Folder name in the model store (STORAGES["models"]) and in each cache, and {file name: sha256 hex} of its files.
     artifact_dir = models.CharField(max_length=255, blank=True)
     artifact_sha256 = models.JSONField(default=dict, blank=True)
 

@@ -4,6 +4,7 @@ Each block links the documentation of the settings it sets. Development defaults
 clone runs with no configuration: SQLite under ``var/``, Redis on localhost, models under ``var/models``.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -11,6 +12,7 @@ import environ
 
 from movierec_site.errors import sentry_init
 from movierec_site.logs import logging_config
+from movierec_site.model_store import model_storage_entry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -190,8 +192,17 @@ CELERY_BEAT_SYNC_EVERY = 1
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=60)
 CELERY_TIMEZONE = TIME_ZONE
 
-# Where trained model versions are written, one folder per version.
+# Where the worker trains and exports a version (a staging folder each) and, in the default file-system store,
+# where the versions live, one folder per version.
 MODEL_DIR = Path(env("MODEL_DIR", default=str(VAR_DIR / "models")))
+# https://docs.djangoproject.com/en/5.2/ref/settings/#storages: the model store, MODEL_STORAGE=filesystem (MODEL_DIR)
+# or s3 with MODEL_S3_BUCKET, MODEL_S3_PREFIX, MODEL_S3_ENDPOINT_URL, AWS_* (movierec_site.model_store).
+STORAGES["models"] = model_storage_entry(os.environ)
+# This host's verified copies of the versions it serves, one folder per version (recommender.services.artifact_cache).
+# Unset with the file-system store, the cache is MODEL_DIR itself: the store's own folders are read in place.
+MODEL_CACHE_DIR: Path | None = Path(env("MODEL_CACHE_DIR")) if env("MODEL_CACHE_DIR", default="") else None
+if MODEL_CACHE_DIR is None and env("MODEL_STORAGE", default="filesystem") == "s3":
+    MODEL_CACHE_DIR = VAR_DIR / "model-cache"
 # Where downloaded datasets (MovieLens, the recbole wheel) are cached.
 DATA_CACHE_DIR = Path(env("DATA_CACHE_DIR", default=str(VAR_DIR / "cache")))
 

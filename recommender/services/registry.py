@@ -1,8 +1,8 @@
 """The model registry's writes: versions created, finished, failed, promoted, activated and pruned.
 
-A version's files are written into a staging folder under MODEL_DIR and renamed into place once complete, so
-no reader ever sees half a model. Nothing here imports torch or pandas at import time: the admin, the Model pages
-and the API call it from the web process.
+A version is exported into a staging folder under MODEL_DIR, then every file of it is written to the model store
+(artifact_store) and read back, checked, before it is ready: no host ever serves half a model. Nothing here imports
+torch or pandas at import time: the admin, the Model pages and the API call it from the web process.
 """
 
 import shutil
@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommender.models import ModelVersion
-from recommender.services.artifacts import ArtifactError, artifact_load, artifact_path, file_sha256
+from recommender.services.artifact_cache import artifact_cache_prune, artifact_fetch, artifact_load
+from recommender.services.artifact_store import artifact_delete, artifact_upload
+from recommender.services.artifacts import ArtifactError, artifact_path, file_sha256
 from recommender.services.onboarding import cold_start_setting
 from recommender.services.outcomes import Outcome, OutcomeStatus
 
@@ -63,18 +65,22 @@ def version_create(
 
 
 def version_finish(*, version: ModelVersion, trained: "TrainedModel", staging: Path) -> ModelVersion:
-    """Export into the staging folder, hash every file, rename the folder into place and mark the version ready.
+    """Export into the staging folder, hash every file, write them all to the model store, read them back checked
+    (into this host's cache), and only then mark the version ready.
 
-    The artifact carries the training ratings only where the configured cold start needs them.
+    The folder and the hashes are recorded first, so that whatever a worker killed while writing leaves in the store
+    is found and deleted (version_fail). The artifact carries the training ratings only where the configured cold
+    start needs them.
     """
     from recsys.trainers import models_export
 
     files = models_export(trained=trained, directory=staging, cold_start=cold_start_setting())
-    hashes = {path.name: file_sha256(path) for path in files}
-    final_name = f"v{version.pk}-{timezone.now():%Y%m%d-%H%M%S}"
-    staging.rename(Path(settings.MODEL_DIR) / final_name)
-    version.artifact_dir = final_name
-    version.artifact_sha256 = hashes
+    version.artifact_dir = f"v{version.pk}-{timezone.now():%Y%m%d-%H%M%S}"
+    version.artifact_sha256 = {path.name: file_sha256(path) for path in files}
+    version.save(update_fields=["artifact_dir", "artifact_sha256"])
+    artifact_upload(version=version, directory=staging)
+    shutil.rmtree(staging)
+    artifact_fetch(version=version)
     version.metrics = trained.metrics
     version.epoch_losses = trained.epoch_losses
     version.training_seconds = trained.train_seconds
@@ -85,18 +91,26 @@ def version_finish(*, version: ModelVersion, trained: "TrainedModel", staging: P
 
 
 def version_fail(*, version: ModelVersion, error: str) -> ModelVersion:
-    """Mark the version failed with ``error`` and delete whatever it wrote; the active version is not touched."""
+    """Mark the version failed with ``error`` and delete whatever it wrote, in MODEL_DIR, the store and this host's
+    cache; the active version is not touched. A store that does not answer keeps the failed version's folder on
+    record, for the next prune to delete."""
     for directory in _staging_dirs(version):
         shutil.rmtree(directory, ignore_errors=True)
-    if version.artifact_dir:
-        shutil.rmtree(artifact_path(version=version), ignore_errors=True)
+    if version.artifact_dir and _files_delete(version):
+        version.artifact_dir = ""
+        version.artifact_sha256 = {}
     version.status = ModelVersion.Status.FAILED
     version.error = error
-    version.artifact_dir = ""
-    version.artifact_sha256 = {}
     version.finished_at = timezone.now()
     version.save(update_fields=["status", "error", "artifact_dir", "artifact_sha256", "finished_at"])
     return version
+
+
+def _files_delete(version: ModelVersion) -> bool:
+    """The version's files gone from the store and from this host's cache: whether the store could delete them."""
+    deleted = artifact_delete(version=version)
+    shutil.rmtree(artifact_path(version=version), ignore_errors=True)
+    return deleted
 
 
 def versions_interrupted_fail() -> list[int]:
@@ -167,14 +181,18 @@ def activation_request(*, version: ModelVersion) -> Outcome:
 
 
 def versions_prune(*, keep: int | None = None) -> list[int]:
-    """Delete, files and rows, every version beyond the ``keep`` newest (setting RECOMMENDER_KEEP_VERSIONS) besides
-    the active one; a version in training is never pruned. Returns the deleted version ids."""
+    """Delete, files (in the store and this host's cache) and rows, every version beyond the ``keep`` newest
+    (setting RECOMMENDER_KEEP_VERSIONS) besides the active one; a version in training is never pruned. A version
+    whose files the store could not delete keeps its row, for the next prune. Returns the deleted version ids.
+
+    Every other host drops its copies of them from its cache when it next downloads a version."""
     keep = settings.RECOMMENDER_KEEP_VERSIONS if keep is None else keep
     candidates = ModelVersion.objects.exclude(status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.TRAINING])
     pruned = []
     for version in candidates.order_by("-created_at", "-id")[keep:]:
-        if version.artifact_dir:
-            shutil.rmtree(artifact_path(version=version), ignore_errors=True)
+        if version.artifact_dir and not _files_delete(version):
+            continue
         pruned.append(version.pk)
         version.delete()
+    artifact_cache_prune()
     return pruned

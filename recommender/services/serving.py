@@ -2,10 +2,11 @@
 
 Every request asks ``served_model()``. At most once per ``RECOMMENDER_ACTIVE_CHECK_SECONDS`` (default 2 s) that
 runs one indexed query for the active version's id; only when the answer changes does it read the artifact
-(SHA-256 checked first) and replace the state in a single reference assignment, so a request sees either the
-old model or the new one, never a mix. A version whose artifact is missing or tampered is remembered as broken
-and not re-read until it is activated again (which renews its activation time); the caller then serves the
-popularity list.
+(from this host's cache, downloaded from the model store first when it is not there; SHA-256 checked) and replace
+the state in a single reference assignment, so a request sees either the old model or the new one, never a mix. A
+version whose artifact is missing or tampered is remembered as broken and not re-read until it is activated again
+(which renews its activation time); the caller then serves the popularity list. A store that does not answer is
+asked again at the next check.
 """
 
 import logging
@@ -19,7 +20,8 @@ from django.conf import settings
 
 from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
-from recommender.services.artifacts import ArtifactError, artifact_load
+from recommender.services.artifact_cache import artifact_load
+from recommender.services.artifacts import ArtifactError, ArtifactStoreError
 from recsys.fingerprints import user_fingerprint
 from recsys.ranking_model import unit_rows
 from recsys.rating_model import FactorModel
@@ -78,6 +80,8 @@ def _load(active: ActiveKey) -> ServedModel | None:
         if version is None:
             raise ModelVersion.DoesNotExist(f"model version {version_id} no longer exists")
         return ServedModel(version=version, model=artifact_load(version=version))
+    except ArtifactStoreError:
+        raise  # the store, not the artifact: the caller keeps what it holds and asks again at the next check
     except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError) as error:
         # A refused artifact explains itself; anything else gets its traceback.
         logger.error(

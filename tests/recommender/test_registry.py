@@ -9,12 +9,12 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from recommender.models import ModelVersion
+from recommender.services.artifact_cache import artifact_fetch
 from recommender.services.artifacts import (
     ARTIFACT_HASH_MISMATCH,
     ARTIFACT_UNSERVABLE,
     ArtifactError,
     artifact_path,
-    artifact_verify,
     file_sha256,
 )
 from recommender.services.outcomes import OutcomeStatus
@@ -112,7 +112,7 @@ def test_activate_refuses_rejected_and_failed_versions() -> None:
 
 
 def test_a_tampered_artifact_is_refused() -> None:
-    """One changed byte in a version's files: artifact_verify raises, activation refuses, the active one stays."""
+    """One changed byte in a version's files: artifact_fetch raises, activation refuses, the active one stays."""
     active = _hand_made("active", status=ModelVersion.Status.ACTIVE)
     tampered = _hand_made("tampered")
     arrays = artifact_path(version=tampered) / "serving.npz"
@@ -120,7 +120,7 @@ def test_a_tampered_artifact_is_refused() -> None:
     content[-10] ^= 0xFF
     arrays.write_bytes(bytes(content))
     with pytest.raises(ArtifactError) as error:
-        artifact_verify(version=tampered)
+        artifact_fetch(version=tampered)
     assert str(error.value) == ARTIFACT_HASH_MISMATCH.format(name="serving.npz", version=tampered.pk)
     with pytest.raises(ArtifactError):
         version_activate(version=tampered)

@@ -12,7 +12,7 @@ from django_celery_beat.models import PeriodicTask
 from ratings.models import Rating
 from ratings.selectors import ratings_fingerprint, ratings_frame
 from recommender.models import ModelVersion
-from recommender.services.artifacts import artifact_verify
+from recommender.services.artifact_cache import artifact_fetch
 from recommender.services.outcomes import OutcomeStatus
 from recommender.services.registry import (
     STAGING_PREFIX,
@@ -55,7 +55,7 @@ def test_retrain_trains_exports_and_activates(ratings, isolated: Path) -> None:
     assert {"rmse", "mae", "ndcg@10"} <= set(version.metrics)
     assert len(version.epoch_losses) == SMALL["epochs"]
     assert version.hyperparameters["bs"] == SMALL["bs"]
-    directory = artifact_verify(version=version)
+    directory = artifact_fetch(version=version)
     assert sorted(version.artifact_sha256) == ["learner.pkl", "serving.json", "serving.npz"]
     served = FactorModel.load(directory)
     assert served.movie_factors.shape[1] == SMALL["n_factors"]
@@ -64,7 +64,7 @@ def test_retrain_trains_exports_and_activates(ratings, isolated: Path) -> None:
     assert served.ranking.movie_factors.shape[0] == len(served.movie_ids)
     assert served.ranking.user_factors.shape[0] == len(served.user_ids)
     assert 0 < version.metrics["ranking_seconds"] <= version.training_seconds
-    # Nothing but the version's folder is left in MODEL_DIR: the staging folder was renamed into place.
+    # Nothing but the version's folder is left in MODEL_DIR (the store): the staging folder was copied there, removed.
     assert [path.name for path in isolated.iterdir()] == [version.artifact_dir]
 
 
@@ -75,7 +75,7 @@ def test_the_artifact_carries_the_training_ratings_only_for_the_classic_cold_sta
     for method in ("fold_in", "classic"):
         settings.RECOMMENDER_COLD_START = method
         version = model_retrain(force=True, hyperparameters=SMALL).version
-        shipped[method] = FactorModel.load(artifact_verify(version=version))
+        shipped[method] = FactorModel.load(artifact_fetch(version=version))
     assert not shipped["fold_in"].has_training_ratings
     assert len(shipped["classic"].training_ratings()) == len(ratings) - int(0.2 * len(ratings))  # valid_pct 0.2
     for model in shipped.values():
@@ -110,7 +110,7 @@ def test_a_failing_training_leaves_the_active_version_and_no_files(ratings, isol
     assert sorted(isolated.iterdir()) == before
     active.refresh_from_db()
     assert active.status == ModelVersion.Status.ACTIVE
-    artifact_verify(version=active)
+    artifact_fetch(version=active)
 
 
 def test_a_version_left_training_by_a_dead_worker_is_failed_and_cleaned(ratings, isolated: Path) -> None:

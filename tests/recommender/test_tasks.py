@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from recommender.models import ModelVersion
-from recommender.services.artifacts import artifact_verify
+from recommender.services.artifact_cache import artifact_fetch
 from recommender.services.registry import STAGING_PREFIX
 from recommender.services.retrain import RETRAIN_BUSY
 from tests.processes import CeleryWorker, celery_app_broker, database_url
@@ -83,7 +83,7 @@ def test_retrain_on_a_real_worker_trains_and_activates(worker: Worker) -> None:
     assert version.n_ratings == len(ratings)
     assert {"rmse", "mae", "ndcg@10"} <= set(version.metrics)
     assert len(version.epoch_losses) == SMALL["epochs"]
-    artifact_verify(version=version)
+    artifact_fetch(version=version)
 
 
 def test_two_triggers_at_once_train_once(worker: Worker, on_worker_redis: str) -> None:
@@ -124,7 +124,7 @@ def test_a_failing_training_leaves_the_active_model_and_no_files(worker: Worker)
     assert _leftovers(failed) == []
     active.refresh_from_db()
     assert active.status == ModelVersion.Status.ACTIVE
-    artifact_verify(version=active)
+    artifact_fetch(version=active)
 
 
 @pytest.fixture

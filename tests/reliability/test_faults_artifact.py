@@ -1,7 +1,7 @@
 """The active version's artifact corrupted or missing: refused by its SHA-256, the popularity list served and the
 error logged, on the site and the API; activating a healthy version brings personal lists back, with no restart.
 An artifact whose files match the registry but cannot be read is explained on the staff version page, not a 500;
-a version folder outside MODEL_DIR is refused.
+a version folder outside the model store is refused.
 """
 
 import logging
@@ -16,7 +16,7 @@ from recommender.models import ModelVersion
 from recommender.services.artifacts import (
     ARTIFACT_FILE_MISSING,
     ARTIFACT_HASH_MISMATCH,
-    ARTIFACT_OUTSIDE_MODEL_DIR,
+    ARTIFACT_OUTSIDE_STORE,
     ARTIFACT_UNREADABLE,
     ArtifactError,
     artifact_path,
@@ -111,10 +111,10 @@ def test_the_version_page_explains_an_authentic_artifact_that_cannot_be_read(
 
 @pytest.mark.parametrize("folder", ["../elsewhere", "/etc", "v1/../../escape", "."])
 def test_a_version_folder_outside_model_dir_is_refused(served_world, settings, folder: str) -> None:
-    """artifact_dir is a folder under MODEL_DIR: a path that leaves it (.., absolute) or is MODEL_DIR itself is an
-    ArtifactError naming the version, before any file is opened."""
+    """artifact_dir is a folder of its own in the store (one name): a path that leaves it (.., absolute) or is the
+    store itself is an ArtifactError naming the version, before any file is opened."""
     version = served_world.version
     version.artifact_dir = folder
     with pytest.raises(ArtifactError) as refused:
         artifact_path(version=version)
-    assert str(refused.value) == ARTIFACT_OUTSIDE_MODEL_DIR.format(version=version.pk, folder=folder)
+    assert str(refused.value) == ARTIFACT_OUTSIDE_STORE.format(version=version.pk, folder=folder)

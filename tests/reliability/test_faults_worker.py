@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from recommender.models import ModelVersion
-from recommender.services.artifacts import artifact_verify
+from recommender.services.artifact_cache import artifact_fetch
 from recommender.services.registry import STAGING_PREFIX, VERSION_INTERRUPTED
 from recommender.services.retrain import (
     RETRAIN_BUSY,
@@ -135,7 +135,7 @@ def test_a_worker_killed_mid_training_leaves_the_active_model_and_the_next_run_s
     assert 0 < lock.pttl(RETRAIN_LOCK_KEY) <= LOCK_S * 1000, "nothing renews it now: it expires within LOCK_S"
     active.refresh_from_db()
     assert active.status == ModelVersion.Status.ACTIVE
-    artifact_verify(version=active)
+    artifact_fetch(version=active)
     assert client_for(served_world.action_fan).get("/").context["result"].model_version.pk == active.pk
     assert all(path.exists() for path in staging), "the kill left the partial files (the next run must remove them)"
     refused = Client().post("/api/models/retrain", headers=manager_token)
@@ -154,7 +154,7 @@ def test_a_worker_killed_mid_training_leaves_the_active_model_and_the_next_run_s
     _wait(finished, seconds=TASK_S, what="the next retrain", worker=running)
     new = ModelVersion.objects.exclude(pk__in=[active.pk, killed.pk]).get()
     assert new.status == ModelVersion.Status.ACTIVE, new.error
-    artifact_verify(version=new)
+    artifact_fetch(version=new)
     killed.refresh_from_db()
     assert (killed.status, killed.error, killed.artifact_dir) == (ModelVersion.Status.FAILED, VERSION_INTERRUPTED, "")
     assert list(model_dir.glob(f"{STAGING_PREFIX}*")) == []
