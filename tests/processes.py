@@ -1,5 +1,6 @@
-"""Real services that tests start and stop themselves: a private redis-server, a Celery worker process on the queues
-it is given, celery beat, and the Procfile's web server (gunicorn with the site's config).
+"""Real services that tests start and stop themselves: a private redis-server, an S3-compatible server (moto), a Celery
+worker process on the queues it is given, celery beat, and the Procfile's web server (gunicorn with the site's
+config).
 
 A fault test owns its own Redis (a free port, no persistence) so that killing it harms no other test, and
 starts its worker in a session of its own so that SIGKILL reaches the pool's children too, as when a machine
@@ -16,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import redis
@@ -66,6 +67,76 @@ class RedisServer:
 
     def kill(self) -> None:
         """Gone at once, as in a crash: SIGKILL, no save, connections refused from now on."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+class S3Server:
+    """moto's S3-compatible server (``moto_server``, in memory) on a free port of ``host``: the stand-in for the
+    model store's object storage. ``env(bucket=...)`` is what a process sets to keep its model versions there;
+    ``kill`` and ``start`` again on the same port (empty again: moto keeps nothing)."""
+
+    # moto takes any credentials; a region is needed to sign.
+    ACCESS_KEY = SECRET_KEY = "moto-testing"
+    REGION = "us-east-1"
+
+    def __init__(self, *, log: Path, host: str = "127.0.0.1") -> None:
+        self.log = log
+        self.host = host
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Self:
+        command = [str(Path(sys.executable).parent / "moto_server"), "-H", self.host, "-p", str(self.port)]
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_S
+        while True:
+            try:
+                requests.get(f"{self.url}/moto-api/", timeout=5).raise_for_status()
+                return self
+            except (requests.ConnectionError, requests.Timeout):
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.kill()
+                    raise ServiceError(f"the S3 server did not answer; its log:\n{self.log_tail()}") from None
+                time.sleep(0.1)
+
+    def client(self) -> Any:
+        """A boto3 S3 client of this server."""
+        import boto3  # the web and worker processes import it only with MODEL_STORAGE=s3
+
+        return boto3.client("s3", endpoint_url=self.url, region_name=self.REGION, aws_access_key_id=self.ACCESS_KEY,
+                            aws_secret_access_key=self.SECRET_KEY)  # fmt: skip
+
+    def bucket_create(self, name: str | None = None) -> str:
+        """A new empty bucket (a fresh name unless given); its name."""
+        name = name or f"movierec-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def env(self, *, bucket: str, prefix: str = "models") -> dict[str, str]:
+        """The environment of a process whose model store is ``bucket`` under ``prefix`` on this server."""
+        return {
+            "MODEL_STORAGE": "s3",
+            "MODEL_S3_BUCKET": bucket,
+            "MODEL_S3_PREFIX": prefix,
+            "MODEL_S3_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": self.ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": self.SECRET_KEY,
+            "AWS_S3_REGION_NAME": self.REGION,
+        }
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:] if self.log.exists() else ""
+
+    def kill(self) -> None:
+        """Gone at once (SIGKILL) with every bucket: connections refused from now on."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()

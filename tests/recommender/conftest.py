@@ -1,4 +1,5 @@
-"""Fixtures of the recommender tests: a fresh model holder, the hand-made world, and an isolated registry."""
+"""Fixtures of the recommender tests: a fresh model holder, the hand-made world, an isolated registry, and an
+S3-compatible server for the model store."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ import redis
 from recommender.selectors import movie_stats_reset
 from recommender.services.retrain import RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY
 from recommender.services.serving import serving_reset
+from tests.processes import S3Server
 from tests.recommender.served_models import World, world_create
 from tests.recommender.training_data import redis_test_url
 
@@ -40,3 +42,11 @@ def isolated(settings, tmp_path: Path) -> Path:
     settings.REDIS_URL = redis_test_url()
     redis.Redis.from_url(settings.REDIS_URL).delete(RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY)
     return settings.MODEL_DIR
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3 server, one process for the session; each test keeps its versions in a bucket of its own."""
+    server = S3Server(log=tmp_path_factory.mktemp("s3") / "moto.log").start()
+    yield server
+    server.kill()
