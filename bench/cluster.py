@@ -48,8 +48,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -72,6 +71,8 @@ from common import (
 from load import FIRST_RATINGS, LOG_PROBLEMS, MIX, VERIFY, Run, User, drive, phase, procfile_env, report, warm
 from prepared_site import manage, server_env, users_sign_in
 
+from tests.processes import S3Server
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/movierec_bench_cluster"
 WEB_HOSTS = ("web-a", "web-b")
 WORKERS = {"worker-training": ["-Q", "training", "--concurrency", "1"], "worker-default": ["-Q", "celery"]}
@@ -79,7 +80,6 @@ GOAL_SWAP_S = 10.0
 RETRAIN_WAIT_S = 900  # past the users' --seconds: a retrain that has not ended by then is reported as never
 HEALTH_EVERY_S = 0.25
 BUCKET = "movierec-bench-cluster"
-MOTO_KEY = "bench"  # moto takes any credentials: key id and secret alike
 WEB_PORT = 8000  # inside each web host's namespace; loopback mode picks free ports
 VERSION = re.compile(r"version (\d+) ")
 
@@ -193,24 +193,6 @@ def _ip(*words: str) -> None:
     subprocess.run(["ip", *words], check=True)
 
 
-@contextmanager
-def s3_server(workdir: Path) -> Iterator[str]:
-    """moto in server mode on a free local port, the bench's bucket created in it; its URL."""
-    import boto3
-
-    port = free_port()
-    server = process_start(command=[str(Path(PYTHON).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                           env=dict(os.environ), log=workdir / "moto.log")  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        until_answering(url=f"{url}/moto-api/", process=server, log=workdir / "moto.log")
-        boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id=MOTO_KEY,
-                     aws_secret_access_key=MOTO_KEY).create_bucket(Bucket=BUCKET)  # fmt: skip
-        yield url
-    finally:
-        processes_stop([server])
-
-
 def database_ensure(url: str) -> None:
     """The database of ``url`` created when missing (as the server's superuser), then migrated elsewhere."""
     import psycopg
@@ -222,24 +204,21 @@ def database_ensure(url: str) -> None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def host_env(base: dict[str, str], *, services: dict[str, str], host: Host, webs: list[Host]) -> dict[str, str]:
-    """The production settings of every host, on the shared services as ``host`` reaches them, with folders of
-    its own: MODEL_DIR and MODEL_CACHE_DIR under its workdir, nothing else on disk. The web hosts' addresses are
-    allowed hosts (the users ask for them by address)."""
+def host_env(
+    base: dict[str, str], *, services: dict[str, str], store: dict[str, str], host: Host, webs: list[Host]
+) -> dict[str, str]:
+    """The production settings of every host, on the shared services as ``host`` reaches them (``store``: the
+    model store's variables), with folders of its own: MODEL_DIR and MODEL_CACHE_DIR under its workdir, nothing else
+    on disk. The web hosts' addresses are allowed hosts (the users ask for them by address)."""
     env = {k: v for k, v in base.items() if k not in BLAS_VARIABLES}
     env.update(
+        store,
         ALLOWED_HOSTS=",".join([base["ALLOWED_HOSTS"], *(web.address for web in webs)]),
         DATABASE_URL=services["database"],
         REDIS_URL=services["redis"],
         CELERY_BROKER_URL=services["redis"],
         CELERY_RESULT_BACKEND=services["redis"],
-        MODEL_STORAGE="s3",
-        MODEL_S3_BUCKET=BUCKET,
-        MODEL_S3_PREFIX="models",
         MODEL_S3_ENDPOINT_URL=services["s3"],
-        AWS_ACCESS_KEY_ID=MOTO_KEY,
-        AWS_SECRET_ACCESS_KEY=MOTO_KEY,
-        AWS_S3_REGION_NAME="us-east-1",
         MODEL_DIR=str(host.workdir / "models"),
         MODEL_CACHE_DIR=str(host.workdir / "model-cache"),
         # The run measures the swap across hosts, not the promotion gate: the users' random ratings may cost the
@@ -373,7 +352,9 @@ def main() -> int:
     database_ensure(args.database_url)
     with ExitStack() as stack:
         redis_url = stack.enter_context(private_redis())
-        s3_url = stack.enter_context(s3_server(workdir))
+        s3 = S3Server(log=workdir / "moto.log").start()
+        stack.callback(s3.kill)
+        store, s3_url = s3.env(bucket=s3.bucket_create(BUCKET)), s3.url
         network = stack.enter_context(Network(workdir)) if args.network == "netns" else None
         names = [*WEB_HOSTS, *WORKERS]
         hosts = {name: Host(name=name, workdir=workdir / name) for name in names}
@@ -394,17 +375,18 @@ def main() -> int:
         bench_host.workdir.mkdir()
         local = {"database": args.database_url, "redis": redis_url, "s3": s3_url}
         webs = [hosts[name] for name in WEB_HOSTS]
-        bench_env = host_env(base, services=local, host=bench_host, webs=webs)
+        bench_env = host_env(base, services=local, store=store, host=bench_host, webs=webs)
         prepare(bench_env)
         prepared = users_sign_in(bench_env, count=args.users, first_ratings=FIRST_RATINGS, seed=args.seed)
 
         processes: list[subprocess.Popen] = []
         stack.callback(lambda: processes_stop(processes))
         for name in WEB_HOSTS:
-            web_start(hosts[name], host_env(base, services=services, host=hosts[name], webs=webs))
+            web_start(hosts[name], host_env(base, services=services, store=store, host=hosts[name], webs=webs))
             processes.append(hosts[name].process)
         for name, options in WORKERS.items():
-            worker_start(hosts[name], host_env(base, services=services, host=hosts[name], webs=webs), options)
+            env = host_env(base, services=services, store=store, host=hosts[name], webs=webs)
+            worker_start(hosts[name], env, options)
             processes.append(hosts[name].process)
         print(f"Hosts: {', '.join(f'{h.name} {h.address}' for h in hosts.values())}; logs in {workdir}", flush=True)
         return measure(args, hosts, prepared, bench_env, workdir)
