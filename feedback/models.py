@@ -1,5 +1,6 @@
 """The events: every movie of every list shown to a signed-in person (Impression), and what they did from it
-(FollowUp: opened the movie, rated it, put it on their watchlist, hid it).
+(FollowUp: opened the movie, rated it, put it on their watchlist, hid it); and their daily rollup, which the online
+metrics read for the days that are over (OnlineDay, MovieShownDay).
 
 A list has no row of its own: its id (``shown_id``) is on each of its movies, so showing a list is one INSERT of
 its rows. The model version and the list's kind and day are copied onto the follow-ups, so that the online
@@ -61,15 +62,18 @@ class Impression(models.Model):
     model_version = _version_reference()
     kind = models.CharField(max_length=20, choices=ListKind.choices)
     shown_at = models.DateTimeField()
-    shown_on = models.DateField(help_text="The UTC day of shown_at: the metrics' day, and what retention counts by")
+    shown_on = models.DateField(help_text="The UTC day of shown_at: the metrics' day")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shown_id", "movie"], name="impression_one_movie_per_list")]
         indexes = [
             models.Index(fields=["user", "shown_at"], name="impression_user"),
-            # Covers the metrics' counts: lists (position 1) and distinct movies, by version, kind and day.
-            models.Index(fields=["model_version", "kind", "shown_on", "position", "movie"], name="impression_metrics"),
-            models.Index(fields=["shown_on"], name="impression_day"),
+            # Covers the metrics' counts: lists (position 1) and distinct movies, by version and day, in the order
+            # they are grouped (SQLite otherwise reads the day index to save the sort, and every row with it).
+            models.Index(fields=["model_version", "shown_on", "kind", "position", "movie"], name="impression_by_day"),
+            # Retention's, by the time rather than the day: an index by day would tempt SQLite's planner to read it
+            # in order for the metrics' GROUP BY, and every row with it.
+            models.Index(fields=["shown_at"], name="impression_time"),
         ]
 
     def __str__(self) -> str:
@@ -99,9 +103,56 @@ class FollowUp(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "at"], name="followup_user"),
-            models.Index(fields=["model_version", "kind", "shown_on"], name="followup_metrics"),
+            models.Index(fields=["model_version", "shown_on", "kind", "position"], name="followup_by_day"),
             models.Index(fields=["shown_on"], name="followup_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.action} movie {self.movie_id} from list {self.shown_id}"
+
+
+class OnlineDay(models.Model):
+    """A version's lists of one kind shown on one UTC day, and what followed them within its first AT positions
+    (feedback.metrics' counts), rolled up once the day's follow-ups are in (feedback.rollup): the metrics read a row
+    a day here rather than every event. Not personal: no person is named."""
+
+    model_version = _version_reference()
+    kind = models.CharField(max_length=20, choices=ListKind.choices)
+    shown_on = models.DateField()
+    lists = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    liked = models.PositiveIntegerField(default=0)
+    watchlisted = models.PositiveIntegerField(default=0)
+    hidden = models.PositiveIntegerField(default=0)
+    watchlist_adds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["model_version", "shown_on", "kind"], name="onlineday_by_day"),
+            models.Index(fields=["shown_on"], name="onlineday_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shown_on} v{self.model_version_id} {self.kind}: {self.lists} lists"
+
+
+class MovieShownDay(models.Model):
+    """A movie that a version's lists of one kind showed on one UTC day, rolled up with OnlineDay: coverage counts
+    the distinct movies of a period here, at most the catalogue's size a day."""
+
+    model_version = _version_reference()
+    kind = models.CharField(max_length=20, choices=ListKind.choices)
+    shown_on = models.DateField()
+    movie = models.ForeignKey(
+        "ratings.Movie", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["model_version", "shown_on", "kind", "movie"], name="movieshownday_by_day"),
+            models.Index(fields=["shown_on"], name="movieshownday_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shown_on} v{self.model_version_id} {self.kind}: movie {self.movie_id}"

@@ -16,7 +16,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connections, router
 from django.utils import timezone
 
-from feedback.models import Action, FollowUp, Impression, ListKind
+from feedback.models import Action, FollowUp, Impression, ListKind, MovieShownDay, OnlineDay
 
 
 def _rows_insert(*, rows: list[dict[str, int]], same: dict[str, object]) -> None:
@@ -116,8 +116,11 @@ class Expired:
 
 def events_expire(*, today: dt.date | None = None) -> Expired:
     """Delete the lists shown more than FEEDBACK_RETENTION_DAYS days before ``today`` (UTC), with what followed
-    them: one DELETE per table, by the day index."""
+    them and their days' rollup: one DELETE per table, each on an index of its own."""
     before = (today or timezone.now().date()) - dt.timedelta(days=settings.FEEDBACK_RETENTION_DAYS)
+    for rollup in (OnlineDay, MovieShownDay):
+        rollup.objects.filter(shown_on__lt=before).delete()
     follow_ups, _ = FollowUp.objects.filter(shown_on__lt=before).delete()
-    impressions, _ = Impression.objects.filter(shown_on__lt=before).delete()
+    midnight = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)  # shown_on is the UTC day of shown_at
+    impressions, _ = Impression.objects.filter(shown_at__lt=midnight).delete()
     return Expired(impressions=impressions, follow_ups=follow_ups, before=before)

@@ -282,11 +282,13 @@ RECOMMENDER_STATS_SECONDS = env.float("RECOMMENDER_STATS_SECONDS", default=300.0
 
 # Feedback events ----------------------------------------------------------------------------------------------------
 # The lists shown to signed-in people and what they did from them (feedback/): kept this many days, then deleted by
-# the daily task below (feedback.services.events_expire); an account's events go with the account.
+# the daily task below (feedback.services.events_expire); an account's events go with the account. The hourly one
+# rolls up the days that are over, which the online metrics then read (feedback.rollup).
 FEEDBACK_RETENTION_DAYS = env.int("FEEDBACK_RETENTION_DAYS", default=180)
 # https://django-celery-beat.readthedocs.io/en/latest/#example-creating-interval-based-periodic-task: beat copies
-# this entry into its database schedule at start, where the admin shows it.
+# these entries into its database schedule at start, where the admin shows them.
 CELERY_BEAT_SCHEDULE = {
     "feedback-events-expire": {"task": "feedback.tasks.events_expire", "schedule": 24 * 60 * 60.0},
+    "feedback-online-days-roll-up": {"task": "feedback.tasks.online_days_roll_up", "schedule": 60 * 60.0},
 }
 # END Feedback events ------------------------------------------------------------------------------------------------

@@ -16,13 +16,14 @@ def list_show(
     kind: ListKind = ListKind.HOME,
     first: int = 1,
 ) -> uuid.UUID:
-    """A list shown to ``user`` through the service, dated ``on`` (UTC day) when given."""
+    """A list shown to ``user`` through the service, on the UTC day ``on`` when given."""
     shown = shown_list_record(
         user=user, kind=kind, movie_ids=movie_ids, model_version_id=version_id, first_position=first
     )
     assert shown is not None
-    if on is not None:
-        Impression.objects.filter(shown_id=shown).update(shown_on=on)
+    if on is not None:  # the day and a time on it, as if shown then
+        noon = dt.datetime.combine(on, dt.time(12), tzinfo=dt.UTC)
+        Impression.objects.filter(shown_id=shown).update(shown_on=on, shown_at=noon)
     return shown
 
 

@@ -114,7 +114,8 @@ def test_retention_deletes_lists_shown_before_the_kept_days_with_their_follow_up
     for shown, age in ((old, 31), (kept, 30)):
         follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
         day = today - dt.timedelta(days=age)
-        Impression.objects.filter(shown_id=shown).update(shown_on=day)
+        noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        Impression.objects.filter(shown_id=shown).update(shown_on=day, shown_at=noon)
         FollowUp.objects.filter(shown_id=shown).update(shown_on=day)
     expired = events_expire(today=today)
     assert (expired.impressions, expired.follow_ups, expired.before) == (2, 1, dt.date(2026, 3, 1))
