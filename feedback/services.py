@@ -1,36 +1,53 @@
 """Event writes: a list shown (one INSERT of its movies), a follow-up attributed to it or withdrawn, and retention.
 
-Showing a list is on the path of every recommendations page, so it costs one statement and no read. A follow-up
+Showing a list is on the path of every recommendations page, so it costs one statement and no read; attributing
+a follow-up is one statement too, which inserts only when the list holds the movie for that person. A follow-up
 is attributed only to a list that was shown to the same person and holds the movie; anything else is ignored
 (``follow_up_record`` answers False), never raised: the measurement must not cost anyone their rating.
 """
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from feedback.models import Action, FollowUp, Impression, ListKind, MovieShownDay, OnlineDay
 
+# Showing a list and following it up are on the path of pages: each is one statement, written out here. The ORM's
+# bulk_create prepares every field of every row in Python, which made recording a list 5x as costly, and a
+# follow-up through it was a read and a write (bench/feedback_logging.py). Values are prepared by their fields, as
+# the ORM would prepare them.
+
+
+def _columns(model: type[Impression] | type[FollowUp], connection: BaseDatabaseWrapper) -> dict[str, str]:
+    return {f.name: connection.ops.quote_name(cast(str, f.column)) for f in model._meta.concrete_fields}
+
+
+def _prepared(
+    model: type[Impression] | type[FollowUp], connection: BaseDatabaseWrapper, values: Mapping[str, object]
+) -> list[Any]:
+    fields = {field.name: field for field in model._meta.concrete_fields}
+    return [fields[name].get_db_prep_save(value, connection) for name, value in values.items()]
+
 
 def _rows_insert(*, rows: list[dict[str, int]], same: dict[str, object]) -> None:
-    """One multi-row INSERT of impressions, written out here: bulk_create prepares every field of every row in
-    Python, which made recording a list 5x as costly (bench/feedback_logging.py). ``same``, the values that every
-    row shares, are prepared once by their fields, as the ORM would; each row's own values are integers."""
+    """One multi-row INSERT of impressions: ``same``, the values that every row shares, prepared once; each row's
+    own values are integers."""
     connection = connections[router.db_for_write(Impression)]
-    fields = {field.name: field for field in Impression._meta.concrete_fields}
-    shared = {name: fields[name].get_db_prep_save(value, connection) for name, value in same.items()}
-    names = [*rows[0], *shared]
-    columns = ", ".join(connection.ops.quote_name(cast(str, fields[name].column)) for name in names)
+    column = _columns(Impression, connection)
+    shared = _prepared(Impression, connection, same)
+    names = [*rows[0], *same]
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    values = [value for own in rows for value in (*own.values(), *shared.values())]
+    values: list[Any] = [value for own in rows for value in (*own.values(), *shared)]
     table = connection.ops.quote_name(Impression._meta.db_table)
+    columns = ", ".join(column[name] for name in names)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(rows))}", values)  # noqa: S608
 
@@ -71,29 +88,25 @@ def follow_up_record(
     to ``user`` holding the movie (expired, another person's, made up) or none is named."""
     if shown_list is None:
         return False
-    shown = Impression.objects.filter(shown_id=shown_list, movie_id=movie_id, user_id=user.pk).first()
-    if shown is None:
-        return False
-    entry = FollowUp(
-        shown_id=shown_list,
-        user_id=user.pk,
-        movie_id=movie_id,
-        action=action,
-        score=score,
-        at=timezone.now(),
-        position=shown.position,
-        model_version_id=shown.model_version_id,
-        kind=shown.kind,
-        shown_on=shown.shown_on,
+    connection = connections[router.db_for_write(FollowUp)]
+    target, source = _columns(FollowUp, connection), _columns(Impression, connection)
+    copied = ("shown_id", "user", "movie", "position", "model_version", "kind", "shown_on")
+    given = {"action": action.value, "score": score, "at": timezone.now()}
+    table, shown = (connection.ops.quote_name(model._meta.db_table) for model in (FollowUp, Impression))
+    # Again from the same list: a rating replaces the score; anything else keeps the first time (an update of
+    # nothing, so that the row still counts as attributed).
+    keep = [("score", "excluded"), ("at", "excluded")] if action == Action.RATED else [("at", table)]
+    kept = ", ".join(f"{target[name]} = {row}.{target[name]}" for name, row in keep)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(target[name] for name in (*copied, *given))}) "  # noqa: S608 (no input)
+        f"SELECT {', '.join(source[name] for name in copied)}, %s, %s, %s FROM {shown} "
+        f"WHERE {source['shown_id']} = %s AND {source['movie']} = %s AND {source['user']} = %s "
+        f"ON CONFLICT ({target['shown_id']}, {target['movie']}, {target['action']}) DO UPDATE SET {kept}"
     )
-    if action == Action.RATED:  # a new rating of the movie replaces the score
-        unique = ["shown_id", "movie", "action"]
-        FollowUp.objects.bulk_create(
-            [entry], update_conflicts=True, unique_fields=unique, update_fields=["score", "at"]
-        )
-    else:  # opening the page again, or a second click, is the same follow-up
-        FollowUp.objects.bulk_create([entry], ignore_conflicts=True)
-    return True
+    where = _prepared(Impression, connection, {"shown_id": shown_list, "movie": movie_id, "user": user.pk})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_prepared(FollowUp, connection, given), *where])
+        return cursor.rowcount > 0
 
 
 def follow_up_withdraw(*, user: User, movie_id: int, shown_list: uuid.UUID | None, action: Action) -> bool:

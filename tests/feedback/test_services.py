@@ -62,10 +62,13 @@ def test_nothing_is_recorded_for_a_visitor_or_an_empty_list(movies: list) -> Non
 
 
 def test_a_follow_up_takes_the_position_version_and_day_of_the_list(movies: list, version: ModelVersion) -> None:
-    """Rating the third movie of a list shown: one follow-up at position 3 of that list, with its score."""
+    """Rating the third movie of a list shown: one follow-up at position 3 of that list, with its score, written
+    by one statement that checks the list as it inserts."""
     user = UserFactory()
     shown = show(user, movies, version)
-    assert follow_up_record(user=user, movie_id=movies[2].pk, shown_list=shown, action=Action.RATED, score=4.5)
+    with CaptureQueriesContext(connection) as queries:
+        assert follow_up_record(user=user, movie_id=movies[2].pk, shown_list=shown, action=Action.RATED, score=4.5)
+    assert len(queries.captured_queries) == 1
     follow_up = FollowUp.objects.get()
     assert (follow_up.shown_id, follow_up.position, follow_up.model_version_id) == (shown, 3, version.pk)
     assert (follow_up.action, follow_up.score, follow_up.kind) == (Action.RATED, 4.5, ListKind.HOME)
@@ -73,14 +76,17 @@ def test_a_follow_up_takes_the_position_version_and_day_of_the_list(movies: list
 
 
 def test_the_same_follow_up_twice_is_counted_once_and_a_new_rating_keeps_the_latest(movies: list) -> None:
-    """Opening a movie again from the same list is one follow-up; rating it again replaces the score."""
+    """Opening a movie again from the same list is one follow-up, at the first time, and still attributed (the
+    page opened again keeps the list); rating it again replaces the score."""
     user = UserFactory()
     shown = show(user, movies, None)
     for _ in range(2):
-        follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
+        assert follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
+    first = FollowUp.objects.get().at
     follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.RATED, score=2.0)
     follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.RATED, score=5.0)
     assert sorted(FollowUp.objects.values_list("action", "score")) == [(Action.OPENED, None), (Action.RATED, 5.0)]
+    assert FollowUp.objects.get(action=Action.OPENED).at == first
 
 
 @pytest.mark.parametrize("case", ["someone else's list", "movie not in the list", "unknown list", "no list"])
