@@ -15,9 +15,10 @@ Prints p50 and p95 of each, with and without (wall time, and the CPU time of the
 difference in ms and the ratio of the p95s, and the time each request spent in the recording itself (the
 recording services timed inside the page: on a busy machine two pages' p95s differ by more than 2 ms either way,
 from the neighbours alone). Then, with --lists N, it writes N synthetic lists of 20 movies of the active version
-over 30 days (with follow-ups on 30% of them) straight into the tables, and times the online metrics of the version (feedback.metrics: the version page's
-queries) and the totals of every version (the history page's) at N/10 lists and at N, counted from the events
-alone and from the daily rollup (feedback.rollup, its run timed too), with the ratios.
+over 30 days (with follow-ups on 30% of them) straight into the tables, and times the online metrics of the
+version (feedback.metrics: the version page's queries) and the totals of every version (the history page's) at
+N/10 lists and at N, counted from the events alone and from the daily rollup (feedback.rollup, its run timed too),
+with the ratios.
 
     .venv/bin/python bench/feedback_logging.py [--rounds 400] [--lists 100000] [--database-url postgres://...]
 
