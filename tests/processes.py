@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
@@ -26,7 +26,7 @@ from celery import Celery
 from django.conf import settings as django_settings
 from django.db import connections
 
-from scripts.ensure_redis import RedisStartError, free_port, redis_start
+from scripts.ensure_redis import LOG_FILE, RedisStartError, free_port, redis_start
 
 ROOT = Path(__file__).resolve().parent.parent
 START_S = 90
@@ -36,11 +36,72 @@ class ServiceError(Exception):
     """A service did not start; the message holds the end of its log."""
 
 
-class RedisServer:
+class ServiceProcess:
+    """What every process here shares: launched from the repository with its output in ``log``, waited on until it
+    is ready, asked to end (``stop``: SIGTERM, then SIGKILL after 30 s) or ended at once (``kill``: SIGKILL, as in a
+    crash). With ``own_session`` it runs in a session of its own and every signal goes to its whole group, its
+    children included."""
+
+    log: Path
+    own_session = False
+    process: subprocess.Popen | None = None
+
+    def _launch(
+        self,
+        command: list[str],
+        *,
+        env: dict[str, str] | None,
+        ready: Callable[[], bool],
+        what: str,
+        every_s: float = 0.1,
+        give_up: Callable[[], None] | None = None,
+    ) -> None:
+        """``command`` started, then ``ready`` asked every ``every_s`` until it holds; ServiceError saying ``what``,
+        with the end of the log, when the process exits first or START_S pass (after ``give_up``, else ``kill``)."""
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=self.own_session
+            )
+        deadline = time.monotonic() + START_S
+        while not ready():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                (give_up or self.kill)()
+                raise ServiceError(f"{what}; its log:\n{self.log_tail()}")
+            time.sleep(every_s)
+
+    def log_tail(self) -> str:
+        return self.log.read_text()[-4000:] if self.log.exists() else ""
+
+    def _signal(self, number: signal.Signals) -> None:
+        assert self.process is not None
+        if self.own_session:
+            os.killpg(self.process.pid, number)
+        else:
+            self.process.send_signal(number)
+
+    def kill(self) -> None:
+        """Gone at once (SIGKILL): no cleanup code runs, nothing is released or written down."""
+        if self.process is not None and self.process.poll() is None:
+            self._signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+
+class RedisServer(ServiceProcess):
     """redis-server on a free local port; ``kill`` (SIGKILL) and ``start`` again on the same port."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        self.log = workdir / LOG_FILE
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -65,15 +126,8 @@ class RedisServer:
     def thaw(self) -> None:
         self.process.send_signal(signal.SIGCONT)
 
-    def kill(self) -> None:
-        """Gone at once, as in a crash: SIGKILL, no save, connections refused from now on."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
 
-
-class S3Server:
+class S3Server(ServiceProcess):
     """moto's S3-compatible server (``moto_server``, in memory) on a free port of ``host``: the stand-in for the
     model store's object storage. ``env(bucket=...)`` is what a process sets to keep its model versions there;
     ``kill`` and ``start`` again on the same port (empty again: moto keeps nothing)."""
@@ -94,18 +148,11 @@ class S3Server:
 
     def start(self) -> Self:
         command = [str(Path(sys.executable).parent / "moto_server"), "-H", self.host, "-p", str(self.port)]
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_S
-        while True:
-            try:
-                requests.get(f"{self.url}/moto-api/", timeout=5).raise_for_status()
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.kill()
-                    raise ServiceError(f"the S3 server did not answer; its log:\n{self.log_tail()}") from None
-                time.sleep(0.1)
+        self._launch(command, env=None, ready=self._answers, what="the S3 server did not answer")
+        return self
+
+    def _answers(self) -> bool:
+        return _answers(f"{self.url}/moto-api/", ok=True)
 
     def client(self) -> Any:
         """A boto3 S3 client of this server."""
@@ -132,15 +179,16 @@ class S3Server:
             "AWS_S3_REGION_NAME": self.REGION,
         }
 
-    def log_tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
 
-    def kill(self) -> None:
-        """Gone at once (SIGKILL) with every bucket: connections refused from now on."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+def _answers(url: str, *, ok: bool = False) -> bool:
+    """Whether ``url`` answers at all (with ``ok``: answers a success; an error status raises requests' error)."""
+    try:
+        response = requests.get(url, timeout=5)
+    except (requests.ConnectionError, requests.Timeout):
+        return False
+    if ok:
+        response.raise_for_status()
+    return True
 
 
 def database_url() -> str:
@@ -171,10 +219,12 @@ TRAINING_QUEUE = "training"
 WORKER_QUEUES = ("celery", TRAINING_QUEUE)
 
 
-class CeleryWorker:
+class CeleryWorker(ServiceProcess):
     """``celery -A movierec_site worker`` (prefork unless ``pool`` says otherwise) on the given environment and
-    ``queues`` (the Procfile's worker's unless told), in a process group of its own; ``client`` sends tasks by name
-    to it, routed as the site routes them, and reads their results."""
+    ``queues`` (the Procfile's worker's unless told), in a session of its own so that SIGKILL reaches the pool's
+    children too; ``client`` sends tasks by name to it, routed as the site routes them, and reads their results."""
+
+    own_session = True
 
     def __init__(
         self,
@@ -200,18 +250,11 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Self:
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", f"--pool={self.pool}",
-                 f"--concurrency={self.concurrency}", f"--queues={','.join(self.queues)}", "--loglevel=INFO",
-                 "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{self.name}@%h"],
-                cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_S
-        while not self.answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise ServiceError(f"the Celery worker did not start; its log:\n{self.log_tail()}")
+        command = [sys.executable, "-m", "celery", "-A", "movierec_site", "worker", f"--pool={self.pool}",
+                   f"--concurrency={self.concurrency}", f"--queues={','.join(self.queues)}", "--loglevel=INFO",
+                   "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{self.name}@%h"]  # fmt: skip
+        # No pause between pings: each waits half a second for the answer.
+        self._launch(command, env=self.env, ready=self.answers, what="the Celery worker did not start", every_s=0)
         return self
 
     def answers(self) -> bool:
@@ -219,28 +262,13 @@ class CeleryWorker:
         replies = self.client.control.ping(timeout=0.5)
         return any(node.startswith(f"{self.name}@") for reply in replies for node in reply)
 
-    def log_tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL to the worker and its pool's children at once: no cleanup code runs anywhere."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.process = None
-
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process = None
+        """Celery's warm shutdown (SIGTERM to the worker and its children), SIGKILL after 30 s; the client closed."""
+        super().stop()
         self.client.close()
 
 
-class CeleryBeat:
+class CeleryBeat(ServiceProcess):
     """The Procfile's ``celery beat`` on the test settings and the given environment, its pid and schedule files in
     ``workdir`` (two beats in one test must not share a pid file, which refuses the second); ``start`` returns once
     it runs its loop."""
@@ -258,36 +286,12 @@ class CeleryBeat:
         return self.process.pid
 
     def start(self) -> Self:
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                ["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + START_S
-        while "beat: Starting..." not in self.log.read_text():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.kill()
-                raise ServiceError(f"celery beat did not start; its log:\n{self.log_tail()}")
-            time.sleep(0.1)
+        self._launch(["bash", "-c", f"exec {self.command}"], env=self.env, ready=self._started,
+                     what="celery beat did not start")  # fmt: skip
         return self
 
-    def log_tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL: gone at once, nothing released or written down."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process = None
+    def _started(self) -> bool:
+        return "beat: Starting..." in self.log.read_text()
 
 
 @contextmanager
@@ -335,7 +339,7 @@ def procfile_command(name: str) -> str:
     return dict(line.split(": ", 1) for line in lines if line.strip())[name]
 
 
-class WebServer:
+class WebServer(ServiceProcess):
     """The Procfile's web command (gunicorn with the site's config file) on the test settings, the test database,
     this test's MODEL_DIR and the Redis at ``redis_url``, listening on a free port; ``env`` adds to its environment.
 
@@ -368,30 +372,10 @@ class WebServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Self:
-        with self.log.open("a") as output:
-            self.process = subprocess.Popen(
-                ["bash", "-c", f"exec {self.command}"], cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + START_S
-        while True:
-            try:
-                requests.get(f"{self.url}/api/health", timeout=5)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise ServiceError(f"the web server did not answer; its log:\n{self.log_tail()}") from None
-                time.sleep(0.1)
+        # A web server that does not answer is stopped, not killed: SIGKILL to gunicorn's arbiter leaves its workers.
+        self._launch(["bash", "-c", f"exec {self.command}"], env=self.env, ready=self._answers,
+                     what="the web server did not answer", give_up=self.stop)  # fmt: skip
+        return self
 
-    def log_tail(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
+    def _answers(self) -> bool:
+        return _answers(f"{self.url}/api/health")
