@@ -39,7 +39,6 @@ The first run migrates that database and imports MovieLens 100k; each run adds u
 """
 
 import argparse
-import json
 import os
 import random
 import re
@@ -59,7 +58,6 @@ import requests
 from common import (
     BLAS_VARIABLES,
     GUNICORN,
-    PYTHON,
     ROOT,
     free_port,
     private_redis,
@@ -68,7 +66,23 @@ from common import (
     quantile,
     until_answering,
 )
-from load import FIRST_RATINGS, LOG_PROBLEMS, MIX, VERIFY, Run, User, drive, phase, procfile_env, report, warm
+from load import (
+    CELERY_WORKER_BASE,
+    FIRST_RATINGS,
+    MIX,
+    Run,
+    User,
+    at_text,
+    drive,
+    log_problems_print,
+    phase,
+    procfile_env,
+    ratings_verify,
+    report,
+    versions_listed,
+    warm,
+    worker_wait,
+)
 from prepared_site import manage, server_env, users_sign_in
 
 from tests.processes import S3Server
@@ -248,14 +262,9 @@ def web_start(host: Host, env: dict[str, str]) -> None:
 def worker_start(host: Host, env: dict[str, str], options: list[str]) -> None:
     """A Celery worker on ``host`` with ``options`` (its queues), the BLAS variables of the Procfile's worker line;
     returns once it says it is ready."""
-    command = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--loglevel=INFO", *options,
-               "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", f"{host.name}@%h"]  # fmt: skip
+    command = [*CELERY_WORKER_BASE, *options, "-n", f"{host.name}@%h"]
     host.process = process_start(command=host.command(command), env={**env, **procfile_env("worker")}, log=host.log)
-    deadline = time.monotonic() + 120
-    while " ready." not in host.log.read_text(errors="replace"):
-        if host.process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"{host.name} did not start; see {host.log}")
-        time.sleep(0.5)
+    worker_wait(host.process, host.log, name=host.name)
 
 
 class ClusterUser(User):
@@ -289,7 +298,7 @@ def retrain_ask(base: str, token: str, run: Run, *, at: float, wall_start: float
     rejected, or failed), with its activation in seconds since the start of the run (the registry's clock). The
     users go on until ``after`` seconds past the activation, however late it comes."""
     headers = {"Authorization": f"Bearer {token}"}
-    before = {v["id"] for v in requests.get(f"{base}/api/models", headers=headers, timeout=30).json()}
+    before = {v["id"] for v in versions_listed(base, headers)}
     time.sleep(max(0.0, at - run.now()))
     run.retrain_at = run.now()
     run.until = float("inf")  # the users go on until the retrain has ended, and ``after`` seconds past it
@@ -298,8 +307,7 @@ def retrain_ask(base: str, token: str, run: Run, *, at: float, wall_start: float
         run.retrain["request"] = f"HTTP {response.status_code}"
         while response.ok and run.now() < stop + RETRAIN_WAIT_S:
             time.sleep(0.5)
-            versions = requests.get(f"{base}/api/models", headers=headers, timeout=30).json()
-            new = [v for v in versions if v["id"] not in before]
+            new = versions_listed(base, headers, besides=before)
             if not new:
                 continue
             version = new[-1]
@@ -443,9 +451,9 @@ def measure(
     else:
         print("  after: no requests (the retrain did not end with a new version active)")
     print(
-        f"\nRetrain: asked at {_at(run.retrain_at)} ({run.retrain.get('request')}) on {webs[0].name}, version "
+        f"\nRetrain: asked at {at_text(run.retrain_at)} ({run.retrain.get('request')}) on {webs[0].name}, version "
         f"v{run.retrain.get('version')} {run.retrain.get('status')} (rmse {run.retrain.get('rmse', 0):.4f}), "
-        f"activated at {_at(run.activated_at)}"
+        f"activated at {at_text(run.activated_at)}"
     )
     swaps = {}
     for host in webs:
@@ -461,17 +469,11 @@ def measure(
             f"{_after(by['received'], run.activated_at)} by the bench's (answer read); {len(watched.answers)} "
             f"health answers, {watched.errors} errors"
         )
-    acked = workdir / "acked.json"
-    acked.write_text(json.dumps([[u, m, s] for (u, m), s in run.acked.items()]))
-    verified = manage({**env, "BENCH_ACKED": str(acked)}, "shell", "-c", VERIFY, capture=True)
-    ratings = json.loads(verified.strip().splitlines()[-1])
-    print(f"Ratings: {ratings['acknowledged']} acknowledged, {ratings['lost']} lost {ratings['examples'] or ''}")
+    ratings = ratings_verify(run, env, workdir)
     for failure in ClusterUser.failures:
         print(f"Connection error: {failure}")
     for host in hosts.values():
-        text = host.log.read_text(errors="replace")
-        problems = {label: len(pattern.findall(text)) for label, pattern in LOG_PROBLEMS.items()}
-        print(f"{host.name}.log: {problems}")
+        log_problems_print(host.log)
     errors = sum(1 for s in run.samples if s.error) + sum(s.errors for s in served.values())
     on_time = all(s is not None and s <= GOAL_SWAP_S for s in swaps.values())
     shown = ", ".join(f"{name} {'never' if s is None else f'{s:.1f} s'}" for name, s in swaps.items())
@@ -486,10 +488,6 @@ def _served_version(host: Host) -> int | None:
     detail = requests.get(f"{host.url}/api/health", timeout=30).json()["checks"]["model"]["detail"]
     match = VERSION.match(detail)
     return int(match.group(1)) if match else None
-
-
-def _at(seconds: float | None) -> str:
-    return "never" if seconds is None else f"{seconds:.1f} s"
 
 
 def _after(at: float | None, activated: float) -> str:

@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +68,11 @@ MIX = ((CATALOGUE, 0.18), (SEARCH, 0.12), (MOVIE, 0.25), (HOME, 0.25), (RATE_HTM
 ORDERINGS = ("popular", "best", "title", "newest", "oldest")
 FIRST_RATINGS = 10
 PHASES = ("before", "during", "after")
-CELERY_WORKER = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--pool=prefork", "--concurrency=1",
-                 "--queues=celery,training", "--loglevel=INFO", "--without-heartbeat", "--without-gossip",
-                 "--without-mingle"]  # fmt: skip
+# A Celery worker as the benches start it (bench/cluster.py adds its queues and a node name): at INFO, as the
+# Procfile's worker logs, since its " ready." line is what worker_wait waits for.
+CELERY_WORKER_BASE = [PYTHON, "-m", "celery", "-A", "movierec_site", "worker", "--loglevel=INFO",
+                      "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
+CELERY_WORKER = [*CELERY_WORKER_BASE, "--pool=prefork", "--concurrency=1", "--queues=celery,training"]
 LOG_PROBLEMS = {"database is locked": re.compile(r"database is locked"), "traceback": re.compile(r"^Traceback", re.M)}
 GOAL_HOME_P99_MS = 1000.0
 
@@ -226,18 +229,23 @@ def drive(user: User, run: Run, stop: float, think: float) -> None:
         time.sleep(user.rng.uniform(0.5 * think, 1.5 * think))
 
 
+def versions_listed(base: str, headers: dict[str, str], *, besides: Collection[int] = ()) -> list[dict]:
+    """GET /api/models as the staff client of ``headers``: the versions, but for those whose ids are in ``besides``."""
+    versions = requests.get(f"{base}/api/models", headers=headers, timeout=30).json()
+    return [version for version in versions if version["id"] not in besides]
+
+
 def retrain(base: str, token: str, run: Run, at: float, stop: float) -> None:
     """Ask for a retrain at ``at``; follow it until its version is active and the web workers serve it."""
     headers = {"Authorization": f"Bearer {token}"}
-    before = {v["id"] for v in requests.get(f"{base}/api/models", headers=headers, timeout=30).json()}
+    before = {v["id"] for v in versions_listed(base, headers)}
     time.sleep(max(0.0, at - run.now()))
     run.retrain_at = run.now()
     response = requests.post(f"{base}/api/models/retrain", headers=headers, timeout=30)
     run.retrain["request"] = f"HTTP {response.status_code}"
     while run.now() < stop + 120 and run.swapped_at is None:
         time.sleep(0.5)
-        versions = [v for v in requests.get(f"{base}/api/models", headers=headers, timeout=30).json()
-                    if v["id"] not in before]  # fmt: skip
+        versions = versions_listed(base, headers, besides=before)
         if versions:
             version = versions[0]
             run.retrain.update(version=version["id"], status=version["status"], rmse=version["metrics"].get("rmse", 0))
@@ -285,6 +293,24 @@ def report(run: Run, seconds: float, users: int) -> dict[str, float]:
     counts = {p: sum(1 for s in run.samples if phase(s, run) == p) for p in PHASES}
     print(f"  requests per phase: {counts}")
     return ratios
+
+
+def ratings_verify(run: Run, env: dict[str, str], workdir: Path) -> dict:
+    """Every rating the site acknowledged in ``run`` looked up in the database (``env``'s), and the outcome printed:
+    {"acknowledged": n, "lost": n, "examples": the first lost ones}."""
+    acked = workdir / "acked.json"
+    acked.write_text(json.dumps([[u, m, s] for (u, m), s in run.acked.items()]))
+    verified = manage({**env, "BENCH_ACKED": str(acked)}, "shell", "-c", VERIFY, capture=True)
+    ratings = json.loads(verified.strip().splitlines()[-1])
+    print(f"Ratings: {ratings['acknowledged']} acknowledged, {ratings['lost']} lost {ratings['examples'] or ''}")
+    return ratings
+
+
+def log_problems_print(log: Path) -> None:
+    """How often each of LOG_PROBLEMS occurs in ``log``, printed under its name."""
+    text = log.read_text(errors="replace")
+    problems = {label: len(pattern.findall(text)) for label, pattern in LOG_PROBLEMS.items()}
+    print(f"{log.name}: {problems}")
 
 
 def main() -> int:
@@ -375,24 +401,18 @@ def site_run(args: argparse.Namespace, server: Server, workdir: Path, redis_url:
 
         report(run, elapsed, args.users)
         print(
-            f"\nRetrain: asked at {_at(run.retrain_at)} ({run.retrain.get('request')}), version "
+            f"\nRetrain: asked at {at_text(run.retrain_at)} ({run.retrain.get('request')}), version "
             f"v{run.retrain.get('version')} {run.retrain.get('status')} (rmse {run.retrain.get('rmse', 0):.4f}); "
-            f"active at {_at(run.activated_at)}, served by the web workers at {_at(run.swapped_at)}"
+            f"active at {at_text(run.activated_at)}, served by the web workers at {at_text(run.swapped_at)}"
         )
-        acked = workdir / "acked.json"
-        acked.write_text(json.dumps([[u, m, s] for (u, m), s in run.acked.items()]))
-        verified = manage({**env, "BENCH_ACKED": str(acked)}, "shell", "-c", VERIFY, capture=True)
-        ratings = json.loads(verified.strip().splitlines()[-1])
-        print(f"Ratings: {ratings['acknowledged']} acknowledged, {ratings['lost']} lost {ratings['examples'] or ''}")
+        ratings = ratings_verify(run, env, workdir)
         print(f"Web workers' memory: RSS {', '.join(f'{mb:.0f}' for mb in worker_rss)} MiB")
         print(
             f"CPU seconds used during the run: {', '.join(f'{name} {sec:.1f}' for name, sec in cpu.items())}; "
             f"machine load average {load_before:.1f} before, {load_after:.1f} after ({os.cpu_count()} CPUs)"
         )
         for name in ["gunicorn.log", "celery.log"]:
-            text = (workdir / name).read_text(errors="replace")
-            problems = {label: len(pattern.findall(text)) for label, pattern in LOG_PROBLEMS.items()}
-            print(f"{name}: {problems}")
+            log_problems_print(workdir / name)
         errors = sum(1 for s in run.samples if s.error)
         print(f"Goals: 0 errors -> {errors}; 0 lost ratings -> {ratings['lost']}; logs in {workdir}")
         pages = {
@@ -427,16 +447,17 @@ def warm(users: list[User]) -> None:
         list(pool.map(visit, users))  # list: an error in a visit is raised here
 
 
-def _at(seconds: float | None) -> str:
+def at_text(seconds: float | None) -> str:
+    """A moment of the run as the reports print it: seconds since the start, or never."""
     return "never" if seconds is None else f"{seconds:.1f} s"
 
 
-def worker_wait(worker: subprocess.Popen, log: Path) -> None:
-    """Returns once the Celery worker says it is ready; SystemExit naming its log if it exits or takes 120 s."""
+def worker_wait(worker: subprocess.Popen, log: Path, *, name: str = "the Celery worker") -> None:
+    """Returns once the Celery worker says it is ready; SystemExit naming it and its log if it exits or takes 120 s."""
     deadline = time.monotonic() + 120
     while " ready." not in log.read_text(errors="replace"):
         if worker.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"the Celery worker did not start; see {log}")
+            raise SystemExit(f"{name} did not start; see {log}")
         time.sleep(0.5)
 
 
