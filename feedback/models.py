@@ -22,6 +22,10 @@ class ListKind(models.TextChoices):
     ONBOARDING_PREVIEW = "onboarding_preview", "Onboarding: your list so far"
     SIMILAR = "similar", "A movie's page: more like this"
     API_RECOMMENDATIONS = "api_recommendations", "API: recommendations"
+    # A comparison's list (the recommendations page's or the API's): two versions' movies drafted into one. Its
+    # own kind, so that the versions' online metrics leave it out; the comparison judges it (each row's version
+    # is the team whose list the movie came from).
+    INTERLEAVED = "interleaved", "Recommendations interleaved from two versions"
 
 
 # The lists that are the model's recommendations: the online metrics are theirs.
@@ -50,6 +54,19 @@ def _version_reference() -> "models.ForeignKey[Any, Any]":
     )
 
 
+def _comparison_reference() -> "models.ForeignKey[Any, Any]":
+    return models.ForeignKey(
+        "recommender.Comparison",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        help_text="The comparison whose interleaved list this was; null for one version's list",
+    )
+
+
 class Impression(models.Model):
     """One movie at one position (1 = first) of a list shown to a person."""
 
@@ -61,6 +78,7 @@ class Impression(models.Model):
     position = models.PositiveSmallIntegerField()
     model_version = _version_reference()
     kind = models.CharField(max_length=20, choices=ListKind.choices)
+    comparison = _comparison_reference()
     shown_at = models.DateTimeField()
     shown_on = models.DateField(help_text="The UTC day of shown_at: the metrics' day")
 
@@ -74,6 +92,12 @@ class Impression(models.Model):
             # Retention's, by the time rather than the day: an index by day would tempt SQLite's planner to read it
             # in order for the metrics' GROUP BY, and every row with it.
             models.Index(fields=["shown_at"], name="impression_time"),
+            # A comparison's people; partial, so that the lists of one version cost it nothing.
+            models.Index(
+                fields=["comparison", "user"],
+                name="impression_comparison",
+                condition=models.Q(comparison__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,10 +115,11 @@ class FollowUp(models.Model):
     action = models.CharField(max_length=12, choices=Action.choices)
     score = models.FloatField(null=True, blank=True, help_text="The rating given (rated only)")
     at = models.DateTimeField()
-    # Copied from the impression: the list's position of the movie, version, kind and day.
+    # Copied from the impression: the list's position of the movie, version, kind, comparison and day.
     position = models.PositiveSmallIntegerField()
     model_version = _version_reference()
     kind = models.CharField(max_length=20, choices=ListKind.choices)
+    comparison = _comparison_reference()
     shown_on = models.DateField()
 
     class Meta:
@@ -105,6 +130,11 @@ class FollowUp(models.Model):
             models.Index(fields=["user", "at"], name="followup_user"),
             models.Index(fields=["model_version", "shown_on", "kind", "position"], name="followup_by_day"),
             models.Index(fields=["shown_on"], name="followup_day"),
+            models.Index(
+                fields=["comparison", "shown_id"],
+                name="followup_comparison",
+                condition=models.Q(comparison__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from feedback.models import Action, FollowUp, Impression, ListKind, MovieShownDay, OnlineDay
 
+TEAMS_MISMATCH = "an interleaved list names one version per movie: {movies} movies, {teams} versions"
+
 # Showing a list and following it up are on the path of pages: each is one statement, written out here. The ORM's
 # bulk_create prepares every field of every row in Python, which made recording a list 5x as costly, and a
 # follow-up through it was a read and a write (bench/feedback_logging.py). Values are prepared by their fields, as
@@ -52,6 +54,14 @@ def _rows_insert(*, rows: list[dict[str, int]], same: dict[str, object]) -> None
         cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(rows))}", values)  # noqa: S608
 
 
+@dataclass(frozen=True)
+class Teams:
+    """An interleaved list's comparison and, movie by movie, the version whose list each movie came from."""
+
+    comparison_id: int
+    version_ids: Sequence[int]
+
+
 def shown_list_record(
     *,
     user: User | AnonymousUser,
@@ -59,24 +69,29 @@ def shown_list_record(
     movie_ids: Sequence[int],
     model_version_id: int | None,
     first_position: int = 1,
+    teams: Teams | None = None,
 ) -> uuid.UUID | None:
     """Record that ``user`` was shown ``movie_ids`` in this order, the first at ``first_position`` (a later page
-    starts further down), and return the list's new id; None for a visitor or an empty list (nothing recorded)."""
+    starts further down), and return the list's new id; None for a visitor or an empty list (nothing recorded).
+
+    With ``teams`` the list is a comparison's: it is recorded as ListKind.INTERLEAVED whatever page showed it,
+    each movie under the version of its team (``model_version_id`` is then unused)."""
     if not user.is_authenticated or not movie_ids:
         return None
+    if teams is not None and len(teams.version_ids) != len(movie_ids):
+        raise ValueError(TEAMS_MISMATCH.format(movies=len(movie_ids), teams=len(teams.version_ids)))
     shown_id, now = uuid.uuid4(), timezone.now()
-    _rows_insert(
-        # A movie once per list, at its first place.
-        rows=[{"movie": m, "position": first_position + i} for i, m in enumerate(dict.fromkeys(movie_ids))],
-        same={
-            "shown_id": shown_id,
-            "user": user.pk,
-            "model_version": model_version_id,
-            "kind": kind.value,
-            "shown_at": now,
-            "shown_on": now.date(),
-        },
-    )
+    same: dict[str, object] = {"shown_id": shown_id, "user": user.pk, "shown_at": now, "shown_on": now.date()}
+    # A movie once per list, at its first place.
+    order = sorted({movie: i for i, movie in reversed(list(enumerate(movie_ids)))}.values())
+    rows: list[dict[str, int]] = [{"movie": movie_ids[i], "position": first_position + n} for n, i in enumerate(order)]
+    if teams is None:
+        same |= {"model_version": model_version_id, "kind": kind.value}
+    else:
+        for row, i in zip(rows, order, strict=True):
+            row["model_version"] = teams.version_ids[i]
+        same |= {"kind": ListKind.INTERLEAVED.value, "comparison": teams.comparison_id}
+    _rows_insert(rows=rows, same=same)
     return shown_id
 
 
@@ -90,7 +105,7 @@ def follow_up_record(
         return False
     connection = connections[router.db_for_write(FollowUp)]
     target, source = _columns(FollowUp, connection), _columns(Impression, connection)
-    copied = ("shown_id", "user", "movie", "position", "model_version", "kind", "shown_on")
+    copied = ("shown_id", "user", "movie", "position", "model_version", "kind", "comparison", "shown_on")
     given = {"action": action.value, "score": score, "at": timezone.now()}
     table, shown = (connection.ops.quote_name(model._meta.db_table) for model in (FollowUp, Impression))
     # Again from the same list: a rating replaces the score; anything else keeps the first time (an update of

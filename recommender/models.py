@@ -1,5 +1,7 @@
-"""The model registry: every trained version, its metrics and artifact, and which one the site serves."""
+"""The model registry: every trained version, its metrics and artifact, which one the site serves, and the online
+comparisons of a candidate against it."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -70,3 +72,47 @@ class ModelVersion(models.Model):
     @property
     def rmse(self) -> float | None:
         return self.metrics.get("rmse")
+
+
+class ComparisonQuerySet(models.QuerySet["Comparison"]):
+    def running(self) -> "ComparisonQuerySet":
+        return self.filter(status=Comparison.Status.RUNNING)
+
+
+class Comparison(models.Model):
+    """The active version (A) against a ready candidate (B), judged online: a share of signed-in people see one
+    list drafted from both (team-draft interleaving), and what they open and like from it says which they prefer.
+
+    The versions are kept when pruned away (null): the comparison is history. At most one runs at a time."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        PROMOTED = "promoted", "Ended: the candidate was promoted"
+        STOPPED = "stopped", "Ended: stopped"
+
+    version_a = models.ForeignKey(
+        ModelVersion, null=True, on_delete=models.SET_NULL, related_name="+", help_text="The active version at start"
+    )
+    version_b = models.ForeignKey(
+        ModelVersion, null=True, on_delete=models.SET_NULL, related_name="+", help_text="The candidate"
+    )
+    share = models.FloatField(help_text="The share of signed-in people who see the interleaved list, in (0, 1]")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_note = models.TextField(blank=True, help_text="Why it ended, and what it had found by then")
+
+    objects = ComparisonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="running"), name="comparison_one_running"),
+            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=1), name="comparison_share_in_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"comparison {self.pk}: v{self.version_a_id} against v{self.version_b_id} ({self.status})"

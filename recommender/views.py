@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from feedback.attribution import SHOWN_LIST_PARAM, shown_list_from
 from feedback.models import Action, ListKind
-from feedback.services import follow_up_record, shown_list_record
+from feedback.services import Teams, follow_up_record, shown_list_record
 from ratings.endpoints import back_url, movie_or_404, movie_post_endpoint
 from ratings.mark_views import MARK_REMOVED, MARKS_CHANGED_EVENT, mark_or_404
 from ratings.models import Movie
@@ -78,7 +78,13 @@ def _int_or_none(raw: str | None) -> int | None:
 
 
 def _shown(
-    request: HttpRequest, kind: ListKind, movies: Sequence[Movie], *, version: ModelVersion | None, first: int = 1
+    request: HttpRequest,
+    kind: ListKind,
+    movies: Sequence[Movie],
+    *,
+    version: ModelVersion | None,
+    first: int = 1,
+    teams: Teams | None = None,
 ) -> uuid.UUID | None:
     """Record the list shown to a signed-in user, its first movie at position ``first``; its id (None: a visitor)."""
     return shown_list_record(
@@ -87,6 +93,7 @@ def _shown(
         movie_ids=[movie.pk for movie in movies],
         model_version_id=version.pk if version else None,
         first_position=first,
+        teams=teams,
     )
 
 
@@ -114,7 +121,9 @@ def home_view(request: HttpRequest) -> HttpResponse:
     movies_with_genres(movies)
     first = (number - 1) * RECOMMENDATIONS_PER_PAGE + 1
     context = {
-        SHOWN_LIST_PARAM: _shown(request, ListKind.HOME, movies, version=result.model_version, first=first),
+        SHOWN_LIST_PARAM: _shown(
+            request, ListKind.HOME, movies, version=result.model_version, first=first, teams=result.teams
+        ),
         "result": result,
         "no_model": result.fallback == Fallback.NO_MODEL,
         "no_taste": result.fallback == Fallback.NO_RATINGS,
@@ -249,7 +258,7 @@ def _preview(request: HttpRequest) -> dict[str, object]:
     """The top of the newcomer's list, recorded as shown."""
     page = recommendations_for_user(user=request.user, limit=ONBOARDING_PREVIEW_SHOWN)
     movies = [item.movie for item in page.items]
-    preview_list = _shown(request, ListKind.ONBOARDING_PREVIEW, movies, version=page.model_version)
+    preview_list = _shown(request, ListKind.ONBOARDING_PREVIEW, movies, version=page.model_version, teams=page.teams)
     return {"preview": page.items, "preview_list": preview_list}
 
 

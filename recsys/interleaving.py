@@ -107,6 +107,13 @@ def interleaving_seed(*, comparison_id: int, user_id: int, list_a: Sequence[int]
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
+def interleaving_assigned(*, comparison_id: int, user_id: int, share: float) -> bool:
+    """Whether the user is among the comparison's ``share`` of people: a fixed draw per comparison and user, so a
+    person sees the interleaved list on every visit or never, and each comparison draws its own people."""
+    digest = hashlib.blake2b(f"assign:{comparison_id}:{user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < share
+
+
 def interleaving_coins(*, seed: int, k: int) -> np.ndarray:
     """bool [ceil(k / 2)]: the draft's coins for a list of ``k`` (True: A picks first in that round), from ``seed``."""
     n = _rounds(k)

@@ -41,6 +41,7 @@ def recommendations(
         kind=ListKind.API_RECOMMENDATIONS,
         movie_ids=[item.movie.pk for item in page.items],
         model_version_id=page.model_version.pk if page.model_version else None,
+        teams=page.teams,
     )
     return {
         "shown_list": shown_list,

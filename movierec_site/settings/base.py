@@ -257,6 +257,9 @@ RECOMMENDER_ALGORITHM = env("RECOMMENDER_ALGORITHM", default="dot")
 RECOMMENDER_TORCH_THREADS = env.int("RECOMMENDER_TORCH_THREADS", default=1)
 # A new version is activated only when its validation RMSE is at most the active version's plus this.
 RECOMMENDER_PROMOTION_TOLERANCE = env.float("RECOMMENDER_PROMOTION_TOLERANCE", default=0.01)
+# With this, a retrained version whose algorithm is not the active one's is kept ready, for an online comparison
+# to decide (the Model pages' "Compare"), rather than activated on its offline figures.
+RECOMMENDER_PROMOTION_ONLINE_WIN = env.bool("RECOMMENDER_PROMOTION_ONLINE_WIN", default=False)
 # Versions kept besides the active one; the retrain deletes older ones, rows and files.
 RECOMMENDER_KEEP_VERSIONS = env.int("RECOMMENDER_KEEP_VERSIONS", default=5)
 # The retrain lock expires this many seconds after its last renewal; the running retrain renews it every third of

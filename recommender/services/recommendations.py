@@ -14,12 +14,15 @@ from enum import StrEnum
 import numpy as np
 from django.contrib.auth.models import AnonymousUser, User
 
+from feedback.services import Teams
 from ratings.models import MAX_SCORE, MIN_SCORE, Mark, Movie
 from ratings.selectors import user_mark_ids
 from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
+from recommender.services.comparison_serving import ServedComparison, served_comparison
 from recommender.services.onboarding import cold_start_method, onboarding_movies
 from recommender.services.serving import ServedModel, served_model
+from recsys.interleaving import Team, interleave, interleaving_seed
 from recsys.lists import Taste, list_genre_reasons, list_order, list_ratings, list_reasons, similar_rows, user_taste
 from recsys.rating_model import FactorModel
 
@@ -61,6 +64,8 @@ class RecommendationPage:
     total: int  # for pagination
     model_version: ModelVersion | None  # the active version that produced them
     fallback: Fallback | None = None  # why this is the popularity list; None for a personal list
+    # A running comparison's list: its id and each movie's version (the team it came from), as it is recorded.
+    teams: Teams | None = None
 
     @property
     def is_fallback(self) -> bool:
@@ -133,11 +138,20 @@ def _clip_rating(value: float) -> float:
     return float(min(max(value, MIN_SCORE), MAX_SCORE))
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """What a person's list leaves out (rated aside): their marked movies, and other genres when one is asked for."""
+
+    excluded: set[int]
+    hidden: set[int]
+    genre: str | None
+
+
 def recommendations_for_user(
     *, user: User | AnonymousUser, limit: int = 20, offset: int = 0, genre: str | None = None
 ) -> RecommendationPage:
     """The user's best movies that they have not rated, in the order of the site's list, each with its predicted
-    rating and the liked movie that explains it."""
+    rating and the liked movie that explains it. A person in a running comparison gets its interleaved list."""
     if not user.is_authenticated:
         return popular_movies(limit=limit, offset=offset, genre=genre)
     served = served_model()
@@ -151,14 +165,29 @@ def recommendations_for_user(
         return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated | excluded, fallback=fallback)
 
     limit, offset = max(limit, 0), max(offset, 0)
+    wanted = _Wanted(excluded=excluded, hidden=marked[Mark.HIDDEN], genre=genre)
+    comparison = served_comparison(active=served.version)
+    if comparison is not None and comparison.includes(user_id=user.pk):
+        page = _interleaved_page(served, taste, comparison, user_id=user.pk, wanted=wanted, limit=limit, offset=offset)
+        if page is not None:
+            return page
+    items, total = _personal_items(served, taste, wanted=wanted, limit=limit, offset=offset)
+    return RecommendationPage(items=items, total=total, model_version=served.version)
+
+
+def _personal_items(
+    served: ServedModel, taste: Taste, *, wanted: _Wanted, limit: int, offset: int
+) -> tuple[list[Recommendation], int]:
+    """One model's list for ``taste``, from ``offset``: its cards, and how many movies the whole list holds."""
     model = served.model
     candidates = np.ones(len(model.movie_ids), dtype=bool)
     candidates[taste.rated_rows] = False
+    excluded = wanted.excluded
     candidates &= ~np.isin(model.movie_ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
-    if genre:
-        candidates &= np.isin(model.movie_ids, np.fromiter(genre_movie_ids(slug=genre), dtype=np.int64))
+    if wanted.genre:
+        candidates &= np.isin(model.movie_ids, np.fromiter(genre_movie_ids(slug=wanted.genre), dtype=np.int64))
     rows = np.flatnonzero(candidates)
-    order_taste = _with_hidden_as_dislikes(model, taste, marked[Mark.HIDDEN])
+    order_taste = _with_hidden_as_dislikes(model, taste, wanted.hidden)
     page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows)[offset : offset + limit]
     page_predicted = list_ratings(model=model, taste=taste, movie_rows=page_rows)
     reason_rows = list_reasons(model=model, taste=taste, movie_rows=page_rows)
@@ -185,7 +214,51 @@ def recommendations_for_user(
         )
         if movie_id in movies  # a movie deleted since training is skipped, not an error
     ]
-    return RecommendationPage(items=items, total=len(rows), model_version=served.version)
+    return items, len(rows)
+
+
+# The coins of a person's interleaved list are drawn from the top of both lists only, so that its later pages
+# (drafted again from longer lists) continue the first page's draft, and a change further down keeps them.
+INTERLEAVING_SEED_MOVIES = 10
+
+
+def _interleaved_page(
+    served: ServedModel,
+    taste: Taste,
+    comparison: ServedComparison,
+    *,
+    user_id: int,
+    wanted: _Wanted,
+    limit: int,
+    offset: int,
+) -> RecommendationPage | None:
+    """The comparison's list for the person: A's (the active version's) and B's lists to ``offset + limit``,
+    team-drafted into one, each card its own version's; None when the candidate cannot place the person."""
+    taste_b = _taste(comparison.served_b, user_id)
+    if taste_b is None:
+        return None
+    depth = offset + limit
+    items_a, total = _personal_items(served, taste, wanted=wanted, limit=depth, offset=0)
+    items_b, _ = _personal_items(comparison.served_b, taste_b, wanted=wanted, limit=depth, offset=0)
+    if not items_a or not items_b:
+        return None
+    ids_a, ids_b = [item.movie.pk for item in items_a], [item.movie.pk for item in items_b]
+    seed = interleaving_seed(
+        comparison_id=comparison.comparison_id,
+        user_id=user_id,
+        list_a=ids_a[:INTERLEAVING_SEED_MOVIES],
+        list_b=ids_b[:INTERLEAVING_SEED_MOVIES],
+    )
+    shown = interleave(list_a=ids_a, list_b=ids_b, k=depth, seed=seed)
+    cards = {Team.A: {item.movie.pk: item for item in items_a}, Team.B: {item.movie.pk: item for item in items_b}}
+    versions = {Team.A: served.version.pk, Team.B: comparison.served_b.version.pk}
+    drafted = list(zip(shown.movie_ids, shown.teams, strict=True))[offset:]
+    return RecommendationPage(
+        items=[cards[team][movie] for movie, team in drafted],
+        total=total,
+        model_version=served.version,
+        teams=Teams(comparison_id=comparison.comparison_id, version_ids=[versions[team] for _, team in drafted]),
+    )
 
 
 def rating_predict(*, user: User | AnonymousUser, movie: Movie) -> float | None:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from recommender.models import ModelVersion
+from recommender.models import Comparison, ModelVersion
 from recommender.services.artifact_cache import artifact_cache_prune, artifact_fetch, artifact_load
 from recommender.services.artifact_store import artifact_delete, artifact_upload
 from recommender.services.artifacts import ArtifactError, artifact_path, file_sha256
@@ -31,6 +31,12 @@ VERSION_NOT_ACTIVATABLE = "version v{version} is {status}: only a ready version 
 VERSION_INTERRUPTED = "interrupted: the worker stopped before the version was finished (time limit or lost worker)"
 VERSION_ACTIVATED = "v{version} is now the active version: the site serves it from its next request."
 PROMOTION_NO_RMSE = "it has no validation RMSE"
+PROMOTION_HELD_COMPARING = "kept ready, not activated: comparison {comparison} is running, and activating would end it"
+PROMOTION_HELD_ALGORITHM = (
+    "kept ready, not activated: its algorithm ({new}) is not the active version v{active}'s ({old}), and the gate"
+    " asks an online win first (RECOMMENDER_PROMOTION_ONLINE_WIN): compare it on the Model pages"
+)
+COMPARISON_ENDED_BY_ACTIVATION = "ended when v{version} was activated: its version A is no longer the active one"
 PROMOTION_WORSE = (
     "validation RMSE {rmse:.4f} is worse than the active version v{active}'s {active_rmse:.4f} + tolerance {tolerance}"
 )
@@ -130,10 +136,21 @@ def _serving_problem(version: ModelVersion) -> str | None:
     return None
 
 
+def _held_back(version: ModelVersion, active: ModelVersion | None) -> str | None:
+    """Why a version that passed the offline checks is kept ready rather than activated, or None: a comparison is
+    running (activating would end it), or the gate asks an online win of a version whose algorithm is new."""
+    running = Comparison.objects.running().first()
+    if running is not None:
+        return PROMOTION_HELD_COMPARING.format(comparison=running.pk)
+    if settings.RECOMMENDER_PROMOTION_ONLINE_WIN and active is not None and active.algorithm != version.algorithm:
+        return PROMOTION_HELD_ALGORITHM.format(active=active.pk, old=active.algorithm, new=version.algorithm)
+    return None
+
+
 def version_promote(*, version: ModelVersion, tolerance: float | None = None) -> tuple[bool, str]:
     """Activate a ready version that passes the sanity checks and whose validation RMSE is no worse than the
-    active one's plus ``tolerance`` (setting RECOMMENDER_PROMOTION_TOLERANCE); otherwise mark it rejected.
-    Returns (activated, reason)."""
+    active one's plus ``tolerance`` (setting RECOMMENDER_PROMOTION_TOLERANCE); otherwise mark it rejected. A
+    version held back for an online comparison (``_held_back``) stays ready. Returns (activated, reason)."""
     tolerance = settings.RECOMMENDER_PROMOTION_TOLERANCE if tolerance is None else tolerance
     problem = _serving_problem(version)
     rmse = version.metrics.get("rmse")
@@ -147,6 +164,9 @@ def version_promote(*, version: ModelVersion, tolerance: float | None = None) ->
             ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.REJECTED, error=problem)
             version.refresh_from_db()
             return False, problem
+        held = _held_back(version, active)
+        if held is not None:
+            return False, held
         version_activate(version=version)
     version.refresh_from_db()
     return True, ""
@@ -167,6 +187,12 @@ def version_activate(*, version: ModelVersion) -> ModelVersion:
         target.status = ModelVersion.Status.ACTIVE
         target.activated_at = timezone.now()
         target.save(update_fields=["status", "activated_at"])
+        # A comparison of another version has nothing left to compare.
+        Comparison.objects.running().exclude(version_a=target).update(
+            status=Comparison.Status.STOPPED,
+            ended_at=target.activated_at,
+            ended_note=COMPARISON_ENDED_BY_ACTIVATION.format(version=target.pk),
+        )
     return target
 
 
@@ -182,12 +208,15 @@ def activation_request(*, version: ModelVersion) -> Outcome:
 
 def versions_prune(*, keep: int | None = None) -> list[int]:
     """Delete, files (in the store and this host's cache) and rows, every version beyond the ``keep`` newest
-    (setting RECOMMENDER_KEEP_VERSIONS) besides the active one; a version in training is never pruned. A version
+    (setting RECOMMENDER_KEEP_VERSIONS) besides the active one; a version in training or the candidate of a running
+    comparison is never pruned. A version
     whose files the store could not delete keeps its row, for the next prune. Returns the deleted version ids.
 
     Every other host drops its copies of them from its cache when it next downloads a version."""
     keep = settings.RECOMMENDER_KEEP_VERSIONS if keep is None else keep
-    candidates = ModelVersion.objects.exclude(status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.TRAINING])
+    candidates = ModelVersion.objects.exclude(
+        status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.TRAINING]
+    ).exclude(pk__in=Comparison.objects.running().values("version_b"))
     pruned = []
     for version in candidates.order_by("-created_at", "-id")[keep:]:
         if version.artifact_dir and not _files_delete(version):

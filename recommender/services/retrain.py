@@ -1,8 +1,9 @@
 """The retrain: one at a time under a Redis lock, queued by task name, run top-down, and its nightly schedule.
 
-``model_retrain`` reads as the retrain runs: take the lock, read the ratings, skip when nothing changed, train
-both models (torch is imported here, in the worker, when it trains), export, promote, prune. The web process
-imports this module to queue a retrain (``retrain_enqueue``) and never trains.
+``model_retrain`` reads as the retrain runs: take the lock, read the ratings and what people did besides rating
+(ratings.training_signals), skip when nothing changed, train both models (torch is imported here, in the worker,
+when it trains), export, promote, prune. The web process imports this module to queue a retrain
+(``retrain_enqueue``) and never trains.
 """
 
 import json
@@ -18,6 +19,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from kombu.exceptions import OperationalError
 
 from ratings.selectors import movie_genre_names, ratings_fingerprint, ratings_frame
+from ratings.training_signals import training_fingerprint, training_signals_frame
 from recommender.locks import HeartbeatLock
 from recommender.models import ModelVersion
 from recommender.services.outcomes import Outcome, OutcomeStatus
@@ -43,7 +45,7 @@ REDIS_TIMEOUT_S = 2.0
 RETRAIN_BUSY = "A retrain is already running or queued; no other was started."
 RETRAIN_QUEUED = "Retrain queued (task {task}): the new version appears once trained."
 RETRAIN_UNAVAILABLE = "The retrain could not be queued: the task broker (Redis) does not answer."
-RETRAIN_SKIPPED = "the ratings have not changed since the active version v{version}"
+RETRAIN_SKIPPED = "the ratings, clicks and marks have not changed since the active version v{version}"
 
 
 def _redis() -> redis.Redis:
@@ -120,10 +122,11 @@ def model_retrain(
     activate: bool = True,
     progress: bool = False,
 ) -> Outcome:
-    """Train a new version from every rating in the database, promote it, prune old versions.
+    """Train a new version from every rating in the database (and the clicks and marks, for the ranking model),
+    promote it, prune old versions.
 
-    Runs alone (Redis lock; otherwise busy); skips when the ratings are unchanged since the active version
-    unless ``force``. Any error marks the version failed, deletes its files and is raised again; the active
+    Runs alone (Redis lock; otherwise busy); skips when the ratings, clicks and marks are unchanged since the active
+    version unless ``force``. Any error marks the version failed, deletes its files and is raised again; the active
     version stays as it was.
     """
     with retrain_lock() as acquired:
@@ -134,8 +137,8 @@ def model_retrain(
         if interrupted:
             logger.warning("marked interrupted versions failed: %s", interrupted)
         params = rating_params_resolve(algorithm=algorithm, overrides=hyperparameters)
-        ratings = ratings_frame()
-        fingerprint = ratings_fingerprint(ratings=ratings)
+        ratings, implicit = ratings_frame(), training_signals_frame()
+        fingerprint = training_fingerprint(ratings_fingerprint=ratings_fingerprint(ratings=ratings), signals=implicit)
         active = ModelVersion.objects.active().first()
         if not force and active is not None and active.ratings_fingerprint == fingerprint:
             message = RETRAIN_SKIPPED.format(version=active.pk)
@@ -152,7 +155,12 @@ def model_retrain(
         )
         try:
             trained = models_train(
-                ratings=ratings, params=params, genres=movie_genre_names(), progress=progress, path=staging
+                ratings=ratings,
+                params=params,
+                genres=movie_genre_names(),
+                implicit=implicit,
+                progress=progress,
+                path=staging,
             )
             version = version_finish(version=version, trained=trained, staging=staging)
         except BaseException as error:  # the soft time limit and interrupts too: the files must go
@@ -161,7 +169,10 @@ def model_retrain(
         status, message = OutcomeStatus.READY, ""
         if activate:
             activated, message = version_promote(version=version)
-            status = OutcomeStatus.ACTIVATED if activated else OutcomeStatus.REJECTED
+            rejected = version.status == ModelVersion.Status.REJECTED
+            status = (
+                OutcomeStatus.ACTIVATED if activated else OutcomeStatus.REJECTED if rejected else OutcomeStatus.READY
+            )
         pruned = versions_prune()
         version.refresh_from_db()
         return Outcome(status=status, version=version, message=message, pruned=tuple(pruned))

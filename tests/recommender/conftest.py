@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from recommender.selectors import movie_stats_reset
+from recommender.services.comparison_serving import comparison_serving_reset
 from recommender.services.retrain import RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY
 from recommender.services.serving import serving_reset
 from tests.processes import S3Server
@@ -23,9 +24,11 @@ def fresh_serving(settings, tmp_path: Path) -> Iterator[None]:
     settings.RECOMMENDER_ACTIVE_CHECK_SECONDS = 0
     settings.RECOMMENDER_STATS_SECONDS = 0
     serving_reset()
+    comparison_serving_reset()
     movie_stats_reset()
     yield
     serving_reset()
+    comparison_serving_reset()
     movie_stats_reset()
 
 
