@@ -100,6 +100,10 @@ class RankingParams:
     wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
     other_weight: float = OTHER_WEIGHT
     recency: float = RECENCY
+    # A movie the user has not rated but opened from a list, or put on their watchlist, as a softmax target of this
+    # weight (a liked rating weighs 1; recsys.implicit_feedback). Off until measured (bench/implicit_feedback.py).
+    click_weight: float = 0.0
+    watchlist_weight: float = 0.0
 
 
 @dataclass(frozen=True)

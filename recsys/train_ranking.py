@@ -4,7 +4,8 @@ Why not rank by predicted rating: the rating model says how much a user would li
 it, so it ranks obscure movies with a few glowing ratings first. The list needs the movies a user will rate
 highly *next*. This model learns that from the ratings themselves: per user, a softmax over every movie
 (a multinomial likelihood, as in Mult-VAE, with a user vector instead of an encoder) whose targets are the
-user's rated movies, the liked and the recent ones weighing more. At MovieLens scale the full softmax is
+user's rated movies, the liked and the recent ones weighing more, and the movies they opened or put on their
+watchlist without rating them yet (``recsys.implicit_feedback``). At MovieLens scale the full softmax is
 cheaper than sampling negatives. Serving reads the arrays through ``recsys.ranking_model`` (numpy only).
 """
 
@@ -20,6 +21,7 @@ from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from torch import nn
 
+from recsys.implicit_feedback import implicit_targets, signals_unrated
 from recsys.params import RankingParams
 from recsys.ranking_model import RankingModel, ranking_weights, rating_ages
 
@@ -108,8 +110,11 @@ def _user_and_movie_params(model: SoftmaxFactors) -> list[list[torch.Tensor]]:
     return [[model.user_factors.weight], [model.movie_factors.weight, model.movie_bias]]
 
 
-def ranking_learner(*, ratings: pd.DataFrame, params: RankingParams) -> tuple[Learner, np.ndarray, np.ndarray]:
-    """The fastai Learner for ``ratings`` with the user and movie ids of its rows (sorted)."""
+def ranking_learner(
+    *, ratings: pd.DataFrame, params: RankingParams, implicit: pd.DataFrame | None = None
+) -> tuple[Learner, np.ndarray, np.ndarray]:
+    """The fastai Learner for ``ratings``, plus the ``implicit`` signals (user, movie, signal) of the users and
+    movies that the ratings know, with the user and movie ids of its rows (sorted)."""
     missing = {"user", "movie", "rating", "timestamp"} - set(ratings.columns)
     if missing:
         raise ValueError(MISSING_COLUMNS.format(missing=", ".join(sorted(missing))))
@@ -123,6 +128,19 @@ def ranking_learner(*, ratings: pd.DataFrame, params: RankingParams) -> tuple[Le
         other_weight=params.other_weight,
         recency=params.recency,
     )
+    if implicit is not None:
+        user_rows, movie_rows, values = _with_implicit_targets(
+            user_rows=user_rows,
+            movie_rows=movie_rows,
+            values=values,
+            targets=implicit_targets(
+                signals=signals_unrated(signals=implicit, ratings=ratings),
+                click_weight=params.click_weight,
+                watchlist_weight=params.watchlist_weight,
+            ),
+            user_ids=user_ids,
+            movie_ids=movie_ids,
+        )
     targets = UserTargets(user_rows=user_rows, movie_rows=movie_rows, weights=values, n_users=len(user_ids))
     train = DataLoader(_UserRows(len(user_ids)), bs=params.bs, shuffle=True)
     # Every user trains on all their ratings: the retrain holds nothing out (the benchmarks do).
@@ -135,14 +153,38 @@ def ranking_learner(*, ratings: pd.DataFrame, params: RankingParams) -> tuple[Le
     return learner, user_ids, movie_ids
 
 
+def _with_implicit_targets(
+    *,
+    user_rows: np.ndarray,
+    movie_rows: np.ndarray,
+    values: np.ndarray,
+    targets: tuple[np.ndarray, np.ndarray, np.ndarray],
+    user_ids: np.ndarray,
+    movie_ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # A user or movie without a rating has no row to learn: their signals wait until they have one.
+    users, movies, weights = targets
+    known = np.isin(users, user_ids) & np.isin(movies, movie_ids)
+    return (
+        np.concatenate([user_rows, np.searchsorted(user_ids, users[known])]),
+        np.concatenate([movie_rows, np.searchsorted(movie_ids, movies[known])]),
+        np.concatenate([values, weights[known]]),
+    )
+
+
 def ranking_train(
-    *, ratings: pd.DataFrame, params: RankingParams | None = None, seed: int | None = None
+    *,
+    ratings: pd.DataFrame,
+    params: RankingParams | None = None,
+    seed: int | None = None,
+    implicit: pd.DataFrame | None = None,
 ) -> RankingModel:
-    """Train the ranking model on ``ratings`` (user, movie, rating, timestamp) and return its serving arrays."""
+    """Train the ranking model on ``ratings`` (user, movie, rating, timestamp) and the ``implicit`` signals (user,
+    movie, signal; none by default), and return its serving arrays."""
     params = params or RankingParams()
     if seed is not None:
         set_seed(seed, reproducible=True)
-    learner, user_ids, movie_ids = ranking_learner(ratings=ratings, params=params)
+    learner, user_ids, movie_ids = ranking_learner(ratings=ratings, params=params, implicit=implicit)
     with learner.no_bar(), learner.no_logging():
         # The user vectors' prior is in the loss (fold-in must solve the same problem): no decay on them.
         learner.fit_one_cycle(params.epochs, params.lr, wd=[0.0, params.wd])

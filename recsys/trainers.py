@@ -14,6 +14,7 @@ from fastai.learner import Learner
 
 from recsys.cold_start import ColdStart, artifact_form
 from recsys.evaluation import Recommender, Trainer, evaluation_measure
+from recsys.implicit_feedback import signals_unrated
 from recsys.params import ListParams, RankingParams, RatingParams
 from recsys.rating_model import FactorModel
 from recsys.recommenders import FactorRecommender, PopularityRecommender, SiteListRecommender
@@ -51,15 +52,19 @@ def models_train(
     ranking_params: RankingParams | None = None,
     list_params: ListParams | None = None,
     genres: Mapping[int, Sequence[str]] | None = None,
+    implicit: pd.DataFrame | None = None,
     progress: bool = False,
     path: Path | None = None,
 ) -> TrainedModel:
     """The rating model on ``ratings`` (user, movie, rating, timestamp), then the ranking model and the list's
     signals (with each movie's ``genres``, by movie id) on the same training ratings, so that the served list is
-    measured on the same held-out ones."""
+    measured on the same held-out ones. The ranking model learns from the ``implicit`` signals too (user, movie,
+    signal: recsys.implicit_feedback), those of movies rated nowhere in ``ratings``: a held-out rating's movie
+    never enters through its click."""
     rating = rating_train(ratings=ratings, params=params, progress=progress, path=path)
     started = time.perf_counter()
-    ranking = ranking_train(ratings=rating.train, params=ranking_params, seed=params.seed).aligned(
+    unrated = None if implicit is None else signals_unrated(signals=implicit, ratings=ratings)
+    ranking = ranking_train(ratings=rating.train, params=ranking_params, seed=params.seed, implicit=unrated).aligned(
         user_ids=rating.factors.user_ids, movie_ids=rating.factors.movie_ids
     )
     signals = signals_fit(ratings=rating.train, movie_ids=rating.factors.movie_ids, genres=genres)
@@ -114,13 +119,19 @@ def ranked_trainer(
     ranking_params: RankingParams | None = None,
     list_params: ListParams | None = None,
     genres: Mapping[int, Sequence[str]] | None = None,
+    implicit: pd.DataFrame | None = None,
 ) -> Trainer:
-    """The site's list, trained as the retrain trains it, on every given rating."""
+    """The site's list, trained as the retrain trains it, on every given rating (and the ``implicit`` signals)."""
     params = replace(params or RatingParams(), valid_pct=0.0)
 
     def train(ratings: pd.DataFrame) -> SiteListRecommender:
         trained = models_train(
-            ratings=ratings, params=params, ranking_params=ranking_params, list_params=list_params, genres=genres
+            ratings=ratings,
+            params=params,
+            ranking_params=ranking_params,
+            list_params=list_params,
+            genres=genres,
+            implicit=implicit,
         )
         return SiteListRecommender(trained.factors)
 
