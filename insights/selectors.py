@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.db.models.sql.compiler import SQLCompiler
 
 from ratings.models import Movie, Rating, RatingQuerySet
-from recommender.models import ModelVersion
+from recommender.models import Comparison, ModelVersion
 from recommender.services.artifact_cache import artifact_load
 from recsys.rating_model import FactorModel
 
@@ -94,6 +94,14 @@ class DailyCounts:
 def version_history() -> list[ModelVersion]:
     """Every version, newest first."""
     return list(ModelVersion.objects.order_by("-created_at", "-id"))
+
+
+RECENT_COMPARISONS = 10
+
+
+def comparisons_recent(*, n: int = RECENT_COMPARISONS) -> list[Comparison]:
+    """The latest comparisons, the running one first, with their versions."""
+    return list(Comparison.objects.select_related("version_a", "version_b", "started_by")[:n])
 
 
 def version_factor_model(*, version: ModelVersion) -> FactorModel:

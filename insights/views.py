@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -19,13 +20,22 @@ from feedback.metrics import online_metrics, online_totals
 from insights import selectors
 from insights.bar_chart import ratings_over_time_chart
 from insights.bins import ratings_binned
+from insights.comparison_chart import comparison_chart
+from insights.forms import ComparisonStartForm
 from insights.online_chart import MEASURES, figure, online_chart
-from recommender.models import MANAGE_PERMISSION, ModelVersion
+from recommender.comparison_results import COMPARISON_TEST, comparison_result
+from recommender.models import MANAGE_PERMISSION, Comparison, ModelVersion
 from recommender.services.artifacts import ArtifactError
+from recommender.services.comparisons import ComparisonError, comparison_promote, comparison_start, comparison_stop
 from recommender.services.registry import activation_request
 from recommender.services.retrain import retrain_request, retrain_running
+from recsys.comparison import Verdict
 
 CACHE_SECONDS = 60 * 60
+COMPARISON_STARTED = (
+    "Comparison {comparison} started: {share}% of signed-in people now see one list drafted from both versions."
+)
+COMPARISON_STOPPED = "The comparison is stopped: everyone sees the active version's list again."
 T = TypeVar("T")
 
 
@@ -81,6 +91,8 @@ class HistoryView(StaffRequiredMixin, TemplateView):
                 lambda: charts.history_chart(versions),
             ),
             measured=[v for v in reversed(versions) if v.metrics.get("rmse") is not None],
+            comparisons=selectors.comparisons_recent(),
+            comparison_form=ComparisonStartForm() if can_manage else None,
         )
 
 
@@ -163,6 +175,33 @@ class VersionView(StaffRequiredMixin, TemplateView):
         return context
 
 
+class ComparisonView(StaffRequiredMixin, TemplateView):
+    """A comparison's result so far: which version people prefer, on openings and likes, and what may be done."""
+
+    template_name = "insights/comparison.html"
+
+    def get_context_data(self, **kwargs: object) -> dict[str, Any]:
+        comparison = get_object_or_404(
+            Comparison.objects.select_related("version_a", "version_b", "started_by"), pk=self.kwargs["pk"]
+        )
+        result = comparison_result(comparison=comparison)
+        won = result.clicks.verdict == Verdict.B_WINS or result.likes.verdict == Verdict.B_WINS
+        return super().get_context_data(
+            **kwargs,
+            section="history",
+            page_title=f"Comparison {comparison.pk}",
+            comparison=comparison,
+            running=comparison.status == Comparison.Status.RUNNING,
+            result=result,
+            candidate_won=won,
+            signals=[("Openings", result.clicks), ("Likes (4 stars or more)", result.likes)],
+            chart_svg=comparison_chart(result, margin=COMPARISON_TEST.margin),
+            alpha=COMPARISON_TEST.alpha,
+            margin=COMPARISON_TEST.margin,
+            can_manage=_can_manage(self.request),
+        )
+
+
 class DataView(StaffRequiredMixin, TemplateView):
     template_name = "insights/data.html"
 
@@ -204,3 +243,41 @@ class RetrainView(ManageView):
         outcome = retrain_request()
         messages.add_message(request, outcome.message_level, outcome.message)
         return redirect("insights:history")
+
+
+class ComparisonStartView(ManageView):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ComparisonStartForm(request.POST)
+        if not form.is_valid():
+            for error in (message for errors in form.errors.values() for message in errors):
+                messages.error(request, str(error))
+            return redirect("insights:history")
+        try:
+            comparison = comparison_start(
+                candidate=form.cleaned_data["candidate"],
+                share=form.cleaned_data["share"] / 100,
+                started_by=cast(User, request.user),
+            )
+        except ComparisonError as error:
+            messages.error(request, str(error))
+            return redirect("insights:history")
+        messages.success(request, COMPARISON_STARTED.format(comparison=comparison.pk, share=form.cleaned_data["share"]))
+        return redirect("insights:comparison", comparison.pk)
+
+
+class ComparisonPromoteView(ManageView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        outcome = comparison_promote(comparison=get_object_or_404(Comparison, pk=pk))
+        messages.add_message(request, outcome.message_level, outcome.message)
+        return redirect("insights:comparison", pk)
+
+
+class ComparisonStopView(ManageView):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            comparison_stop(comparison=get_object_or_404(Comparison, pk=pk), stopped_by=cast(User, request.user))
+        except ComparisonError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, COMPARISON_STOPPED)
+        return redirect("insights:comparison", pk)

@@ -47,6 +47,10 @@ class Signal:
         return 1.0 - high, 1.0 - low
 
     @property
+    def verdict_words(self) -> str:
+        return VERDICT_WORDS[self.verdict]
+
+    @property
     def text(self) -> str:
         s = self.summary
         if self.share_b is None:
