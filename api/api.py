@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.operation import Operation
 
 from api.auth import USER_AUTH
-from api.routers import auth, health, me, models, movies, recommendations
+from api.routers import auth, comparisons, health, me, models, movies, recommendations
 from api.routers.params import unknown_query_parameters_refused
 from api.throttling import RATE_LIMITED
 
@@ -64,6 +64,7 @@ api.add_router("/movies", movies.router)
 api.add_router("/me", me.router)
 api.add_router("", recommendations.router)
 api.add_router("/models", models.router)
+api.add_router("/comparisons", comparisons.router)
 # Every operation of every router, present and future: none can forget to refuse what it does not take.
 api.add_decorator(unknown_query_parameters_refused)
 

@@ -277,6 +277,39 @@ class OnlineMetricsOut(Schema):
     total: OnlineCountsOut = Field(description="The whole period")
 
 
+# Comparisons ---------------------------------------------------------------------------------------------------------
+class ComparisonIn(Schema):
+    candidate: int = Field(strict=True, ge=1, le=2**63 - 1, description="The id of a ready version to compare")
+    share: float = Field(
+        strict=False, gt=0, le=1, description="The share of signed-in people who see the interleaved list, (0, 1]"
+    )
+
+
+class SignalOut(Schema):
+    prefer_candidate: int = Field(description="People who preferred the candidate's movies on this signal")
+    prefer_active: int = Field(description="People who preferred the active version's")
+    neither: int = Field(description="People shown the lists who preferred neither")
+    candidate_share: float | None = Field(description="prefer_candidate over the people preferring one; null: none")
+    interval: tuple[float, float] = Field(description="The always-valid 95% interval of candidate_share")
+    verdict: Literal["continue", "a_wins", "b_wins", "no_difference"] = Field(
+        description="a_wins: the active version is preferred; b_wins: the candidate; continue: not clear yet"
+    )
+
+
+class ComparisonOut(Schema):
+    id: int
+    version_a: int | None = Field(description="The active version when it started (null once pruned)")
+    version_b: int | None = Field(description="The candidate (null once pruned)")
+    share: float
+    status: Literal["running", "promoted", "stopped"]
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    ended_note: str
+    people: int = Field(description="People shown at least one of its interleaved lists")
+    openings: SignalOut = Field(description="Movies opened from the lists")
+    likes: SignalOut = Field(description="Movies rated 4 stars or more from the lists")
+
+
 # Health --------------------------------------------------------------------------------------------------------------
 class CheckOut(Schema):
     ok: bool

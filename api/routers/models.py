@@ -28,12 +28,12 @@ router = Router(tags=["models"], auth=STAFF_AUTH)
 STAFF_ERRORS = {401: ErrorOut, 403: ErrorOut}
 
 
-def _require_manage(request: AuthenticatedRequest) -> None:
+def require_manage(request: AuthenticatedRequest) -> None:
     if not request.auth.has_perm(MANAGE_PERMISSION):
         raise HttpError(403, MANAGE_REQUIRED)
 
 
-def _refuse_unless_done(outcome: Outcome) -> None:
+def refuse_unless_done(outcome: Outcome) -> None:
     if outcome.status in REFUSALS:
         raise HttpError(REFUSALS[outcome.status], outcome.message)
 
@@ -43,7 +43,7 @@ def models(request: AuthenticatedRequest) -> list[ModelVersion]:
     return version_history()
 
 
-def _version_or_404(version_id: int) -> ModelVersion:
+def version_or_404(version_id: int) -> ModelVersion:
     try:
         return ModelVersion.objects.get(pk=version_id)
     except ModelVersion.DoesNotExist:
@@ -69,7 +69,7 @@ def online(
     version_id: Id,
     days: int | None = Query(None, ge=1, le=36_600, description="The last this many days; without, every day kept"),
 ) -> dict[str, Any]:
-    version = _version_or_404(version_id)
+    version = version_or_404(version_id)
     metrics = online_metrics(version_id=version.pk, catalogue=version.n_movies, days=days)
     return {
         "version_id": version.pk,
@@ -86,9 +86,9 @@ def online(
     summary="Queue a retrain (a new version even when the ratings have not changed)",
 )
 def retrain(request: AuthenticatedRequest) -> Status:
-    _require_manage(request)
+    require_manage(request)
     outcome = retrain_request()
-    _refuse_unless_done(outcome)
+    refuse_unless_done(outcome)
     assert outcome.task_id is not None, "a queued retrain has its task"
     return Status(202, RetrainOut(task_id=outcome.task_id))
 
@@ -100,8 +100,8 @@ def retrain(request: AuthenticatedRequest) -> Status:
     summary="Make a ready version the active one (a rollback when it was active before)",
 )
 def activate(request: AuthenticatedRequest, version_id: Id) -> ModelVersion:
-    _require_manage(request)
-    outcome = activation_request(version=_version_or_404(version_id))
-    _refuse_unless_done(outcome)
+    require_manage(request)
+    outcome = activation_request(version=version_or_404(version_id))
+    refuse_unless_done(outcome)
     assert outcome.version is not None, "an activation names its version"
     return outcome.version
