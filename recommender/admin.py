@@ -1,4 +1,5 @@
-"""Admin for the model registry: versions with their metrics, activation (rollback) and "retrain now"."""
+"""Admin for the model registry: versions with their metrics, activation (rollback) and "retrain now"; the
+comparisons' history, read only."""
 
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from recommender.models import MANAGE_PERMISSION, ModelVersion
+from recommender.models import MANAGE_PERMISSION, Comparison, ModelVersion
 from recommender.services.outcomes import Outcome
 from recommender.services.registry import activation_request
 from recommender.services.retrain import retrain_request, retrain_running
@@ -118,3 +119,19 @@ class ModelVersionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         self._tell(request, retrain_request())
         return redirect("admin:recommender_modelversion_changelist")
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin):
+    """The comparisons' history. They are started, promoted and stopped on the Model pages (or the API), where the
+    result is: a row written here would bypass the checks of recommender.services.comparisons."""
+
+    list_display = ["__str__", "share", "status", "started_at", "ended_at"]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in Comparison._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Comparison | None = None) -> bool:
+        return False

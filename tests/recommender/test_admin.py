@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recommender.admin import ACTIVATE_ONE
-from recommender.models import ModelVersion
+from recommender.models import Comparison, ModelVersion
 from recommender.services.registry import VERSION_ACTIVATED, VERSION_NOT_ACTIVATABLE
 from recommender.services.retrain import RETRAIN_BUSY, RETRAIN_LOCK_KEY, RETRAIN_QUEUED_KEY, retrain_lock
 from tests.factories import UserFactory
@@ -115,3 +115,18 @@ def test_retrain_now_needs_post_and_the_change_permission(client, admin_client) 
     client.force_login(viewer)
     assert "Retrain now" not in client.get(reverse(CHANGELIST)).content.decode()
     assert client.post(reverse(RETRAIN)).status_code == 403
+
+
+def test_comparisons_are_history_in_the_admin_listed_but_neither_added_nor_changed(client) -> None:
+    """Started and ended on the Model pages, with their checks: the admin lists them and refuses to write one."""
+    active = _version("cmp-a", ModelVersion.Status.ACTIVE, 0.9)
+    candidate = _version("cmp-b", ModelVersion.Status.READY, 0.91)
+    comparison = Comparison.objects.create(version_a=active, version_b=candidate, share=0.3)
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    listed = client.get(reverse("admin:recommender_comparison_changelist")).text
+    assert str(comparison) in listed
+    assert client.get(reverse("admin:recommender_comparison_add")).status_code == 403
+    change = reverse("admin:recommender_comparison_change", args=[comparison.pk])
+    assert client.post(change, {"share": "1", "status": "stopped"}).status_code == 403
+    comparison.refresh_from_db()
+    assert (comparison.share, comparison.status) == (0.3, Comparison.Status.RUNNING)

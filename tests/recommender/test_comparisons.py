@@ -184,7 +184,7 @@ def _people_prefer(
     """``people`` people, each shown one interleaved list of two movies (the winner's first), who open and rate
     the winner's movie."""
     movies = list(Movie.objects.order_by("pk")[:2])
-    for index in range(people):
+    for _ in range(people):
         user = UserFactory()
         shown = shown_list_record(
             user=user,
