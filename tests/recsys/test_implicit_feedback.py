@@ -123,7 +123,8 @@ def test_clicks_move_a_users_list_toward_what_they_clicked() -> None:
     params = replace(PARAMS, click_weight=1.0)
 
     def lead_of_group_b(model) -> float:
-        scores = dict(zip(model.movie_ids.tolist(), model.scores(model.user_factors[model.user_ids == user][0])))
+        user_scores = model.scores(model.user_factors[model.user_ids == user][0])
+        scores = dict(zip(model.movie_ids.tolist(), user_scores.tolist(), strict=True))
         return float(np.mean([scores[m] for m in GROUP_B[4:]]) - np.mean([scores[m] for m in unrated_a]))
 
     plain = lead_of_group_b(ranking_train(ratings=ratings, params=params, seed=0))
