@@ -1,5 +1,6 @@
 """The website's "Log out everywhere": every browser session and every API token of the person ends (api.services)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -19,4 +20,4 @@ def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
     # This browser's session row is gone with the others; flushing it also drops the cookie's session here.
     request.session.flush()
     messages.info(request, LOGGED_OUT_EVERYWHERE)
-    return redirect("login")
+    return redirect(settings.LOGOUT_REDIRECT_URL)  # where logging out here sends a person too

@@ -23,7 +23,7 @@ from django.urls.resolvers import RegexPattern
 
 from api.services import token_create
 from ratings.models import Movie
-from recommender.models import ModelVersion
+from recommender.models import Comparison, ModelVersion
 from recommender.services.serving import serving_reset
 from tests.factories import MovieFactory, RatingFactory, UserFactory
 from tests.recommender.served_models import model_version_create
@@ -69,12 +69,17 @@ ACCESS = {
     "password_reset_complete": PUBLIC,
     "account-data": USER,
     "account-delete": USER,
+    "logout-everywhere": USER,
     # the Model section
     "insights:history": STAFF,
     "insights:version": STAFF,
     "insights:activate": STAFF,
     "insights:retrain": STAFF,
     "insights:data": STAFF,
+    "insights:comparison-start": STAFF,
+    "insights:comparison": STAFF,
+    "insights:comparison-promote": STAFF,
+    "insights:comparison-stop": STAFF,
     # the API
     "api:openapi-json": PUBLIC,
     "api:openapi-view": PUBLIC,
@@ -106,6 +111,11 @@ ACCESS = {
     "api:retrain": STAFF,
     "api:activate": STAFF,
     "api:online": STAFF,
+    "api:comparisons": STAFF,
+    "api:start": STAFF,
+    "api:comparison": STAFF,
+    "api:promote": STAFF,
+    "api:stop": STAFF,
     r"api/^(?P<rest>[\s\S]*)$": NOT_FOUND,
     "metrics": STAFF,  # or a scraper with METRICS_TOKEN (tests/movierec_site/test_metrics.py)
     # the admin site: staff only (rule below), but for its login page
@@ -181,6 +191,7 @@ class Objects:
 
     movie: Movie
     version: ModelVersion
+    comparison: Comparison
     user_pk: int
 
 
@@ -190,7 +201,7 @@ def objects(db: None) -> Iterator[Objects]:
     movie = MovieFactory()
     owner = UserFactory()
     RatingFactory(user=owner, movie=movie, score=4.0)
-    model_version_create(
+    active = model_version_create(
         name=f"url-permissions-{uuid.uuid4().hex}",
         user_ids=[owner.pk],
         user_factors=np.ones((1, 2)),
@@ -198,16 +209,21 @@ def objects(db: None) -> Iterator[Objects]:
         movie_factors=np.ones((1, 2)),
     )
     version = ModelVersion.objects.create(status=ModelVersion.Status.READY)
+    comparison = Comparison.objects.create(version_a=active, version_b=version, share=0.5)
     serving_reset()
-    yield Objects(movie=movie, version=version, user_pk=owner.pk)
+    yield Objects(movie=movie, version=version, comparison=comparison, user_pk=owner.pk)
     serving_reset()
 
 
 def address(pattern: Pattern, objects: Objects) -> str:
     if pattern.is_regex:
         return REGEX_ADDRESSES[pattern.key]
+    pk = objects.movie.pk
+    if pattern.namespace == "insights":
+        pk = objects.comparison.pk if pattern.route.startswith("insights/comparisons/") else objects.version.pk
     samples = {
-        "pk": objects.version.pk if pattern.namespace == "insights" else objects.movie.pk,
+        "pk": pk,
+        "comparison_id": objects.comparison.pk,
         "movie_id": objects.movie.pk,
         "version_id": objects.version.pk,
         "object_id": objects.movie.pk,
