@@ -57,6 +57,9 @@ def production_policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         yield policy
 
 
+NAVIGATION_ABORT = "net::ERR_ABORTED"
+
+
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_cards_show_their_posters_under_the_production_policy(
     request: pytest.FixtureRequest, production_policy: str, viewport: str
@@ -70,7 +73,14 @@ def test_cards_show_their_posters_under_the_production_policy(
     width = (DESKTOP if viewport == "desktop" else PHONE)["width"]
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("requestfailed", lambda failed: problems.append(f"{failed.url}: {failed.failure}"))
+    # Leaving a page cancels the lazy posters still loading below the fold (net::ERR_ABORTED): the next page's
+    # navigation, not a failed load; how many are in flight then depends on the machine's speed alone.
+    page.on(
+        "requestfailed",
+        lambda failed: (
+            problems.append(f"{failed.url}: {failed.failure}") if failed.failure != NAVIGATION_ABORT else None
+        ),
+    )
     member_create(username=f"posters_{viewport}", ratings=MEMBER_RATINGS)
     log_in(page, username=f"posters_{viewport}")
     toy_story = Movie.objects.get(title="Toy Story").pk
