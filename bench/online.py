@@ -21,12 +21,13 @@ page from the list and rating it through the API with the list's id).
    For each, what the simulator did (lists shown; lists with a movie of the first 10 opened, rated, rated 4 or more;
    distinct movies shown) beside what GET /api/models/{id}/online (the Model page's figures, for staff) reports,
    and the difference (goal: 0).
-3. The comparison: A against B for every signed-in person (share 1), started by the service ``comparison_start``;
-   people come in batches of ``--batch`` until the site's result has a verdict other than "continue" on clicks and
-   on likes, or ``--max-people`` came. Reported per signal: the users until the verdict by the site's result (read
-   after each batch) and by the test replayed person by person on what the simulator did (each movie's team read
-   from the site's recorded list), both counts of users preferring A, B or neither, and whether the verdict names
-   the offline-better version.
+3. The comparison: A against B for every signed-in person (share 1), started through the staff API (POST
+   /api/comparisons, as an operator's client); people come in batches of ``--batch`` until the site's result (GET
+   /api/comparisons/{id}: the comparison page's figures) has a verdict other than "continue" on openings and on
+   likes, or ``--max-people`` came; then it is stopped (POST /api/comparisons/{id}/stop). Reported per signal: the
+   users until the verdict by the site's result (read after each batch) and by the test replayed person by person
+   on what the simulator did (each movie's team read from the site's recorded list), both counts of users
+   preferring A, B or neither, and whether the verdict names the offline-better version.
 4. The true rating of each version's top 10 for all these people (the simulation's truth), and the baseline: the
    people until a verdict on ``--resamples`` streams drawn with replacement from those measured, for interleaving
    (the comparison's people) and for an A/B split (pairs of one person of A alone and one of B alone), as a ratio.
@@ -48,6 +49,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import requests
 from common import BLAS_VARIABLES, SEED, free_port, gunicorn_start, private_redis, processes_stop, quantile
 from load import SERVERS
 from movielens import movielens_100k
@@ -58,9 +60,10 @@ from online_offline import (
     offline_ranking,
     resampled_stops,
     split_sequence,
+    split_share,
     true_quality,
 )
-from online_people import FIRST_RATINGS, LIST_LENGTH, Person, SiteError, person_drive
+from online_people import FIRST_RATINGS, LIST_LENGTH, Person, SiteError, person_drive, simulator_counts
 from prepared_site import manage, prepare, server_env, users_sign_in
 from taste_lists import FittedSite
 from taste_people import Person as ListPerson
@@ -113,25 +116,6 @@ b.status, b.finished_at = ModelVersion.Status.READY, timezone.now()
 b.save()
 folders = {"a_dir": str(artifact_path(version=a)), "b_dir": str(artifact_path(version=b))}
 print(json.dumps({"a": a.pk, "b": b.pk, **folders}))
-"""
-
-COMPARISON_START = """
-import json, os
-from recommender.models import ModelVersion
-from recommender.services.comparisons import comparison_start
-comparison = comparison_start(candidate=ModelVersion.objects.get(pk=int(os.environ["BENCH_B"])), share=1.0,
-                              started_by=None)
-print(json.dumps({"id": comparison.pk}))
-"""
-
-COMPARISON_READ = """
-import json, os
-from dataclasses import asdict
-from recommender.comparison_results import comparison_result
-from recommender.models import Comparison
-result = comparison_result(comparison=Comparison.objects.get(pk=int(os.environ["BENCH_COMPARISON"])))
-summaries = {name: getattr(result, name).summary for name in ("clicks", "likes")}
-print(json.dumps({"users": result.users, **{name: asdict(summary) for name, summary in summaries.items()}}))
 """
 
 
@@ -203,11 +187,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_url: str, started: float)
             version_activate(site, version)
             alone[name] = crowd.come(args.people_alone)
             metrics_check(site=site, people=alone[name], version=version, name=name)
-        try:
-            comparison = shell_json(env, COMPARISON_START, BENCH_B=str(site.b))["id"]
-        except SystemExit as error:
-            print(f"\nThe comparison could not be started ({error}): no interleaving")
-            return 0
+        comparison = staff_api(site, "POST", "/api/comparisons", json={"candidate": site.b, "share": 1.0})["id"]
         together, users = compare(site=site, crowd=crowd, comparison=comparison, args=args, better=better)
     finally:
         processes_stop([web])
@@ -226,10 +206,7 @@ def run(args: argparse.Namespace, workdir: Path, redis_url: str, started: float)
 
 def version_activate(site: Site, version: int) -> None:
     """``version`` made active through the staff API, and served by both web workers (each checks every 2 s)."""
-    import requests
-
-    headers = {"Authorization": f"Bearer {site.staff_token}"}
-    requests.post(f"{site.base}/api/models/{version}/activate", headers=headers, timeout=60).raise_for_status()
+    staff_api(site, "POST", f"/api/models/{version}/activate")
     time.sleep(2 * ACTIVE_CHECK_S)
 
 
@@ -287,25 +264,18 @@ class Crowd:
         return person
 
 
+def staff_api(site: Site, method: str, path: str, **options: object) -> dict:
+    """The staff API's answer to ``method path``, as the operator's client gets it."""
+    headers = {"Authorization": f"Bearer {site.staff_token}"}
+    response = requests.request(method, f"{site.base}{path}", headers=headers, timeout=60, **options)  # type: ignore[arg-type]
+    if not response.ok:
+        raise SystemExit(f"{method} {path}: HTTP {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
 def online_counts(site: Site, version: int) -> dict:
-    import requests
-
-    response = requests.get(f"{site.base}/api/models/{version}/online",
-                            headers={"Authorization": f"Bearer {site.staff_token}"}, timeout=60)  # fmt: skip
-    response.raise_for_status()
-    return response.json()["total"]
-
-
-def simulator_counts(people: list[Person], version: int) -> dict[str, int]:
-    """What the simulator did with ``version``'s lists, counted as feedback.metrics counts (first 10 positions)."""
-    lists = [shown for person in people for shown in person.seen if shown.version == version]
-    return {
-        "lists": len(lists),
-        "opened": sum(any(p <= LIST_LENGTH for p in s.opened) for s in lists),
-        "rated": sum(any(p <= LIST_LENGTH for p in s.scores) for s in lists),
-        "liked": sum(s.liked for s in lists),
-        "movies": len({movie for s in lists for movie in s.movies}),
-    }
+    """The version's online metrics over every day kept, as the Model page shows them (GET /api/models/{id}/online)."""
+    return staff_api(site, "GET", f"/api/models/{version}/online")["total"]
 
 
 def metrics_check(*, site: Site, people: list[Person], version: int, name: str) -> None:
@@ -356,6 +326,12 @@ def replayed_preferences(site: Site, people: list[Person], comparison: int) -> d
     return {signal: np.array(values, dtype=np.int8) for signal, values in found.items()}
 
 
+def comparison_read(site: Site, comparison: int) -> dict:
+    """The comparison so far as the staff API says it (the Model page's figures): people, and per signal."""
+    found = staff_api(site, "GET", f"/api/comparisons/{comparison}")
+    return {"people": found["people"], "status": found["status"], "clicks": found["openings"], "likes": found["likes"]}
+
+
 def compare(
     *, site: Site, crowd: Crowd, comparison: int, args: argparse.Namespace, better: str
 ) -> tuple[list[Person], dict[str, int]]:
@@ -370,12 +346,13 @@ def compare(
     began = time.perf_counter()
     while len(people) < args.max_people and len(first_verdict) < len(SIGNALS):
         people += crowd.come(min(args.batch, args.max_people - len(people)))
-        result = shell_json(site.env, COMPARISON_READ, BENCH_COMPARISON=str(comparison))
+        result = comparison_read(site, comparison)
         for signal in SIGNALS:
             if signal not in first_verdict and result[signal]["verdict"] != Verdict.CONTINUE:
-                first_verdict[signal] = (result["users"], result[signal]["verdict"])
-        said = "; ".join(f"{s} {result[s]['prefer_a']}:{result[s]['prefer_b']} {result[s]['verdict']}" for s in SIGNALS)
-        print(f"  {len(people)} people ({time.perf_counter() - began:.0f} s): site users {result['users']}; {said}",
+                first_verdict[signal] = (result["people"], result[signal]["verdict"])
+        said = "; ".join(f"{s} {result[s]['prefer_active']}:{result[s]['prefer_candidate']} {result[s]['verdict']}"
+                         for s in SIGNALS)  # fmt: skip
+        print(f"  {len(people)} people ({time.perf_counter() - began:.0f} s): site users {result['people']}; {said}",
               flush=True)  # fmt: skip
     replayed = replayed_preferences(site, people, comparison)
     winner_of = {Verdict.A_WINS: "A", Verdict.B_WINS: "B"}
@@ -386,8 +363,9 @@ def compare(
         stop = comparison_stop(preferences=replayed[signal], params=TEST)
         total = replayed[signal]
         counts = f"{(total > 0).sum()}:{(total < 0).sum()}:{(total == 0).sum()}"
-        site_counts = f"{result[signal]['prefer_a']}:{result[signal]['prefer_b']}:{result[signal]['ties']}"
-        site_users, site_verdict = first_verdict.get(signal, (result["users"], "continue"))
+        site_counts = (f"{result[signal]['prefer_active']}:{result[signal]['prefer_candidate']}:"
+                       f"{result[signal]['neither']}")  # fmt: skip
+        site_users, site_verdict = first_verdict.get(signal, (result["people"], "continue"))
         picked = winner_of.get(Verdict(site_verdict))
         agrees = "yes" if picked == better else ("no verdict" if picked is None else "NO")
         users[signal] = stop.users if stop.verdict != Verdict.CONTINUE else len(people)
@@ -395,7 +373,10 @@ def compare(
               f"{site_counts:>14} {counts:>18} {better + ': ' + agrees:>15}")  # fmt: skip
     print(f"  the site's users are counted after each batch of {args.batch}; the replay looks after every person")
     after = online_counts(site, site.a)["lists"]
-    print(f"  A's online metrics: {before} lists before the comparison, {after} after (its interleaved lists left out)")
+    print(f"  A's online metrics: {before} lists before the comparison, {after} after: the interleaved lists are "
+          "left out, and the others were A's own, served while a web worker read B's model")  # fmt: skip
+    ended = staff_api(site, "POST", f"/api/comparisons/{comparison}/stop")
+    print(f"  stopped through the staff API: {ended['status']}, {ended['ended_note'][:150]!r}")
     return people, users
 
 
@@ -409,12 +390,17 @@ def baseline(
     """Users until a verdict on streams resampled from the people measured: interleaving's from the comparison's
     people, an A/B split's from pairs of one who saw A's list alone and one who saw B's."""
     print(f"\nPeople until a verdict, {args.resamples} streams resampled from those measured (median, 90th "
-          "percentile; the share of untied preferences for A)")  # fmt: skip
+          "percentile; the share of untied people, or pairs, preferring A)")  # fmt: skip
     for signal in SIGNALS:
         hits = {name: np.array([person_hits(p)[signal] for p in people]) for name, people in alone.items()}
         designs = {
             "interleaving": (interleaving_sequence(preferences[signal]), 1),
             "A/B": (split_sequence(hits["A"], hits["B"]), 2),
+        }
+        prefs = preferences[signal]
+        measured = {
+            "interleaving": (float((prefs > 0).sum() / max((prefs != 0).sum(), 1)), float((prefs == 0).mean())),
+            "A/B": split_share(hits["A"], hits["B"]),
         }
         medians = {}
         for design, (sequence, users_each) in designs.items():
@@ -422,11 +408,10 @@ def baseline(
                                     length=RESAMPLED_MAX // users_each, seed=args.seed)  # fmt: skip
             users = [stop.users for stop in stops]
             medians[design] = quantile(users, 0.5)
-            drawn = sequence(np.random.default_rng(args.seed), 100_000)
-            share = (drawn > 0).sum() / max((drawn != 0).sum(), 1)
+            share, tied = measured[design]
             wrong = sum(stop.verdict != Verdict.A_WINS for stop in stops)
             print(f"  {signal:7} {design:13} {medians[design]:>6.0f} ({quantile(users, 0.9):.0f})  share {share:.2f}"
-                  f"  ties {(drawn == 0).mean():.0%}  not 'A wins': {wrong}")  # fmt: skip
+                  f"  tied {tied:.0%}  not 'A wins': {wrong}")  # fmt: skip
         print(f"  {signal:7} A/B / interleaving: {medians['A/B'] / medians['interleaving']:.2f}x; "
               f"the site's stream itself: {site_users.get(signal, 'n/a')}")  # fmt: skip
 

@@ -77,12 +77,29 @@ def resampled_stops(
     return stops
 
 
+def _resampled(rng: np.random.Generator, measured: np.ndarray) -> np.ndarray:
+    """As many people as were measured, drawn with replacement: each stream its own sample, so that the spread of
+    the users until a verdict holds the uncertainty of having measured so few."""
+    return rng.choice(measured, size=len(measured))
+
+
 def interleaving_sequence(preferences: np.ndarray) -> Callable[[np.random.Generator, int], np.ndarray]:
     """People drawn with replacement from the comparison's, each with their preference."""
-    return lambda rng, n: rng.choice(preferences, size=n)
+    return lambda rng, n: rng.choice(_resampled(rng, preferences), size=n)
 
 
 def split_sequence(hits_a: np.ndarray, hits_b: np.ndarray) -> Callable[[np.random.Generator, int], np.ndarray]:
     """Pairs of one person drawn from those who saw A's list alone and one from B's: the one with more hits (movies
     opened, or liked) from their lists prefers their version; as many, a tie (the sign test on pairs)."""
-    return lambda rng, n: np.sign(rng.choice(hits_a, size=n) - rng.choice(hits_b, size=n)).astype(np.int8)
+
+    def pairs(rng: np.random.Generator, n: int) -> np.ndarray:
+        a, b = _resampled(rng, hits_a), _resampled(rng, hits_b)
+        return np.sign(rng.choice(a, size=n) - rng.choice(b, size=n)).astype(np.int8)
+
+    return pairs
+
+
+def split_share(hits_a: np.ndarray, hits_b: np.ndarray) -> tuple[float, float]:
+    """Over every pair of a person of A and one of B: the share of untied pairs won by A, and the share tied."""
+    signs = np.sign(hits_a[:, None] - hits_b[None, :])
+    return float((signs > 0).sum() / max((signs != 0).sum(), 1)), float((signs == 0).mean())

@@ -156,3 +156,15 @@ def person_drive(
     for _ in range(visits):
         visitor.visit()
     return person
+
+
+def simulator_counts(people: list[Person], version: int) -> dict[str, int]:
+    """What the simulator did with ``version``'s lists, counted as feedback.metrics counts (first 10 positions)."""
+    lists = [shown for person in people for shown in person.seen if shown.version == version]
+    return {
+        "lists": len(lists),
+        "opened": sum(any(p <= LIST_LENGTH for p in s.opened) for s in lists),
+        "rated": sum(any(p <= LIST_LENGTH for p in s.scores) for s in lists),
+        "liked": sum(s.liked for s in lists),
+        "movies": len({movie for s in lists for movie in s.movies}),
+    }
