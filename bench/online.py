@@ -373,8 +373,9 @@ def compare(
               f"{site_counts:>14} {counts:>18} {better + ': ' + agrees:>15}")  # fmt: skip
     print(f"  the site's users are counted after each batch of {args.batch}; the replay looks after every person")
     after = online_counts(site, site.a)["lists"]
-    print(f"  A's online metrics: {before} lists before the comparison, {after} after: the interleaved lists are "
-          "left out, and the others were A's own, served while a web worker read B's model")  # fmt: skip
+    plain = f"; {after - before} of A's own, served while a web worker read B's model" if after > before else ""
+    print(f"  A's online metrics: {before} lists before the comparison, {after} after (the interleaved lists are "
+          f"left out{plain})")  # fmt: skip
     ended = staff_api(site, "POST", f"/api/comparisons/{comparison}/stop")
     print(f"  stopped through the staff API: {ended['status']}, {ended['ended_note'][:150]!r}")
     return people, users
