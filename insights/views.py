@@ -23,10 +23,16 @@ from insights.bins import ratings_binned
 from insights.comparison_chart import comparison_chart
 from insights.forms import ComparisonStartForm
 from insights.online_chart import MEASURES, figure, online_chart
-from recommender.comparison_results import COMPARISON_TEST, comparison_result
+from recommender.comparison_results import COMPARISON_TEST
 from recommender.models import MANAGE_PERMISSION, Comparison, ModelVersion
 from recommender.services.artifacts import ArtifactError
-from recommender.services.comparisons import ComparisonError, comparison_promote, comparison_start, comparison_stop
+from recommender.services.comparisons import (
+    ComparisonError,
+    comparison_judge,
+    comparison_promote,
+    comparison_start,
+    comparison_stop,
+)
 from recommender.services.registry import activation_request
 from recommender.services.retrain import retrain_request, retrain_running
 from recsys.comparison import Verdict
@@ -184,7 +190,7 @@ class ComparisonView(StaffRequiredMixin, TemplateView):
         comparison = get_object_or_404(
             Comparison.objects.select_related("version_a", "version_b", "started_by"), pk=self.kwargs["pk"]
         )
-        result = comparison_result(comparison=comparison)
+        result = comparison_judge(comparison=comparison)
         won = result.clicks.verdict == Verdict.B_WINS or result.likes.verdict == Verdict.B_WINS
         return super().get_context_data(
             **kwargs,

@@ -104,6 +104,9 @@ class Comparison(models.Model):
     )
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_note = models.TextField(blank=True, help_text="Why it ended, and what it had found by then")
+    # The sequential test's first verdict other than "continue" per signal ("openings", "likes"), with the counts
+    # it was reached at: it stands, whatever the people after it do (recommender.services.comparisons).
+    verdicts = models.JSONField(default=dict, blank=True)
 
     objects = ComparisonQuerySet.as_manager()
 

@@ -15,9 +15,15 @@ from api.routers.models import STAFF_ERRORS, refuse_unless_done, require_manage,
 from api.schemas import ComparisonIn, ComparisonOut, ErrorOut, Id, ModelVersionOut
 from api.throttling import WRITE_THROTTLE
 from insights.selectors import comparisons_recent
-from recommender.comparison_results import Signal, comparison_result
+from recommender.comparison_results import Signal
 from recommender.models import Comparison, ModelVersion
-from recommender.services.comparisons import ComparisonError, comparison_promote, comparison_start, comparison_stop
+from recommender.services.comparisons import (
+    ComparisonError,
+    comparison_judge,
+    comparison_promote,
+    comparison_start,
+    comparison_stop,
+)
 
 COMPARISON_NOT_FOUND = "there is no comparison {id}"
 
@@ -37,7 +43,7 @@ def _signal(signal: Signal) -> dict[str, Any]:
 
 
 def _out(comparison: Comparison) -> dict[str, Any]:
-    result = comparison_result(comparison=comparison)
+    result = comparison_judge(comparison=comparison)
     return {
         "id": comparison.pk,
         "version_a": comparison.version_a_id,

@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ('started_at', models.DateTimeField(auto_now_add=True)),
                 ('ended_at', models.DateTimeField(blank=True, null=True)),
                 ('ended_note', models.TextField(blank=True, help_text='Why it ended, and what it had found by then')),
+                ('verdicts', models.JSONField(blank=True, default=dict)),
                 ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('version_a', models.ForeignKey(help_text='The active version at start', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recommender.modelversion')),
                 ('version_b', models.ForeignKey(help_text='The candidate', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='recommender.modelversion')),

@@ -2,7 +2,7 @@
 promoting the candidate.
 
 While it runs, ``comparison_serving`` gives its share of signed-in people the interleaved list of both versions;
-``recommender.selectors.comparison_result`` judges what they did from it. Promoting requires the candidate to have
+``comparison_judge`` judges what they did from it. Promoting requires the candidate to have
 won (on openings or on likes: the sequential test's verdict, which holds however often the page is looked at).
 Activating any version by another way ends the comparison (the registry), and while one runs a retrain's new
 version is kept ready rather than activated.
@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recommender.comparison_results import ComparisonResult, comparison_result
+from recommender.comparison_results import ComparisonResult, comparison_result, decided_record
 from recommender.models import Comparison, ModelVersion
 from recommender.services.artifact_cache import artifact_load
 from recommender.services.artifacts import ArtifactError
@@ -63,6 +63,27 @@ def comparison_start(*, candidate: ModelVersion, share: float, started_by: User 
         raise ComparisonError(ALREADY_RUNNING.format(comparison=running.pk if running else "?")) from error
 
 
+def comparison_judge(*, comparison: Comparison) -> ComparisonResult:
+    """The comparison's result now, and for a running one the first verdict other than "continue" of each signal
+    recorded when it is reached (every reading of the result is one of the test's looks): from then on that
+    verdict is the signal's."""
+    result = comparison_result(comparison=comparison)
+    reached = {
+        name: decided_record(signal.summary)
+        for name, signal in (("openings", result.clicks), ("likes", result.likes))
+        if signal.decided is None and signal.summary.verdict != Verdict.CONTINUE
+    }
+    if not reached or comparison.status != Comparison.Status.RUNNING:
+        return result
+    with transaction.atomic():
+        current = Comparison.objects.select_for_update().get(pk=comparison.pk)
+        # Another reader may have recorded one first: theirs stands.
+        current.verdicts = {**reached, **current.verdicts}
+        current.save(update_fields=["verdicts"])
+    comparison.verdicts = current.verdicts
+    return comparison_result(comparison=comparison)
+
+
 def _running(comparison: Comparison, action: str) -> Comparison:
     current = Comparison.objects.select_for_update().get(pk=comparison.pk)
     if current.status != Comparison.Status.RUNNING:
@@ -78,7 +99,7 @@ def _summary(result: ComparisonResult) -> str:
 
 def comparison_stop(*, comparison: Comparison, stopped_by: User | None = None) -> Comparison:
     """End the comparison without promoting: everyone sees the active version's list again."""
-    result = comparison_result(comparison=comparison)
+    result = comparison_judge(comparison=comparison)
     with transaction.atomic():
         current = _running(comparison, "stopped")
         current.status = Comparison.Status.STOPPED
@@ -91,7 +112,7 @@ def comparison_stop(*, comparison: Comparison, stopped_by: User | None = None) -
 
 def comparison_promote(*, comparison: Comparison) -> Outcome:
     """Activate the candidate of a running comparison that it has won, and end the comparison."""
-    result = comparison_result(comparison=comparison)
+    result = comparison_judge(comparison=comparison)
     candidate = comparison.version_b
     won = [
         name

@@ -20,6 +20,7 @@ from recommender.services.comparisons import (
     ALREADY_RUNNING,
     NO_ACTIVE_VERSION,
     ComparisonError,
+    comparison_judge,
     comparison_promote,
     comparison_start,
     comparison_stop,
@@ -307,3 +308,22 @@ def test_prune_keeps_the_candidate_of_a_running_comparison(
     pruned = versions_prune(keep=0)
     assert set(pruned) == {version.pk for version in newer}
     assert ModelVersion.objects.filter(pk=candidate.pk).exists()
+
+
+def test_the_first_verdict_stands_whatever_the_people_after_it_do(
+    catalogue: list[Movie], active: ModelVersion, candidate: ModelVersion
+) -> None:
+    """Each reading is one of the test's looks: the first verdict reached is recorded and stays the signal's, with
+    the counts it was reached at, even when later people would reverse it (the error rate is the first stop's)."""
+    comparison = comparison_start(candidate=candidate, share=1.0, started_by=None)
+    _people_prefer(comparison, candidate, active, people=3, score=5.0)
+    assert comparison_judge(comparison=comparison).clicks.verdict == Verdict.CONTINUE
+    assert Comparison.objects.get().verdicts == {}  # nothing reached, nothing recorded
+    _people_prefer(comparison, candidate, active, people=40, score=5.0)
+    assert comparison_judge(comparison=comparison).clicks.verdict == Verdict.B_WINS
+    _people_prefer(comparison, active, candidate, people=120, score=5.0)
+    later = comparison_judge(comparison=Comparison.objects.get())
+    assert later.clicks.summary.verdict == Verdict.A_WINS  # what the people now would say alone
+    assert later.clicks.verdict == Verdict.B_WINS and later.clicks.decided is not None
+    assert later.clicks.decided.prefer_b == 43 and "decided at 43 people" in later.clicks.text
+    assert comparison_promote(comparison=comparison).status == OutcomeStatus.ACTIVATED
