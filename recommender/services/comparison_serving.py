@@ -4,7 +4,8 @@ Like the active version (``serving``), it is looked up at most once per ``RECOMM
 indexed query, and the candidate's artifact is read once per process (from this host's cache, downloaded from the
 model store first) and held until the comparison ends. A comparison is served only while its version A is the
 active version: once another version is activated it has nothing left to compare (the registry ends it). A
-candidate whose artifact cannot be served is logged and remembered; its comparison's people see the active list.
+candidate whose artifact cannot be served is logged and remembered; its comparison's people see the active list
+(and, while the model store does not answer, until the next check).
 """
 
 import logging
@@ -54,6 +55,9 @@ class _State:
 
 _state = _State(key=None, served=None, checked_at=float("-inf"))
 _broken: set[ComparisonKey] = set()
+# A candidate whose store did not answer, and when: asked again after RECOMMENDER_ACTIVE_CHECK_SECONDS, not by
+# every request in between (each would wait for the store).
+_unreachable: dict[ComparisonKey, float] = {}
 _load_lock = threading.Lock()
 
 
@@ -96,20 +100,23 @@ def served_comparison(*, active: ModelVersion) -> ServedComparison | None:
         return None
     if state.served is not None:
         return state.served
-    # One thread reads the candidate; the others serve the active list meanwhile.
-    if not _load_lock.acquire(blocking=False):
+    if now - _unreachable.get(key, float("-inf")) < float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS):
         return None
-    try:
+    # One thread reads the candidate; the others wait for it (a fraction of a second, once per comparison), so
+    # that a person in the comparison never sees the active list alone while it loads.
+    with _load_lock:
+        current = _state
+        if current.key == key and current.served is not None:
+            return current.served
         try:
             served = _load(key)
         except Exception:
             logger.exception(CANDIDATE_LOAD_FAILED.format(comparison=key[0], version=key[2], error="unexpected error"))
+            _unreachable[key] = time.monotonic()
             return None
         if _state.key == key:
             _state = _State(key=key, served=served, checked_at=_state.checked_at)
         return served
-    finally:
-        _load_lock.release()
 
 
 def comparison_serving_reset() -> None:
@@ -118,3 +125,4 @@ def comparison_serving_reset() -> None:
     with _load_lock:
         _state = _State(key=None, served=None, checked_at=float("-inf"))
         _broken.clear()
+        _unreachable.clear()

@@ -327,3 +327,18 @@ def test_the_first_verdict_stands_whatever_the_people_after_it_do(
     assert later.clicks.verdict == Verdict.B_WINS and later.clicks.decided is not None
     assert later.clicks.decided.prefer_b == 43 and "decided at 43 people" in later.clicks.text
     assert comparison_promote(comparison=comparison).status == OutcomeStatus.ACTIVATED
+
+
+def test_a_candidate_damaged_after_the_start_leaves_its_people_the_active_list(
+    client: Client, catalogue: list[Movie], active: ModelVersion, candidate: ModelVersion, settings, caplog
+) -> None:
+    comparison_start(candidate=candidate, share=1.0, started_by=None)
+    path = settings.MODEL_DIR / candidate.artifact_dir / next(iter(candidate.artifact_sha256))
+    path.write_bytes(path.read_bytes() + b"!")
+    person = _person(catalogue, "person")
+    client.force_login(person)
+    assert client.get(reverse("home")).status_code == 200
+    rows = Impression.objects.filter(user=person)
+    assert set(rows.values_list("kind", flat=True)) == {ListKind.HOME}
+    assert set(rows.values_list("model_version_id", flat=True)) == {active.pk}
+    assert f"candidate v{candidate.pk} cannot be served" in caplog.text
