@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from feedback.models import Action, FollowUp, Impression, ListKind
-from feedback.services import events_expire, follow_up_record, follow_up_withdraw, shown_list_record
+from feedback.services import RELAXED_COMMIT, events_expire, follow_up_record, follow_up_withdraw, shown_list_record
 from recommender.models import ModelVersion
 from tests.factories import MovieFactory, UserFactory
 
@@ -127,3 +127,24 @@ def test_retention_deletes_lists_shown_before_the_kept_days_with_their_follow_up
     assert (expired.impressions, expired.follow_ups, expired.before) == (2, 1, dt.date(2026, 3, 1))
     assert set(Impression.objects.values_list("shown_id", flat=True)) == {kept}
     assert set(FollowUp.objects.values_list("shown_id", flat=True)) == {kept}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_alone_does_not_wait_for_postgresqls_disk_and_one_inside_a_write_leaves_the_commit_to_it(
+    movies: list, version: ModelVersion
+) -> None:
+    """A list shown and its follow-up, each its own transaction, are committed with synchronous_commit off on
+    PostgreSQL (and stored); inside another write's transaction (a rating's) nothing is relaxed; SQLite has no such
+    setting."""
+    user = UserFactory()
+    relaxed_on = connection.vendor == "postgresql"
+    with CaptureQueriesContext(connection) as queries:
+        shown = show(user, movies, version)
+        assert follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
+    relaxed = [q["sql"] for q in queries.captured_queries if q["sql"] == RELAXED_COMMIT]
+    assert len(relaxed) == (2 if relaxed_on else 0)
+    assert Impression.objects.filter(shown_id=shown).count() == len(movies) and FollowUp.objects.count() == 1
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        follow_up_record(user=user, movie_id=movies[1].pk, shown_list=shown, action=Action.RATED, score=4.0)
+    assert RELAXED_COMMIT not in [q["sql"] for q in queries.captured_queries]
+    assert FollowUp.objects.count() == 2
