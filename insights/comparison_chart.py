@@ -35,7 +35,8 @@ def _row(signal: Signal, title: str, colour: str, top: float) -> list[str]:
     if share is not None:
         parts.append(f'<circle cx="{_x(share):.1f}" cy="{middle:.1f}" r="5" fill="{colour}"/>')
     label = VERDICT_WORDS[signal.verdict] if share is None else f"{share:.0%}: {VERDICT_WORDS[signal.verdict]}"
-    parts.append(svg_text(_x(0.5), top + 8, label))
+    # Above the row, from the axis's left end: clear of the 50% line and the no-difference band.
+    parts.append(svg_text(_x(0.0), top + 8, label, anchor="start"))
     return parts
 
 

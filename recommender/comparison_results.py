@@ -28,6 +28,10 @@ VERDICT_WORDS = {
 }
 
 
+def people_count(n: int) -> str:
+    return "1 person" if n == 1 else f"{n:,} people"
+
+
 @dataclass(frozen=True)
 class Signal:
     """One signal's judgement, worded for people: the share preferring the candidate (B) and its interval, and the
@@ -62,10 +66,10 @@ class Signal:
         low, high = self.interval_b
         text = (
             f"{s.prefer_b} prefer the candidate, {s.prefer_a} the active version, {s.ties} neither"
-            f" ({self.share_b:.0%} for the candidate, interval {low:.0%} to {high:.0%}): {self.verdict_words}"
+            f" ({self.share_b:.0%} for the candidate, interval {low:.1%} to {high:.1%}): {self.verdict_words}"
         )
         if self.decided is not None:
-            text += f" (decided at {self.decided.users} people)"
+            text += f" (decided at {people_count(self.decided.users)})"
         return text
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recommender.comparison_results import ComparisonResult, comparison_result, decided_record
+from recommender.comparison_results import ComparisonResult, comparison_result, decided_record, people_count
 from recommender.models import Comparison, ModelVersion
 from recommender.services.artifact_cache import artifact_load
 from recommender.services.artifacts import ArtifactError
@@ -31,8 +31,8 @@ NO_WIN_YET = (
     " on openings or likes, with the test's confidence"
 )
 PROMOTED = "v{version} won comparison {comparison} on {signals} and is now the active version."
-STOPPED_NOTE = "stopped by {who} at {users} people: {summary}"
-PROMOTED_NOTE = "promoted v{version} at {users} people: {summary}"
+STOPPED_NOTE = "stopped by {who} at {people}: {summary}"
+PROMOTED_NOTE = "promoted v{version} at {people}: {summary}"
 
 
 class ComparisonError(Exception):
@@ -105,7 +105,7 @@ def comparison_stop(*, comparison: Comparison, stopped_by: User | None = None) -
         current.status = Comparison.Status.STOPPED
         current.ended_at = timezone.now()
         who = stopped_by.get_username() if stopped_by is not None else "an operator"
-        current.ended_note = STOPPED_NOTE.format(who=who, users=result.users, summary=_summary(result))
+        current.ended_note = STOPPED_NOTE.format(who=who, people=people_count(result.users), summary=_summary(result))
         current.save(update_fields=["status", "ended_at", "ended_note"])
     return current
 
@@ -131,7 +131,7 @@ def comparison_promote(*, comparison: Comparison) -> Outcome:
             current.status = Comparison.Status.PROMOTED
             current.ended_at = timezone.now()
             current.ended_note = PROMOTED_NOTE.format(
-                version=candidate.pk, users=result.users, summary=_summary(result)
+                version=candidate.pk, people=people_count(result.users), summary=_summary(result)
             )
             current.save(update_fields=["status", "ended_at", "ended_note"])
             activated = version_activate(version=candidate)
