@@ -41,29 +41,27 @@ class Action(models.TextChoices):
     HIDDEN = "hidden", "Not interested"
 
 
-def _version_reference() -> "models.ForeignKey[Any, Any]":
+def _reference(model: str, help_text: str) -> "models.ForeignKey[Any, Any]":
+    """A row of another app named by its id alone: no constraint and no index of its own (see the module's)."""
     return models.ForeignKey(
-        "recommender.ModelVersion",
+        model,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         db_index=False,
         related_name="+",
-        help_text="The version whose list this was; null for the popularity list",
+        help_text=help_text,
     )
 
 
+def _version_reference() -> "models.ForeignKey[Any, Any]":
+    return _reference("recommender.ModelVersion", "The version whose list this was; null for the popularity list")
+
+
 def _comparison_reference() -> "models.ForeignKey[Any, Any]":
-    return models.ForeignKey(
-        "recommender.Comparison",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        help_text="The comparison whose interleaved list this was; null for one version's list",
+    return _reference(
+        "recommender.Comparison", "The comparison whose interleaved list this was; null for one version's list"
     )
 
 

@@ -5,11 +5,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from feedback.models import Action, ListKind
-from feedback.services import Teams, follow_up_record, shown_list_record
 from ratings.models import Movie
 from recommender.models import Comparison, ModelVersion
 from tests.factories import MovieFactory, UserFactory
+from tests.feedback.events import people_prefer
 from tests.recommender.served_models import model_version_create
 
 pytestmark = pytest.mark.django_db
@@ -66,17 +65,7 @@ def test_a_comparison_started_read_and_promoted_through_the_api(manager: Client,
     assert _post(manager, f"/api/comparisons/{body['id']}/promote").status_code == 409  # nothing won
 
     comparison = Comparison.objects.get()
-    movies = list(Movie.objects.order_by("pk")[:2])
-    for _ in range(30):
-        user = UserFactory()
-        shown = shown_list_record(
-            user=user,
-            kind=ListKind.HOME,
-            movie_ids=[m.pk for m in movies],
-            model_version_id=None,
-            teams=Teams(comparison_id=comparison.pk, version_ids=[candidate.pk, active.pk]),
-        )
-        follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
+    people_prefer(comparison_id=comparison.pk, winner_id=candidate.pk, loser_id=active.pk, people=30)
     read = manager.get(f"/api/comparisons/{comparison.pk}").json()
     assert read["people"] == 30 and read["openings"]["prefer_candidate"] == 30
     assert read["openings"]["verdict"] == "b_wins" and read["openings"]["interval"][0] > 0.5

@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 from feedback.models import Action, Impression, ListKind
-from feedback.services import follow_up_record, shown_list_record
+from feedback.services import Teams, follow_up_record, shown_list_record
 
 
 def list_show(
@@ -30,3 +30,26 @@ def list_show(
 def follow(*, user: object, shown: uuid.UUID, movie_id: int, action: Action, score: float | None = None) -> None:
     """What ``user`` did from the list, through the service (which copies the list's day)."""
     assert follow_up_record(user=user, movie_id=movie_id, shown_list=shown, action=action, score=score)
+
+
+def people_prefer(
+    *, comparison_id: int, winner_id: int, loser_id: int, people: int, score: float | None = None
+) -> None:
+    """``people`` new people, each shown one interleaved list of the first two movies (the winner's first), who open
+    the winner's movie, and rate it ``score`` when given."""
+    from ratings.models import Movie
+    from tests.factories import UserFactory
+
+    movies = list(Movie.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    for _ in range(people):
+        user = UserFactory()
+        shown = shown_list_record(
+            user=user,
+            kind=ListKind.HOME,
+            movie_ids=movies,
+            model_version_id=None,
+            teams=Teams(comparison_id=comparison_id, version_ids=[winner_id, loser_id]),
+        )
+        follow_up_record(user=user, movie_id=movies[0], shown_list=shown, action=Action.OPENED)
+        if score is not None:
+            follow_up_record(user=user, movie_id=movies[0], shown_list=shown, action=Action.RATED, score=score)

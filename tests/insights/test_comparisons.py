@@ -6,13 +6,11 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from feedback.models import Action, ListKind
-from feedback.services import Teams, follow_up_record, shown_list_record
 from insights.forms import CANDIDATE_NOT_READY, SHARE_INVALID
-from ratings.models import Movie
 from recommender.models import Comparison, ModelVersion
 from recommender.services.comparisons import ALREADY_RUNNING
 from tests.factories import UserFactory
+from tests.feedback.events import people_prefer
 from tests.insights.conftest import write_model_version
 
 pytestmark = pytest.mark.django_db
@@ -37,17 +35,9 @@ def _start(client: Client, candidate: ModelVersion, share: object = 50) -> objec
 
 
 def _people_prefer_candidate(comparison: Comparison, people: int) -> None:
-    movies = list(Movie.objects.order_by("pk")[:2])
-    for _ in range(people):
-        user = UserFactory()
-        shown = shown_list_record(
-            user=user,
-            kind=ListKind.HOME,
-            movie_ids=[movies[0].pk, movies[1].pk],
-            model_version_id=None,
-            teams=Teams(comparison_id=comparison.pk, version_ids=[comparison.version_b_id, comparison.version_a_id]),
-        )
-        follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
+    people_prefer(
+        comparison_id=comparison.pk, winner_id=comparison.version_b_id, loser_id=comparison.version_a_id, people=people
+    )
 
 
 def test_a_comparison_is_started_observed_and_promoted_from_the_model_pages(

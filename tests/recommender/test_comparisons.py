@@ -11,8 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from feedback.metrics import online_metrics
-from feedback.models import Action, FollowUp, Impression, ListKind
-from feedback.services import Teams, follow_up_record, shown_list_record
+from feedback.models import FollowUp, Impression, ListKind
 from ratings.models import Movie, Rating
 from recommender.comparison_results import comparison_result
 from recommender.models import Comparison, ModelVersion
@@ -37,6 +36,7 @@ from recommender.services.registry import (
 from recsys.comparison import Verdict
 from recsys.interleaving import interleaving_assigned
 from tests.factories import GenreFactory, MovieFactory, RatingFactory, UserFactory
+from tests.feedback.events import people_prefer
 from tests.recommender.served_models import model_version_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_serving")]
@@ -182,20 +182,7 @@ def test_opening_a_candidates_movie_from_the_list_credits_the_candidate(
 def _people_prefer(
     comparison: Comparison, winner: ModelVersion, loser: ModelVersion, *, people: int, score: float
 ) -> None:
-    """``people`` people, each shown one interleaved list of two movies (the winner's first), who open and rate
-    the winner's movie."""
-    movies = list(Movie.objects.order_by("pk")[:2])
-    for _ in range(people):
-        user = UserFactory()
-        shown = shown_list_record(
-            user=user,
-            kind=ListKind.HOME,
-            movie_ids=[movies[0].pk, movies[1].pk],
-            model_version_id=None,
-            teams=Teams(comparison_id=comparison.pk, version_ids=[winner.pk, loser.pk]),
-        )
-        follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.OPENED)
-        follow_up_record(user=user, movie_id=movies[0].pk, shown_list=shown, action=Action.RATED, score=score)
+    people_prefer(comparison_id=comparison.pk, winner_id=winner.pk, loser_id=loser.pk, people=people, score=score)
 
 
 def test_promoting_needs_a_win_and_then_activates_the_candidate_and_ends_the_comparison(
