@@ -14,12 +14,9 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-
 from recommender.models import Comparison, ModelVersion
-from recommender.services.artifact_cache import artifact_load
-from recommender.services.artifacts import ArtifactError, ArtifactStoreError
-from recommender.services.serving import ServedModel
+from recommender.services.artifacts import ArtifactStoreError
+from recommender.services.serving import UNSERVABLE, ServedModel, check_seconds, version_served
 from recsys.interleaving import interleaving_assigned
 
 logger = logging.getLogger(__name__)
@@ -65,15 +62,13 @@ def _load(key: ComparisonKey) -> ServedComparison | None:
     comparison_id, version_a_id, version_b_id, share, _ = key
     assert version_a_id is not None and version_b_id is not None  # served_comparison checked both
     try:
-        version = ModelVersion.objects.get(pk=version_b_id)
-        model = artifact_load(version=version)
+        served = version_served(version_id=version_b_id)
     except ArtifactStoreError:
         raise  # the store, not the artifact: asked again at the next check
-    except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError) as error:
+    except UNSERVABLE as error:
         logger.error(CANDIDATE_LOAD_FAILED.format(comparison=comparison_id, version=version_b_id, error=error))
         _broken.add(key)
         return None
-    served = ServedModel(version=version, model=model)
     return ServedComparison(comparison_id=comparison_id, version_a_id=version_a_id, share=share, served_b=served)
 
 
@@ -82,7 +77,7 @@ def served_comparison(*, active: ModelVersion) -> ServedComparison | None:
     model; None when none runs, it compares another version, or its candidate cannot be served. Never raises."""
     global _state
     state, now = _state, time.monotonic()
-    if now - state.checked_at >= float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS):
+    if now - state.checked_at >= check_seconds():
         found: ComparisonKey | None
         try:
             found = (
@@ -100,7 +95,7 @@ def served_comparison(*, active: ModelVersion) -> ServedComparison | None:
         return None
     if state.served is not None:
         return state.served
-    if now - _unreachable.get(key, float("-inf")) < float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS):
+    if now - _unreachable.get(key, float("-inf")) < check_seconds():
         return None
     # One thread reads the candidate; the others wait for it (a fraction of a second, once per comparison), so
     # that a person in the comparison never sees the active list alone while it loads.

@@ -68,21 +68,32 @@ _broken: set[ActiveKey] = set()
 _load_lock = threading.Lock()
 
 
-def _check_seconds() -> float:
+# What a version that cannot be served raises from version_served (ArtifactStoreError apart: the store's fault).
+UNSERVABLE = (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError)
+
+
+def check_seconds() -> float:
+    """How long a process keeps what it looked up of the active version (and of a running comparison)."""
     return float(settings.RECOMMENDER_ACTIVE_CHECK_SECONDS)
+
+
+def version_served(*, version_id: int) -> ServedModel:
+    """The version's model read for serving (from this host's cache, downloaded from the store first). Raises one
+    of UNSERVABLE when it cannot be served, ArtifactStoreError when the store does not answer."""
+    version = ModelVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise ModelVersion.DoesNotExist(f"model version {version_id} no longer exists")
+    return ServedModel(version=version, model=artifact_load(version=version))
 
 
 def _load(active: ActiveKey) -> ServedModel | None:
     """The version's model, or None (logged, and remembered as broken) when its artifact cannot be served."""
     version_id = active[0]
-    version = ModelVersion.objects.filter(pk=version_id).first()
     try:
-        if version is None:
-            raise ModelVersion.DoesNotExist(f"model version {version_id} no longer exists")
-        return ServedModel(version=version, model=artifact_load(version=version))
+        return version_served(version_id=version_id)
     except ArtifactStoreError:
         raise  # the store, not the artifact: the caller keeps what it holds and asks again at the next check
-    except (ArtifactError, ModelVersion.DoesNotExist, OSError, ValueError) as error:
+    except UNSERVABLE as error:
         # A refused artifact explains itself; anything else gets its traceback.
         logger.error(
             MODEL_LOAD_FAILED.format(version=version_id, error=error), exc_info=not isinstance(error, ArtifactError)
@@ -96,7 +107,7 @@ def served_model() -> ServedModel | None:
     global _state
     state = _state
     now = time.monotonic()
-    if now - state.checked_at < _check_seconds():
+    if now - state.checked_at < check_seconds():
         return state.served
     try:
         active = ModelVersion.objects.active().order_by().values_list("pk", "activated_at").first()
