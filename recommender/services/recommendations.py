@@ -144,7 +144,7 @@ class _Wanted:
 
     excluded: set[int]
     hidden: set[int]
-    genre: str | None
+    genre_movie_ids: np.ndarray | None  # the genre's movies when one is asked for, read once for both lists
 
 
 def recommendations_for_user(
@@ -165,7 +165,8 @@ def recommendations_for_user(
         return _popular_page(limit=limit, offset=offset, genre=genre, exclude=rated | excluded, fallback=fallback)
 
     limit, offset = max(limit, 0), max(offset, 0)
-    wanted = _Wanted(excluded=excluded, hidden=marked[Mark.HIDDEN], genre=genre)
+    in_genre = np.fromiter(genre_movie_ids(slug=genre), dtype=np.int64) if genre else None
+    wanted = _Wanted(excluded=excluded, hidden=marked[Mark.HIDDEN], genre_movie_ids=in_genre)
     comparison = served_comparison(active=served.version)
     if comparison is not None and comparison.includes(user_id=user.pk):
         page = _interleaved_page(served, taste, comparison, user_id=user.pk, wanted=wanted, limit=limit, offset=offset)
@@ -184,8 +185,8 @@ def _personal_items(
     candidates[taste.rated_rows] = False
     excluded = wanted.excluded
     candidates &= ~np.isin(model.movie_ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
-    if wanted.genre:
-        candidates &= np.isin(model.movie_ids, np.fromiter(genre_movie_ids(slug=wanted.genre), dtype=np.int64))
+    if wanted.genre_movie_ids is not None:
+        candidates &= np.isin(model.movie_ids, wanted.genre_movie_ids)
     rows = np.flatnonzero(candidates)
     order_taste = _with_hidden_as_dislikes(model, taste, wanted.hidden)
     page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows)[offset : offset + limit]
