@@ -17,8 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, TypeVar
 
+import numpy as np
+
 from ratings.models import ALLOWED_SCORES, IMDB_ID, Genre, Movie, Profile, http_url
 
+from .rating_arrays import CHUNK_ROWS, RatingArrays, RatingsFile, rating_arrays_read
 from .sources import MovieLensError, SourceFiles
 
 LINE_ERROR = "{file}, line {line}: {reason}"
@@ -135,7 +138,8 @@ class MovieLensData:
     raters: list[RaterRecord] | None
     ratings_file: str
     rating_rows: int
-    read_ratings: Callable[[], Iterator[RatingRecord]]
+    read_ratings: Callable[[], Iterator[RatingRecord]]  # line by line, each checked: the errors' reader
+    read_rating_arrays: Callable[..., Iterator[RatingArrays]]  # the same in chunks (chunk_rows=): the import's
 
     def duplicate_rating(self) -> MovieLensError | None:
         """The error for the first (user, movie) pair rated twice in the file, if any; only needed on failure."""
@@ -323,8 +327,21 @@ def _assemble(
             yield record
 
     member = _member(files, data)
+
+    def read_rating_arrays(chunk_rows: int = CHUNK_ROWS) -> Iterator[RatingArrays]:
+        return rating_arrays_read(
+            files=files,
+            ratings=RatingsFile(member, data.encoding, data.delimiter, data.columns, data.header),
+            movie_ids=np.array(sorted(movie_ids), dtype=np.int64),
+            user_ids=None if user_ids is None else np.array(sorted(user_ids), dtype=np.int64),
+            scores=np.array(sorted(SCORES)),
+            max_id=MAX_ID,
+            records=lambda: ((r.user_id, r.movie_id, r.score, r.timestamp.timestamp()) for r in read_ratings()),
+            chunk_rows=chunk_rows,
+        )
+
     rows = files.count_lines(member) - data.header
-    return MovieLensData(layout, movies, raters, files.label(member), rows, read_ratings)
+    return MovieLensData(layout, movies, raters, files.label(member), rows, read_ratings, read_rating_arrays)
 
 
 def _require(files: SourceFiles, *tables: _Table) -> None:
