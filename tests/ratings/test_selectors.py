@@ -1,8 +1,11 @@
 """Catalogue reads: accent- and case-insensitive search, filters, the Bayesian ordering and rating statistics."""
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
+from ratings import selectors
 from ratings.models import Rating
 from ratings.search import search_words, text_fold
 from ratings.selectors import (
@@ -181,6 +184,22 @@ def test_ratings_frame_reads_pks_scores_and_unix_times(ratings) -> None:
     row = frame.iloc[0]
     assert (row["user"], row["movie"], row["rating"]) == (first.user_id, first.movie_id, first.score)
     assert row["timestamp"] == int(first.timestamp.timestamp())
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's ratings are read by a binary COPY")
+def test_the_copied_read_equals_the_streamed_one(ratings) -> None:
+    """The binary COPY gives what the ORM's cursor gives: the same ids, pks, scores and floored Unix seconds, in id
+    order even when the table's rows are not (an updated row moves to the table's end)."""
+    rating = Rating.objects.order_by("pk").first()
+    rating.timestamp = rating.timestamp.replace(microsecond=999_999)
+    rating.save()
+    copied, streamed = selectors._ratings_copied(), selectors._ratings_streamed()
+
+    assert list(copied) == list(streamed)
+    for column, values in copied.items():
+        np.testing.assert_array_equal(values, streamed[column], err_msg=column)
+    assert copied["id"][0] == rating.pk
 
 
 @pytest.mark.django_db

@@ -16,9 +16,10 @@ from tqdm import tqdm
 
 from ratings.folding import text_fold
 from ratings.models import Genre, Movie, Profile, Rating
+from ratings.pg_copy import copy_arrays_in
 from ratings.services.rating_stats import rating_stats_paused
 
-from .bulk_load import copy_arrays, indexes_deferred
+from .bulk_load import indexes_deferred
 from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
 from .sources import MovieLensError, SourceFiles, movielens_fetch
 
@@ -162,7 +163,7 @@ def _ratings_insert(user_pks: np.ndarray, movie_pks: np.ndarray, scores: np.ndar
         columns = [column_of[name] for name in ("user", "movie", "score", "timestamp")]
         # Django's error wrapper, so that a violated constraint is the IntegrityError the import explains.
         with connection.wrap_database_errors:
-            copy_arrays(table=Rating._meta.db_table, columns=columns, values=[user_pks, movie_pks, scores, seconds])
+            copy_arrays_in(table=Rating._meta.db_table, columns=columns, values=[user_pks, movie_pks, scores, seconds])
         return len(user_pks)
     for start in range(0, len(user_pks), BATCH_SIZE):
         window = slice(start, start + BATCH_SIZE)
