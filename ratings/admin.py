@@ -7,6 +7,8 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 
+from movierec_site.paginators import LargeTablePaginator
+
 from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating
 
 # The ratings list shows a movie's title cut to this many characters.
@@ -63,6 +65,7 @@ class RatingAdmin(admin.ModelAdmin):
     list_select_related = ["user", "movie"]
     search_fields = ["movie__title", "user__username"]
     show_full_result_count = False
+    paginator = LargeTablePaginator
 
     @admin.display(ordering="movie__title", description="movie")
     def movie_title(self, rating: Rating) -> str:
