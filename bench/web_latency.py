@@ -10,7 +10,9 @@ turn, round after round, so that a noisy neighbour on the machine slows them all
   from their 10 ratings on every request, and for an anonymous visitor (the popularity list);
 - a movie's page, signed in (prediction, distribution, "more like this");
 - the catalogue: list pages in each ordering, title searches, and a deep page (the second half of the catalogue);
-- staff: the admin's ratings list and the Model pages (history and data).
+- staff: the admin's ratings list and the Model pages (history and data);
+- ``GET /api/me/recommendations`` for the MovieLens rater and the new user;
+- then, outside any request, placing a newcomer from ratings of 10 popular movies in both models (fold-in).
 
 Prints p50/p95/p99 per page (quantiles as bench/common.py defines them) and the ratio of each p95 to the
 baseline's, then the resident memory (RSS) of this process, and checks that it never imported torch.
@@ -36,6 +38,7 @@ from threadpoolctl import threadpool_limits
 GOAL_P95_MS = 50.0
 GOAL_RSS_MB = 300.0
 BASELINE = "baseline: login page"
+PLACEMENT = "placing a new user (10 ratings)"
 
 
 def main() -> int:
@@ -91,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
         "recommendations: model user": lambda: as_rater.get("/", {"page": rng.randint(1, 3)}),
         "recommendations: new user (fold-in)": lambda: as_newcomer.get("/"),
         "recommendations: anonymous": lambda: anonymous.get("/"),
+        "recommendations API: model user": lambda: as_rater.get("/api/me/recommendations"),
+        "recommendations API: new user": lambda: as_newcomer.get("/api/me/recommendations"),
         "movie page (signed in)": lambda: as_rater.get(f"/movies/{rng.choice(popular)}/"),
         "catalogue: list": lambda: anonymous.get(
             "/movies/", {"order": rng.choice(orderings), "page": rng.randint(1, 10)}
@@ -110,7 +115,39 @@ def run(args: argparse.Namespace) -> int:
                 raise SystemExit(f"{name}: HTTP {response.status_code}")
             if round_number >= args.warmup:
                 times[name].append(elapsed * 1000)
+    times[PLACEMENT] = placement_times(movie_ids=popular[:10], rounds=args.warmup + args.rounds, warmup=args.warmup)
     return report(times, output=args.json)
+
+
+def placement_times(*, movie_ids: list[int], rounds: int, warmup: int) -> list[float]:
+    """Placing a newcomer from ratings of ``movie_ids`` in both models, as a list request does (milliseconds):
+    fold-in's solve and the ranking model's place, with random half-star scores each time."""
+    import numpy as np
+
+    from recommender.services.onboarding import cold_start_method
+    from recommender.services.serving import served_model
+    from recsys.lists import user_taste
+
+    served = served_model()
+    if served is None:
+        raise SystemExit("no active model to place a newcomer in")
+    model = served.model
+    rows = np.array([model.movie_index(movie_id) for movie_id in movie_ids if model.has_movie(movie_id)])
+    rng = np.random.default_rng(0)
+    times = []
+    for round_number in range(rounds):
+        scores = rng.choice(np.arange(1, 11) / 2, size=len(rows))
+        started = time.perf_counter()
+        user_taste(
+            model=model,
+            movie_rows=rows,
+            scores=scores,
+            times=np.full(len(rows), time.time()),
+            method=cold_start_method(model=model),
+        )
+        if round_number >= warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def report(times: dict[str, list[float]], *, output: Path | None = None) -> int:
