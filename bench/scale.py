@@ -9,6 +9,9 @@ anonymous, movie page, catalogue list, search and deep page, admin ratings list,
 
     .venv/bin/python bench/scale.py [--sizes 100k 1m] [--rounds 60]
     .venv/bin/python bench/scale.py --database-url postgres://postgres@127.0.0.1:5432/  # a database per size
+    .venv/bin/python bench/scale.py --sizes 100k 25m --reuse 100k  # 100k's figures from the last run
+
+Each size's figures are kept in var/bench/scale/ as they come, so that a long run that stops keeps what it measured.
 
 Goals at ml-25m's shape (issue 17) are printed beside the figures; the smaller sizes show how each cost grows.
 """
@@ -103,15 +106,20 @@ def measure(size: str, *, server: str | None, redis_url: str, rounds: int) -> di
 def report(results: dict[str, dict[str, float]]) -> None:
     sizes = list(results)
     base = sizes[0]
+    names = list(dict.fromkeys(name for figures in results.values() for name in figures))
     columns = [*sizes, *(f"{size} / {base}" for size in sizes[1:]), "goal at 25m"]
     print(f"\n| measure | {' | '.join(columns)} |")
     print("|---|" + "---:|" * (2 * len(sizes) - 1) + "---|")
-    for name in results[base]:
+    for name in names:
         unit = " s" if name in ("import", "train") else (" MB" if "memory" in name or "RSS" in name else " ms")
-        values = [results[size][name] for size in sizes]
-        shown = [f"{value:,.1f}{unit}" for value in values]
-        ratios = [f"{value / values[0]:.1f}x" for value in values[1:]]
+        values = [results[size].get(name) for size in sizes]
+        shown = ["" if value is None else f"{value:,.1f}{unit}" for value in values]
+        ratios = ["" if value is None or not values[0] else f"{value / values[0]:.1f}x" for value in values[1:]]
         print(f"| {name} | {' | '.join([*shown, *ratios, GOALS.get(name, '')])} |")
+
+
+def saved(size: str, server: str | None) -> Path:
+    return BENCH_DIR / "scale" / f"{size}-{'postgresql' if server else 'sqlite'}.json"
 
 
 def main() -> int:
@@ -119,12 +127,21 @@ def main() -> int:
     parser.add_argument("--sizes", nargs="+", default=["100k", "1m"], choices=list(SIZES))
     parser.add_argument("--database-url", help="a PostgreSQL server (any database path): one database per size")
     parser.add_argument("--rounds", type=int, default=60, help="requests per page")
+    parser.add_argument(
+        "--reuse", nargs="*", default=[], choices=list(SIZES), help="sizes whose figures of an earlier run to reuse"
+    )
     args = parser.parse_args()
     sizes = args.sizes if args.sizes[0] == "100k" else ["100k", *args.sizes]
+    results = {}
     with private_redis() as redis_url:
-        results = {
-            size: measure(size, server=args.database_url, redis_url=redis_url, rounds=args.rounds) for size in sizes
-        }
+        for size in sizes:
+            figures_file = saved(size, args.database_url)
+            if size in args.reuse and figures_file.exists():
+                results[size] = json.loads(figures_file.read_text())
+                continue
+            results[size] = measure(size, server=args.database_url, redis_url=redis_url, rounds=args.rounds)
+            figures_file.parent.mkdir(parents=True, exist_ok=True)
+            figures_file.write_text(json.dumps(results[size]))
     report(results)
     return 0
 
