@@ -1,12 +1,15 @@
-"""MovieLens 100k for the ML benchmarks, without Django: ratings and movies (with genres) as pandas frames.
+"""MovieLens for the ML benchmarks, without Django: ratings and movies (with genres) as pandas frames.
 
-Read from the site's data cache (``DATA_CACHE_DIR``, default ``var/cache``): the GroupLens zip when the importer
-cached one, else the ml-100k copy inside the ``recbole==1.2.1`` wheel, downloaded there with ``pip download``
-(never installed) when missing. The same files the importer reads, so a fresh clone needs nothing else.
+MovieLens 100k is read from the site's data cache (``DATA_CACHE_DIR``, default ``var/cache``): the GroupLens zip
+when the importer cached one, else the ml-100k copy inside the ``recbole==1.2.1`` wheel, downloaded there with
+``pip download`` (never installed) when missing. The same files the importer reads, so a fresh clone needs nothing
+else. A folder in the CSV layout of ml-latest and ml-25m (``movies.csv``, ``ratings.csv``), such as one written by
+bench/synthesize.py, is read by ``movielens_csv``.
 """
 
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -18,6 +21,8 @@ from common import ROOT
 
 RECBOLE = "recbole==1.2.1"
 NO_GENRE = "unknown"
+CSV_NO_GENRES = "(no genres listed)"  # the CSV layout's genres of a movie without any
+TITLE_YEAR = re.compile(r"\((\d{4})\)\s*$")  # the CSV layout keeps the year in the title: "Heat (1995)"
 
 
 @dataclass(frozen=True)
@@ -92,3 +97,22 @@ def movielens_100k() -> MovieLens:
             return _from_grouplens(archive)
     with zipfile.ZipFile(_recbole_wheel(cache)) as archive:
         return _from_recbole(archive)
+
+
+def movielens_csv(folder: Path) -> MovieLens:
+    """A MovieLens folder in the CSV layout (ml-latest, ml-25m, bench/synthesize.py): movies.csv and ratings.csv."""
+    ratings = pd.read_csv(
+        folder / "ratings.csv",
+        dtype={"userId": "int64", "movieId": "int64", "rating": "float64", "timestamp": "int64"},
+    ).rename(columns={"userId": "user", "movieId": "movie"})
+    items = pd.read_csv(folder / "movies.csv", dtype={"movieId": "int64"}, keep_default_na=False)
+    years = items["title"].str.extract(TITLE_YEAR, expand=False)
+    movies = pd.DataFrame(
+        {
+            "title": items["title"].to_numpy(),
+            "year": pd.to_numeric(years, errors="coerce").to_numpy(),
+            "genres": [tuple(g for g in text.split("|") if g and g != CSV_NO_GENRES) for text in items["genres"]],
+        },
+        index=items["movieId"].rename("movie"),
+    )
+    return MovieLens(ratings=ratings[["user", "movie", "rating", "timestamp"]], movies=movies)

@@ -45,13 +45,14 @@ def ratings_of(size: str) -> pd.DataFrame:
         from movielens import movielens_100k
 
         return movielens_100k().ratings
+    from movielens import movielens_csv
+
     from recsys.synthetic import SIZES, movielens_synthesize
 
     folder = BENCH_DIR / f"synthetic-{size}"
     if not (folder / "ratings.csv").exists():
         movielens_synthesize(folder=folder, shape=SIZES[size], seed=0)
-    frame = pd.read_csv(folder / "ratings.csv")
-    return frame.rename(columns={"userId": "user", "movieId": "movie"})
+    return movielens_csv(folder).ratings
 
 
 def one(size: str) -> dict[str, float]:
