@@ -26,7 +26,7 @@ from common import BENCH_DIR, PYTHON, ROOT, SEED
 DENSE_REVISION = "3da163c"
 
 
-class _RankingOnly:
+class RankingOnly:
     """The ranking model's scores as a recommender (no rating predictions: NDCG needs only the order)."""
 
     def __init__(self, model: object) -> None:
@@ -67,7 +67,7 @@ def one(size: str) -> dict[str, float]:
     model = ranking_train(ratings=split.train, seed=SEED)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the training's peak, not the evaluation's
-    result = evaluation_measure(train=split.train, test=split.test, recommender=_RankingOnly(model))
+    result = evaluation_measure(train=split.train, test=split.test, recommender=RankingOnly(model))
     return {"seconds": seconds, "peak_mb": peak_mb, "ndcg": float(result.metrics["ndcg@10"]), "code": recsys.__file__}
 
 

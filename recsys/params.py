@@ -50,6 +50,9 @@ class RatingParams:
     seed: int = 42
     sample_with_replacement: bool = False
     threads: int = 1
+    # At most this many batches an epoch: past bs x max_batches training ratings the batches grow instead, or every
+    # step's update of the whole embedding tables makes a 25M retrain take hours. None: bs as given, at any size.
+    max_batches: int | None = 1000
 
     def __post_init__(self) -> None:
         # JSON (a task's arguments, a stored version) brings lists and strings: keep the declared types.
@@ -84,7 +87,7 @@ RATING_DEFAULTS = {
 }
 # The classic recipe of the fastai book (chapter 8), the baseline our defaults are measured against: batches of
 # 64 drawn the way fastai's tabular loader draws them, with replacement.
-CLASSIC_RATING = replace(RATING_DEFAULTS[Algorithm.DOT], bs=64, lr=5e-3, sample_with_replacement=True)
+CLASSIC_RATING = replace(RATING_DEFAULTS[Algorithm.DOT], bs=64, lr=5e-3, sample_with_replacement=True, max_batches=None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,15 @@ class RankingParams:
     epochs: int = 30  # with one-cycle at this lr, the number of epochs is the movie factors' regulariser
     lr: float = 1e-2
     bs: int = 128  # users per batch
+    # At most this many batches an epoch (bs grows past bs x max_batches users): 30 epochs of 1,270 batches made a
+    # 25M retrain's ranking model alone take over an hour; ml-100k and ml-1m are under it.
+    max_batches: int = 100
+    # Catalogues larger than this get a sampled softmax: each batch's logits for its users' own movies and for
+    # softmax_samples movies drawn by popularity, corrected for how often each is drawn (bench/ranking_sparse.py
+    # measures it against the full softmax). The full softmax costs users x movies x factors per epoch: at ml-25m's
+    # shape 30 epochs are 165 TFLOP, about an hour on two cores.
+    full_softmax_movies: int = 20_000
+    softmax_samples: int = 4096
     user_ridge: float = 10.0  # L2 on each user vector, inside the loss, so fold-in solves the same problem
     wd: float = 0.0  # fastai's (decoupled) weight decay on the movie factors and biases
     other_weight: float = OTHER_WEIGHT

@@ -9,6 +9,8 @@ watchlist without rating them yet (``recsys.implicit_feedback``). At MovieLens s
 cheaper than sampling negatives. Serving reads the arrays through ``recsys.ranking_model`` (numpy only).
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 import torch
@@ -30,10 +32,14 @@ MISSING_COLUMNS = "ratings need the columns user, movie, rating and timestamp; m
 
 
 class SoftmaxFactors(nn.Module):
-    """Logits of every movie for a batch of users: user vector . movie vector + movie bias."""
+    """Logits of every movie for a batch of users: user vector . movie vector + movie bias.
 
-    def __init__(self, n_users: int, n_movies: int, n_factors: int) -> None:
+    ``sampled``: while training, the forward pass gives the batch's user vectors alone, and the loss scores only
+    the movies it samples (SampledSoftmaxLoss)."""
+
+    def __init__(self, n_users: int, n_movies: int, n_factors: int, *, sampled: bool = False) -> None:
         super().__init__()
+        self.sampled = sampled
         self.user_factors = nn.Embedding(n_users, n_factors)
         self.movie_factors = nn.Embedding(n_movies, n_factors)
         self.movie_bias = nn.Parameter(torch.zeros(n_movies))
@@ -41,7 +47,10 @@ class SoftmaxFactors(nn.Module):
             nn.init.normal_(embedding.weight, std=0.01)
 
     def forward(self, users: torch.Tensor) -> torch.Tensor:
-        return self.user_factors(users) @ self.movie_factors.weight.T + self.movie_bias
+        vectors = self.user_factors(users)
+        if self.sampled and self.training:
+            return vectors
+        return vectors @ self.movie_factors.weight.T + self.movie_bias
 
 
 class UserTargets:
@@ -92,6 +101,51 @@ class WeightedSoftmaxLoss:
         return (nll + prior).mean()
 
 
+class SampledSoftmaxLoss(WeightedSoftmaxLoss):
+    """The same loss with the softmax's normaliser estimated, for catalogues too large to score whole each batch.
+
+    Per batch, ``samples`` movies are drawn (with replacement) from ``proposal``, shared by the batch's users. Each
+    user's log normaliser is the logsumexp of their own movies' logits, exactly, and of each draw's logit minus
+    log(samples x its probability), an unbiased estimate of the other movies' sum of exp(logit); a draw that is
+    one of the user's own movies is left out, being counted already (sampled softmax with the logQ correction and
+    accidental hits removed, as in Jean et al. 2015 and TensorFlow's sampled_softmax_loss)."""
+
+    def __init__(
+        self, model: SoftmaxFactors, ridge: float, targets: UserTargets, *, proposal: np.ndarray, samples: int
+    ) -> None:
+        super().__init__(model, ridge, targets)
+        self.proposal = torch.from_numpy(np.asarray(proposal, dtype=np.float32))
+        self.samples = samples
+
+    def __call__(self, vectors: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+        if vectors.shape[1] != self.model.user_factors.embedding_dim:  # evaluation: every movie's logits
+            return super().__call__(vectors, users)
+        if self.targets.movies.device != vectors.device:
+            self.targets.to(vectors.device)
+            self.proposal = self.proposal.to(vectors.device)
+        positions, movies, weights = self.targets.batch(users)
+        movie_factors, movie_bias = self.model.movie_factors.weight, self.model.movie_bias
+        own = (vectors[positions] * movie_factors[movies]).sum(dim=1) + movie_bias[movies]
+        draws = torch.multinomial(self.proposal, self.samples, replacement=True)
+        drawn = vectors @ movie_factors[draws].T + movie_bias[draws] - torch.log(self.samples * self.proposal[draws])
+        n_movies = len(self.proposal)
+        batch = torch.arange(len(users), device=vectors.device)
+        hits = torch.isin(batch[:, None] * n_movies + draws[None, :], positions * n_movies + movies)
+        drawn = drawn.masked_fill(hits, -torch.inf)
+        # A logsumexp over each user's own logits and draws: shift by each user's largest for stability.
+        peak = torch.full((len(users),), -torch.inf, device=vectors.device, dtype=vectors.dtype)
+        peak = torch.maximum(peak.scatter_reduce(0, positions, own, "amax"), drawn.max(dim=1).values).detach()
+        zeros = torch.zeros(len(users), device=vectors.device, dtype=vectors.dtype)
+        total = zeros.index_add(0, positions, torch.exp(own - peak[positions])) + torch.exp(drawn - peak[:, None]).sum(
+            1
+        )
+        totals = zeros.index_add(0, positions, weights)
+        picked = zeros.index_add(0, positions, weights * own)
+        nll = totals * (peak + torch.log(total)) - picked
+        prior = self.ridge / 2 * vectors.pow(2).sum(dim=1)
+        return (nll + prior).mean()
+
+
 class _UserRows:
     """Item i is (i, i): user row i as the model's input and as the loss's target (which finds their ratings)."""
 
@@ -108,6 +162,11 @@ class _UserRows:
 
 def _user_and_movie_params(model: SoftmaxFactors) -> list[list[torch.Tensor]]:
     return [[model.user_factors.weight], [model.movie_factors.weight, model.movie_bias]]
+
+
+def users_per_batch(*, params: RankingParams, n_users: int) -> int:
+    """``params.bs``, grown so that an epoch has at most ``params.max_batches`` batches."""
+    return max(params.bs, math.ceil(n_users / params.max_batches))
 
 
 def ranking_learner(
@@ -142,14 +201,26 @@ def ranking_learner(
             movie_ids=movie_ids,
         )
     targets = UserTargets(user_rows=user_rows, movie_rows=movie_rows, weights=values, n_users=len(user_ids))
-    train = DataLoader(_UserRows(len(user_ids)), bs=params.bs, shuffle=True)
+    bs = users_per_batch(params=params, n_users=len(user_ids))
+    train = DataLoader(_UserRows(len(user_ids)), bs=bs, shuffle=True)
     # Every user trains on all their ratings: the retrain holds nothing out (the benchmarks do).
-    dls = DataLoaders(train, DataLoader(_UserRows(0), bs=params.bs))
+    dls = DataLoaders(train, DataLoader(_UserRows(0), bs=bs))
     dls.n_inp = 1
-    model = SoftmaxFactors(len(user_ids), len(movie_ids), params.n_factors)
-    learner = Learner(
-        dls, model, loss_func=WeightedSoftmaxLoss(model, params.user_ridge, targets), splitter=_user_and_movie_params
-    )
+    sampled = len(movie_ids) > params.full_softmax_movies
+    model = SoftmaxFactors(len(user_ids), len(movie_ids), params.n_factors, sampled=sampled)
+    if sampled:
+        # Drawn by popularity flattened (count^0.75, as word2vec draws its negatives): popular movies, whose logits
+        # weigh most in the normaliser, are drawn often; the correction keeps the estimate unbiased for every movie.
+        proposal = np.bincount(movie_rows, minlength=len(movie_ids)).astype(np.float64) ** 0.75
+        loss = SampledSoftmaxLoss(
+            model, params.user_ridge, targets, proposal=proposal / proposal.sum(), samples=params.softmax_samples
+        )
+    else:
+        loss = WeightedSoftmaxLoss(model, params.user_ridge, targets)
+    learner = Learner(dls, model, loss_func=loss, splitter=_user_and_movie_params)
+    # fastai's Recorder grew this learner's memory by about 0.4 MB a batch at 1M ratings (13 GB into a 10M
+    # retrain's ranking model, measured); nothing reads its losses here.
+    learner.remove_cb(learner.recorder)
     return learner, user_ids, movie_ids
 
 

@@ -3,6 +3,7 @@
 Imports torch and fastai: only the retrain, the trainers and the benchmarks import it, never the web process.
 """
 
+import math
 import sys
 import time
 import warnings
@@ -112,7 +113,6 @@ def rating_train(
     set_seed(params.seed, reproducible=True)
     started = time.perf_counter()
     n_train = len(frame) - int(len(frame) * params.valid_pct)  # as fastai's RandomSplitter
-    # Training batches of fewer ratings than bs are dropped: cap bs so that a small database still trains.
     loader = {} if params.sample_with_replacement else {"dl_type": TabDataLoader}
     dls = CollabDataLoaders.from_df(
         frame[["user", "movie", "rating"]],
@@ -121,7 +121,7 @@ def rating_train(
         user_name="user",
         item_name="movie",
         rating_name="rating",
-        bs=max(1, min(params.bs, n_train)),
+        bs=batch_size(params=params, n_train=n_train),
         path=path or Path("."),
         **loader,
     )
@@ -150,6 +150,13 @@ def rating_train(
         train=train,
         valid=valid,
     )
+
+
+def batch_size(*, params: RatingParams, n_train: int) -> int:
+    """``params.bs``, grown so that an epoch has at most ``params.max_batches`` batches, and cut to the training
+    ratings (fastai drops a last batch smaller than bs, so a small database still trains)."""
+    grown = params.bs if params.max_batches is None else max(params.bs, math.ceil(n_train / params.max_batches))
+    return max(1, min(grown, n_train))
 
 
 def _versions() -> dict[str, str]:

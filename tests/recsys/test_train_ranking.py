@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -22,12 +23,14 @@ from recsys.ranking_model import (
 from recsys.train_ranking import (
     MISSING_COLUMNS,
     NO_RATINGS,
+    SampledSoftmaxLoss,
     SoftmaxFactors,
     UserTargets,
     WeightedSoftmaxLoss,
     ranking_export,
     ranking_learner,
     ranking_train,
+    users_per_batch,
 )
 from recsys.trainers import ranked_trainer
 
@@ -107,6 +110,49 @@ def test_the_sparse_loss_is_the_dense_softmax_likelihood():
         expected = -(torch.log_softmax(logits, dim=1) * dense[users]).sum(dim=1)
         expected = (expected + 1.0 * model.user_factors(users).pow(2).sum(dim=1)).mean()
         assert float(loss(logits, users)) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_the_sampled_loss_estimates_the_full_one():
+    """With enough draws, the sampled softmax's loss is the full softmax's: each user's own movies counted exactly,
+    the rest through draws corrected for their probability, a draw of a user's own movie left out (a skewed
+    proposal, so that an uncorrected draw would show)."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    n_users, n_movies = 6, 40
+    user_rows = np.repeat(np.arange(n_users), 5)
+    movie_rows = np.concatenate([rng.choice(n_movies, 5, replace=False) for _ in range(n_users)])
+    targets = UserTargets(
+        user_rows=user_rows, movie_rows=movie_rows, weights=rng.uniform(0.5, 1.0, len(user_rows)), n_users=n_users
+    )
+    model = SoftmaxFactors(n_users, n_movies, 4, sampled=True)
+    with torch.no_grad():
+        model.movie_factors.weight.normal_(std=1.0)
+        model.user_factors.weight.normal_(std=1.0)
+    proposal = np.arange(1, n_movies + 1, dtype=np.float64) ** 2
+    sampled = SampledSoftmaxLoss(model, 2.0, targets, proposal=proposal / proposal.sum(), samples=400_000)
+    full = WeightedSoftmaxLoss(model, 2.0, targets)
+    users = torch.tensor([5, 0, 2, 3])
+    with torch.no_grad():
+        model.train()
+        estimate = float(sampled(model(users), users))
+        model.eval()
+        exact = float(full(model(users), users))
+    assert estimate == pytest.approx(exact, rel=0.01)
+
+
+def test_the_sampled_softmax_learns_an_obvious_preference():
+    ratings = two_tastes()
+    model = ranking_train(ratings=ratings, params=replace(PARAMS, full_softmax_movies=0, softmax_samples=8), seed=0)
+    movie_row = {int(m): i for i, m in enumerate(model.movie_ids)}
+    for row, user in enumerate(model.user_ids):
+        rated = [movie_row[m] for m in ratings[ratings.user == user].movie]
+        assert set(top_k(model, model.user_factors[row], rated, 3)) <= set(GROUP_A if user % 2 == 0 else GROUP_B)
+
+
+def test_batches_grow_past_the_cap_on_batches_an_epoch():
+    params = RankingParams(bs=128, max_batches=100)
+    assert users_per_batch(params=params, n_users=943) == 128
+    assert users_per_batch(params=params, n_users=162_541) == 1_626
 
 
 def test_fold_in_solves_the_training_problem_of_a_known_user(trained):

@@ -14,7 +14,7 @@ from recsys.params import ALGORITHM_UNKNOWN, HYPERPARAMETER_UNKNOWN, RatingParam
 from recsys.rating_model import FactorModel
 from recsys.recommenders import FactorRecommender, SiteListRecommender
 from recsys.train_ranking import MISSING_COLUMNS, ranking_train
-from recsys.train_rating import LEARNER_FILE, TOO_FEW_RATINGS, rating_train
+from recsys.train_rating import LEARNER_FILE, TOO_FEW_RATINGS, batch_size, rating_train
 from recsys.trainers import ARTIFACT_UNSERVABLE, ExportError, models_export, models_train
 from tests.recsys.arrays import SMALL, synthetic_ratings
 
@@ -189,3 +189,11 @@ def test_export_carries_the_training_ratings_only_where_the_cold_start_reads_the
     rows = np.array([served.movie_index(m) for m in mine["movie"]])
     fingerprint = user_fingerprint(movie_rows=rows, scores=mine["rating"].to_numpy())
     assert fingerprint == int(served.user_fingerprints[served.user_index(user)])
+
+
+def test_the_rating_batches_grow_past_the_cap_on_batches_an_epoch() -> None:
+    params = RatingParams(bs=2048, max_batches=1000)
+    assert batch_size(params=params, n_train=80_000) == 2048
+    assert batch_size(params=params, n_train=20_000_076) == 20_001
+    assert batch_size(params=params, n_train=100) == 100  # never more than there are ratings
+    assert batch_size(params=replace(params, max_batches=None), n_train=20_000_076) == 2048
