@@ -138,6 +138,12 @@ def test_data_page_counts_in_words_that_agree_with_the_numbers(staff_client) -> 
     assert "(1 MovieLens rater, 1 site account, of which 1 has rated)" in text
     assert "Site users: 1 rating over 1 day" in text
     assert "Site users: 1 rating, per day" in text
+    assert "MovieLens raters: 1 rating over 1 day" in text
+    # A MovieLens rater's new rating changes their cached days too.
+    RatingFactory(user=ProfileFactory(movielens_id=2).user, movie=MovieFactory(), timestamp=timezone.now())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", staff_client.get(reverse("insights:data")).text)).split())
+    assert "MovieLens raters: 2 ratings over 1 day" in text
+    assert "Site users: 1 rating over 1 day" in text
 
 
 def test_pages_show_new_ratings_and_versions_at_once_despite_the_chart_cache(staff_client, written_model) -> None:
