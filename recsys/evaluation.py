@@ -80,9 +80,16 @@ def ratings_read(*, path: Path) -> pd.DataFrame:
 
 
 def evaluation_measure(
-    *, train: pd.DataFrame, test: pd.DataFrame, recommender: Recommender, k: int = K
+    *,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    recommender: Recommender,
+    k: int = K,
+    max_ranked_users: int | None = None,
+    seed: int = 0,
 ) -> EvaluationResult:
-    """Accuracy on the known test pairs and top-k ranking for the known test users of a trained recommender."""
+    """Accuracy on the known test pairs and top-k ranking for the known test users of a trained recommender; with
+    ``max_ranked_users``, the ranking for that many of them drawn at random (``seed``), all when fewer."""
     if train.empty:
         raise EvaluationError(NO_TRAINING_RATINGS)
     train_users = np.unique(train["user"].to_numpy(np.int64))
@@ -95,6 +102,9 @@ def evaluation_measure(
 
     ranked_users = np.unique(test["user"].to_numpy(np.int64))
     ranked_users = ranked_users[np.isin(ranked_users, train_users)]
+    if max_ranked_users is not None and len(ranked_users) > max_ranked_users:
+        drawn = np.random.default_rng(seed).choice(len(ranked_users), size=max_ranked_users, replace=False)
+        ranked_users = ranked_users[np.sort(drawn)]
     top_k = _top_k(train=train, users=ranked_users, movies=movies, recommender=recommender, k=k)
     lists = {int(user): group["movie"].tolist() for user, group in top_k.groupby("user", sort=False)}
     ranked_test = test[test["user"].isin(ranked_users)]

@@ -12,7 +12,7 @@ from recsys.evaluation import evaluation_measure
 from recsys.fingerprints import user_fingerprint
 from recsys.params import ALGORITHM_UNKNOWN, HYPERPARAMETER_UNKNOWN, RatingParams, TrainingError
 from recsys.rating_model import FactorModel
-from recsys.recommenders import FactorRecommender, SiteListRecommender
+from recsys.recommenders import FactorRecommender, PopularityRecommender, SiteListRecommender
 from recsys.train_ranking import MISSING_COLUMNS, ranking_train
 from recsys.train_rating import LEARNER_FILE, TOO_FEW_RATINGS, batch_size, rating_train
 from recsys.trainers import ARTIFACT_UNSERVABLE, ExportError, models_export, models_train
@@ -197,3 +197,21 @@ def test_the_rating_batches_grow_past_the_cap_on_batches_an_epoch() -> None:
     assert batch_size(params=params, n_train=20_000_076) == 20_001
     assert batch_size(params=params, n_train=100) == 100  # never more than there are ratings
     assert batch_size(params=replace(params, max_batches=None), n_train=20_000_076) == 2048
+
+
+def test_the_ranking_is_measured_for_a_sample_of_users_when_asked(ratings: pd.DataFrame) -> None:
+    """At most the asked number of test users are ranked, a different draw with another seed; all without a limit."""
+    test = ratings.sample(frac=0.2, random_state=0)
+    train = ratings.drop(test.index)
+    recommender = PopularityRecommender.from_ratings(train)
+    every = evaluation_measure(train=train, test=test, recommender=recommender)
+    ranked = set(every.top_k["user"])
+    assert len(ranked) > 6
+
+    def sample(seed: int) -> set[int]:
+        result = evaluation_measure(train=train, test=test, recommender=recommender, max_ranked_users=5, seed=seed)
+        assert len(result.predictions) == len(every.predictions)  # the accuracy still covers every known pair
+        return set(result.top_k["user"])
+
+    assert len(sample(0)) == 5 and sample(0) <= ranked
+    assert sample(0) == sample(0) != sample(1)
