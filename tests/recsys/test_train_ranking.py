@@ -27,6 +27,7 @@ from recsys.train_ranking import (
     SoftmaxFactors,
     UserTargets,
     WeightedSoftmaxLoss,
+    _accidental_hits,
     ranking_export,
     ranking_learner,
     ranking_train,
@@ -249,3 +250,12 @@ def test_ranked_trainer_through_the_evaluation_protocol():
     recommender = ranked_trainer(ranking_params=PARAMS)(train)
     model = recommender.model
     assert model.ranking is not None and model.signals is not None and model.problems() == []
+
+
+def test_accidental_hits_mark_every_copy_of_a_users_own_movie_among_the_draws():
+    draws = torch.tensor([3, 7, 3, 9, 0])
+    positions, movies = torch.tensor([0, 0, 1, 2]), torch.tensor([3, 5, 9, 1])
+    expected = torch.tensor(
+        [[True, False, True, False, False], [False, False, False, True, False], [False, False, False, False, False]]
+    )
+    assert torch.equal(_accidental_hits(draws, positions, movies, 3, 10), expected)
