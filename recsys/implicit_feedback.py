@@ -54,6 +54,8 @@ def signals_unrated(*, signals: "pd.DataFrame", ratings: "pd.DataFrame") -> "pd.
     never enters training through its click while its rating is what the version is validated on.
     """
     signals_check(signals)
+    if signals.empty:  # np.isin would still sort every rating's key: seconds at 25M
+        return signals
     rated = _pair_keys(ratings["user"].to_numpy(np.int64), ratings["movie"].to_numpy(np.int64))
     keys = _pair_keys(signals["user"].to_numpy(np.int64), signals["movie"].to_numpy(np.int64))
     return signals[~np.isin(keys, rated)]
