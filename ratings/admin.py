@@ -7,9 +7,8 @@ from django.db.models.functions import NullIf
 from django.http import HttpRequest
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 
-from movierec_site.paginators import LargeTablePaginator
-
 from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating
+from .paginators import LargeTablePaginator
 
 # The ratings list shows a movie's title cut to this many characters.
 MOVIE_TITLE_CHARS = 40

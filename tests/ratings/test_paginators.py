@@ -4,9 +4,9 @@ stops at COUNT_LIMIT for a filtered one, exact counts on SQLite."""
 import pytest
 from django.db import connection
 
-from movierec_site import paginators
-from movierec_site.paginators import LargeTablePaginator
+from ratings import paginators
 from ratings.models import Rating
+from ratings.paginators import LargeTablePaginator
 from tests.factories import RatingFactory
 
 pytestmark = pytest.mark.django_db
