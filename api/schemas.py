@@ -8,6 +8,7 @@ from ninja import Path, Query, Schema
 from pydantic import Field, field_validator
 
 from ratings.models import MAX_SCORE, MIN_SCORE, Movie, MovieMark, Rating
+from ratings.selectors import TOP_TAGS, TagCount, movie_top_tags
 
 # A primary key in a path: bounded like the database's 64-bit keys, so a huge number is a 422, not a query.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -69,6 +70,11 @@ class MovieOut(Schema):
         return movie.display_title
 
 
+class TagCountOut(Schema):
+    tag: str = Field(description="A free-text tag MovieLens raters gave the movie")
+    count: int = Field(description="How many of them gave it")
+
+
 class MovieDetailOut(MovieOut):
     release_date: dt.date | None
     imdb_url: str | None = Field(
@@ -76,12 +82,17 @@ class MovieDetailOut(MovieOut):
     )
     rating_count: int
     rating_mean: float | None
+    tags: list[TagCountOut] = Field(description=f"Up to {TOP_TAGS} tags, those most raters gave the movie, most first")
 
     @staticmethod
     def resolve_imdb_url(movie: Movie) -> str | None:
         # The stored URL passes the same check as the movie page's link (Movie.imdb_link): a client that makes a
         # link of it must never be handed javascript: or data:, whatever was written to the database.
         return movie.imdb_link or None
+
+    @staticmethod
+    def resolve_tags(movie: Movie) -> list[TagCount]:
+        return movie_top_tags(movie=movie)
 
 
 class MoviePage(Schema):

@@ -1,13 +1,15 @@
-"""Admin for the catalogue: movies with their rating statistics, genres, ratings, marks and rater profiles."""
+"""Admin for the catalogue: movies with their rating statistics, genres, ratings, MovieLens tags, marks and rater
+profiles."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import NullIf
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.text import Truncator, smart_split, unescape_string_literal
 
-from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating
+from .models import ALLOWED_SCORES, Genre, Movie, MovieMark, Profile, Rating, Tag
 from .paginators import LargeTablePaginator
 
 # The ratings list shows a movie's title cut to this many characters.
@@ -83,6 +85,33 @@ class RatingAdmin(admin.ModelAdmin):
             users = get_user_model().objects.filter(username__icontains=word).values("pk")
             queryset = queryset.filter(Q(movie__in=movies) | Q(user__in=users))
         return queryset, False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Imported from MovieLens, so read-only here; an offensive tag can still be deleted. A movie's tags are the
+    list under ?movie__id__exact=, linked from each row's movie: a filter listing every movie would list 60,000."""
+
+    list_display = ["text", "movie_link", "user", "timestamp"]
+    list_select_related = ["user", "movie"]
+    search_fields = ["text"]
+    readonly_fields = ["user", "movie", "text", "timestamp"]
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Tag | None = None) -> bool:
+        return False
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        return lookup == "movie__id__exact" or super().lookup_allowed(lookup, value, request)
+
+    @admin.display(ordering="movie__title", description="movie")
+    def movie_link(self, tag: Tag) -> str:
+        title = Truncator(tag.movie.display_title).chars(MOVIE_TITLE_CHARS)
+        return format_html('<a href="?movie__id__exact={}">{}</a>', tag.movie_id, title)
 
 
 @admin.register(Profile)

@@ -1,5 +1,5 @@
-"""Movies, genres, rater profiles, ratings and marks (watchlist, not interested): one table of ratings for MovieLens
-raters and site users."""
+"""Movies, genres, rater profiles, ratings, MovieLens tags and marks (watchlist, not interested): one table of ratings
+for MovieLens raters and site users."""
 
 import re
 from typing import Any
@@ -175,6 +175,28 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated {self.movie}: {self.score}"
+
+
+# MovieLens caps a tag at 255 characters; a longer one in a file is not a MovieLens tag.
+TAG_MAX_LENGTH = 255
+
+
+class Tag(models.Model):
+    """A free-text tag a MovieLens rater gave a movie (tags.csv of ml-latest, ml-20m, ml-25m, ml-32m)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
+    movie = models.ForeignKey(Movie, on_delete=models.CASCADE, related_name="tags")
+    text = models.CharField(max_length=TAG_MAX_LENGTH)
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "movie", "text"], name="tag_one_per_user_movie_text")]
+        # The unique constraint serves reads by user; this one the movie page's count of each tag of one movie,
+        # from the index alone.
+        indexes = [models.Index(fields=["movie", "text"], name="tag_movie_text_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} tagged {self.movie}: {self.text}"
 
 
 class RatingStatsPause(models.Model):

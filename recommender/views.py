@@ -28,6 +28,7 @@ from ratings.requests import HtmxHttpRequest, SignedInHttpRequest
 from ratings.selectors import (
     genre_list,
     movie_list,
+    movie_top_tags,
     movies_with_genres,
     rating_distribution,
     rating_score,
@@ -309,6 +310,7 @@ def movie_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "similar_list": _shown(request, ListKind.SIMILAR, similar, version=served_version(movie=movie)),
         "movie": movie,
         "distribution": rating_distribution(movie=movie),
+        "tags": movie_top_tags(movie=movie),
         "score": rating_score(user=request.user, movie=movie),
         "mark": user_mark(user=request.user, movie=movie),
         # Computed even when the movie is rated: removing the rating in place shows it again.

@@ -1,13 +1,15 @@
 """GET /api/movies and /api/movies/{id}: search (and its alias q), filters, ordering, bounded pages, and 400/404/422
 refusals, unknown query parameters included."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
 from api.routers.movies import MOVIE_NOT_FOUND, SEARCH_TWICE, UNKNOWN_GENRE
 from api.routers.params import UNKNOWN_QUERY_PARAMETERS
-from ratings.models import Movie
-from tests.factories import GenreFactory, MovieFactory
+from ratings.models import Movie, Tag
+from tests.factories import GenreFactory, MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,17 @@ def test_a_stored_imdb_url_that_is_not_http_is_null(api_client: Client, db: None
     assert response.status_code == 200
     assert response.json()["imdb_url"] is None
     assert "script:" not in response.content.decode().lower()
+
+
+def test_one_movie_lists_its_top_tags(api_client: Client, db: None) -> None:
+    """GET /api/movies/{id} gives the tags most raters gave the movie, with how many, most first; none is []."""
+    movie = MovieFactory(title="Alien")
+    raters = [UserFactory() for _ in range(3)]
+    when = dt.datetime(2019, 1, 1, tzinfo=dt.UTC)
+    Tag.objects.bulk_create(
+        [Tag(user=rater, movie=movie, text="space horror", timestamp=when) for rater in raters]
+        + [Tag(user=raters[0], movie=movie, text="ridley scott", timestamp=when)]
+    )
+    body = api_client.get(f"/api/movies/{movie.pk}").json()
+    assert body["tags"] == [{"tag": "space horror", "count": 3}, {"tag": "ridley scott", "count": 1}]
+    assert api_client.get(f"/api/movies/{MovieFactory().pk}").json()["tags"] == []
