@@ -250,7 +250,7 @@ def _ratings_streamed() -> dict[str, np.ndarray]:
 
 def _ratings_copied() -> dict[str, np.ndarray]:
     quote = connection.ops.quote_name
-    column = {field.name: quote(field.column) for field in Rating._meta.concrete_fields}
+    column = {field.name: quote(field.column) for field in Rating._meta.concrete_fields if field.column}
     query = (
         f"SELECT {column['id']}::int8, {column['user']}::int8, {column['movie']}::int8, "  # noqa: S608 (the model's)
         f"{column['score']}::float8, floor(extract(epoch FROM {column['timestamp']}))::int8 "

@@ -181,7 +181,7 @@ def ranking_fold_in(
             continue
         done = value - new_value <= 1e-10 * max(1.0, abs(value))
         vector, value, p = candidate, new_value, new_p
-        last_step, fresh = np.linalg.norm(step), False
+        last_step, fresh = float(np.linalg.norm(step)), False
         if done:
             break
     return vector.astype(np.float32)

@@ -220,6 +220,7 @@ def ranking_learner(
     dls = DataLoaders(train, DataLoader(_UserRows(0), bs=bs))
     dls.n_inp = 1
     sampled = len(movie_ids) > params.full_softmax_movies
+    loss: WeightedSoftmaxLoss
     model = SoftmaxFactors(len(user_ids), len(movie_ids), params.n_factors, sampled=sampled)
     if sampled:
         # Drawn by popularity flattened (count^0.75, as word2vec draws its negatives): popular movies, whose logits
