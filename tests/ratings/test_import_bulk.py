@@ -3,13 +3,15 @@ reader on every layout, and PostgreSQL's load into an empty table (bulk_load) pu
 trigger, also when the load fails."""
 
 import datetime as dt
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
-from ratings.models import Movie, Rating
+from ratings.models import Movie, Rating, Tag
 from ratings.services.movielens import MovieLensError, SourceFiles, movielens_import, movielens_read
 from tests.factories import UserFactory
 
@@ -155,3 +157,20 @@ def test_each_rating_keeps_its_exact_score_and_second(movielens_files):
 
     rating = Rating.objects.get(user__profile__movielens_id=3, movie__movielens_id=1)
     assert (rating.score, rating.timestamp) == (0.5, dt.datetime(2019, 11, 21, 9, 15, 3, tzinfo=dt.UTC))
+
+
+@pytest.mark.django_db
+def test_the_import_stores_tags_csv_and_says_how_many(movielens_files):
+    files = movielens_files.lines("csv")
+    files["tags.csv"] = ["userId,movieId,tag,timestamp", '1,2,"funny, dark",1574327703', "9,1,classic,1574327704"]
+    source = movielens_files.save(files)
+    out = StringIO()
+    call_command("import_movielens", "--source", str(source), stdout=out, verbosity=0)
+
+    assert "Added 2 tags (0 already there; tags.csv)." in out.getvalue()
+    assert set(Tag.objects.values_list("user__profile__movielens_id", "movie__movielens_id", "text")) == {
+        (1, 2, "funny, dark"),
+        (9, 1, "classic"),
+    }
+    summary = movielens_import(source=source)
+    assert (summary.tags_added, summary.tags_present, summary.nothing_added) == (0, 2, True)

@@ -29,11 +29,11 @@ TAGS = [
 
 
 def copy_with_tags(movielens_files, lines: list[str]) -> Path:
+    """A copy whose movies and raters are imported already, and a copy of it with ``lines`` as its tags.csv."""
     files = movielens_files.lines("csv")
+    movielens_import(source=movielens_files.save(files))
     files["tags.csv"] = lines
-    source = movielens_files.save(files)
-    movielens_import(source=source)
-    return source
+    return movielens_files.save(files)
 
 
 def tags_import(source: Path) -> TagsSummary:

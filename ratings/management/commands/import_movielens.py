@@ -13,6 +13,7 @@ ADDED = (
     "{ratings_present} ratings)."
 )
 LINKED = "Gave {movies_linked} movies already there their IMDb and TMDB ids (links.csv)."
+TAGGED = "Added {tags_added} tags ({tags_present} already there; tags.csv)."
 NOTHING_TO_ADD = (
     "Nothing to add: the {movies_present} movies, {users_present} raters and {ratings_present} ratings "
     "of {source} are already in the database."
@@ -40,3 +41,5 @@ class Command(BaseCommand):
         self.stdout.write(template.format(**asdict(summary), seconds=time.perf_counter() - started))
         if summary.movies_linked:
             self.stdout.write(LINKED.format(movies_linked=summary.movies_linked))
+        if summary.tags_added:
+            self.stdout.write(TAGGED.format(tags_added=summary.tags_added, tags_present=summary.tags_present))

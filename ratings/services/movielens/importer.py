@@ -22,6 +22,7 @@ from ratings.services.rating_stats import rating_stats_paused
 from .bulk_load import indexes_deferred
 from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
 from .sources import MovieLensError, SourceFiles, movielens_fetch
+from .tags import movielens_tags_import
 
 T = TypeVar("T")
 
@@ -44,11 +45,18 @@ class ImportSummary:
     users_present: int
     ratings_present: int
     movies_linked: int = 0  # movies already there that links.csv gave their first IMDb and TMDB ids
+    tags_added: int = 0  # tags.csv's tags (ml-latest, ml-20m and later)
+    tags_present: int = 0
 
     @property
     def nothing_added(self) -> bool:
         return not (
-            self.movies_added or self.genres_added or self.users_added or self.ratings_added or self.movies_linked
+            self.movies_added
+            or self.genres_added
+            or self.users_added
+            or self.ratings_added
+            or self.movies_linked
+            or self.tags_added
         )
 
 
@@ -73,7 +81,7 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
         try:
             # The movies' rating counts are recounted once at the end, not updated by a trigger per rating.
             with transaction.atomic(), rating_stats_paused():
-                return _write(data, source=str(path), progress=progress)
+                return _write(data, files=files, source=str(path), progress=progress)
         except IntegrityError as exc:
             # Only a pair rated twice in the file gets here (everything else is checked first); find its lines.
             duplicate = data.duplicate_rating()
@@ -84,7 +92,7 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
         files.close()
 
 
-def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary:
+def _write(data: MovieLensData, *, files: SourceFiles, source: str, progress: bool) -> ImportSummary:
     # cast: the filters leave no movie or rater without a MovieLens id.
     movie_pks = cast(
         dict[int, int], dict(Movie.objects.filter(movielens_id__isnull=False).values_list("movielens_id", "pk"))
@@ -126,6 +134,10 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
             ratings_present += len(chunk) - added
             bar.update(len(chunk))
 
+    tags = movielens_tags_import(
+        files=files, movie_pks=movie_pks, rater_pks=rater_pks, add_raters=_add_raters, progress=progress
+    )
+    users_added += tags.users_added
     source_raters = raters_seen if data.raters is None else {rater.movielens_id for rater in data.raters}
     return ImportSummary(
         source=source,
@@ -138,6 +150,8 @@ def _write(data: MovieLensData, *, source: str, progress: bool) -> ImportSummary
         users_present=len(source_raters & known_raters),
         ratings_present=ratings_present,
         movies_linked=movies_linked,
+        tags_added=tags.added,
+        tags_present=tags.present,
     )
 
 
