@@ -17,8 +17,10 @@ OTHER_WEIGHT = 0.3
 # user rates are nearer their latest ones (bench/ranking_quality.py, time split).
 RECENCY = 0.5
 FOLD_IN_MAX_STEPS = 25
+# Movies per float32 product of the softmax's mean (see _expected).
+EXPECTED_CHUNK = 4_096
 
-_float64_arrays: "WeakKeyDictionary[RankingModel, tuple[np.ndarray, np.ndarray]]" = WeakKeyDictionary()
+_first_points: "WeakKeyDictionary[RankingModel, _FirstPoint]" = WeakKeyDictionary()
 EMPTY_FOLD_IN = "a user can only be placed from at least one rated movie the model knows"
 LENGTHS_DIFFER = "movie_rows, scores and timestamps must have the same length"
 
@@ -129,48 +131,46 @@ def ranking_fold_in(
         raise ValueError(LENGTHS_DIFFER)
     ages = None if timestamps is None else rating_ages(np.zeros(len(movie_rows)), timestamps)
     rating_weights = ranking_weights(scores=scores, ages=ages, other_weight=model.other_weight, recency=model.recency)
-    factors, bias = _float64(model)
     ridge = model.user_ridge if ridge is None else ridge
-    weights = np.zeros(len(bias))
-    np.add.at(weights, movie_rows, rating_weights)
-    total, target = weights.sum(), factors.T @ weights
+    # Only the rated rows weigh anything: a product over them alone, not over every movie.
+    rated = model.movie_factors[movie_rows].astype(np.float64)
+    total, target = float(rating_weights.sum()), rated.T @ rating_weights
     mean = model.user_mean.astype(np.float64)
 
-    def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
-        logits = factors @ u + bias
+    def objective(u: np.ndarray, logits: np.ndarray) -> tuple[float, np.ndarray]:
         top = logits.max()
         p = np.exp(logits - top)
         norm = p.sum()
         offset = u - mean
-        return float(total * (top + np.log(norm)) - weights @ logits + ridge / 2 * offset @ offset), p / norm
+        value = total * (top + np.log(norm)) - rating_weights @ logits[movie_rows] + ridge / 2 * offset @ offset
+        return float(value), p / norm
 
     def curvature(p: np.ndarray, expected: np.ndarray) -> np.ndarray:
-        # In float32 (the movie factors as stored): the sum over every movie was 50 times the rest of a step in
-        # float64 at ml-25m's 59,047 movies. The gradient stays float64, so the optimum is the same.
-        weighted = model.movie_factors * p.astype(np.float32)[:, None]
-        hessian = total * ((weighted.T @ model.movie_factors).astype(np.float64) - np.outer(expected, expected))
+        hessian = total * _curvature_bracket(model, p, expected)
         hessian[np.diag_indices_from(hessian)] += ridge
         return hessian
 
+    # Every placement starts at the mean, where the logits, the softmax and the Hessian's sum over every movie are
+    # the same for everyone: they are computed once per model (_first_point), only the weights differ.
+    first = _first_point(model)
     vector = mean.copy()
-    value, p = objective(vector)
-    hessian, fresh, last_step = None, False, np.inf
+    value = float(total * first.log_normaliser - rating_weights @ first.logits[movie_rows])
+    logits, p, expected = first.logits, first.p, first.expected
+    hessian: np.ndarray | None = total * first.bracket + ridge * np.eye(len(mean))
+    fresh = True
+    gradient = total * expected - target
     for _ in range(FOLD_IN_MAX_STEPS):
-        expected = factors.T @ p
-        gradient = total * expected - target + ridge * (vector - mean)
         if hessian is None:
             hessian, fresh = curvature(p, expected), True
         step = np.linalg.solve(hessian, gradient)
-        # A Hessian is kept while the steps it gives at least halve: most placements need one. Once they do not,
-        # or the step goes uphill, it is computed afresh where the vector now is.
-        if not fresh and np.linalg.norm(step) > last_step / 2:
-            hessian, fresh = curvature(p, expected), True
-            step = np.linalg.solve(hessian, gradient)
+        # The logits move by the step's own product (float32, as the factors are stored): its rounding is relative
+        # to the step, so near the optimum the values compared stay exact enough, and a halving needs no product.
         # Halving keeps every step downhill; near the optimum the full Newton step is taken.
+        direction = (model.movie_factors @ step.astype(np.float32)).astype(np.float64)
         scale = 1.0
         while True:
-            candidate = vector - scale * step
-            new_value, new_p = objective(candidate)
+            candidate, new_logits = vector - scale * step, logits - scale * direction
+            new_value, new_p = objective(candidate, new_logits)
             if new_value <= value or scale < 1e-3:
                 break
             scale /= 2
@@ -180,20 +180,75 @@ def ranking_fold_in(
             hessian = None
             continue
         done = value - new_value <= 1e-10 * max(1.0, abs(value))
-        vector, value, p = candidate, new_value, new_p
-        last_step, fresh = float(np.linalg.norm(step)), False
+        new_expected = _expected(model, new_p)
+        new_gradient = total * new_expected - target + ridge * (candidate - mean)
+        # The Hessian of the start is updated by BFGS from the gradients seen, and computed afresh only after a step
+        # that went uphill: its sum over every movie was 24 ms at ml-25m's shape, a step's two products 4 ms.
+        moved, change = candidate - vector, new_gradient - gradient
+        curved = moved @ change
+        if curved > 0:
+            pushed = hessian @ moved
+            hessian = hessian + np.outer(change, change) / curved - np.outer(pushed, pushed) / (moved @ pushed)
+        vector, value, logits, p, expected, gradient = (
+            candidate,
+            new_value,
+            new_logits,
+            new_p,
+            new_expected,
+            new_gradient,
+        )
+        fresh = False
         if done:
             break
     return vector.astype(np.float32)
 
 
-def _float64(model: RankingModel) -> tuple[np.ndarray, np.ndarray]:
-    """The model's movie factors and biases in float64, converted once per model (a copy per placement was a
-    further 45 MB written at ml-25m's shape)."""
-    found = _float64_arrays.get(model)
+@dataclass(frozen=True)
+class _FirstPoint:
+    """Fold-in's start, the user mean, as every placement in a model sees it before its weights."""
+
+    logits: np.ndarray  # [n_movies]
+    log_normaliser: float  # log of the softmax's sum
+    p: np.ndarray  # the softmax
+    expected: np.ndarray  # [k]: the movie factors' mean under it
+    bracket: np.ndarray  # [k, k]: the Hessian's sum over every movie, before the weights' total and the ridge
+
+
+def _first_point(model: RankingModel) -> _FirstPoint:
+    found = _first_points.get(model)
     if found is None:
-        found = _float64_arrays[model] = (model.movie_factors.astype(np.float64), model.movie_bias.astype(np.float64))
+        factors = model.movie_factors.astype(np.float64)
+        logits = factors @ model.user_mean.astype(np.float64) + model.movie_bias.astype(np.float64)
+        top = logits.max()
+        p = np.exp(logits - top)
+        norm = p.sum()
+        p = p / norm
+        expected = factors.T @ p
+        found = _first_points[model] = _FirstPoint(
+            logits, float(top + np.log(norm)), p, expected, _curvature_bracket(model, p, expected)
+        )
     return found
+
+
+def _expected(model: RankingModel, p: np.ndarray) -> np.ndarray:
+    """The movie factors' mean under the softmax ``p``: float32 products of chunks of rows, summed in float64, so the
+    rounding is that of a chunk, not of the whole catalogue."""
+    p32 = p.astype(np.float32)
+    total = np.zeros(model.movie_factors.shape[1])
+    for start in range(0, len(p32), EXPECTED_CHUNK):
+        chunk = slice(start, start + EXPECTED_CHUNK)
+        total += model.movie_factors[chunk].T @ p32[chunk]
+    return total
+
+
+def _curvature_bracket(model: RankingModel, p: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """The softmax's covariance of the movie factors, sum of p v v^T less e e^T: the Hessian per unit of weight.
+
+    In float32 (the movie factors as stored): the sum over every movie was 50 times the rest of a step in float64
+    at ml-25m's 59,047 movies. The gradient stays float64, so the optimum is the same.
+    """
+    weighted = model.movie_factors * p.astype(np.float32)[:, None]
+    return (weighted.T @ model.movie_factors).astype(np.float64) - np.outer(expected, expected)
 
 
 def ranking_reasons(*, model: RankingModel, movie_rows: np.ndarray, rated_rows: np.ndarray) -> np.ndarray:
