@@ -10,6 +10,7 @@ anonymous, movie page, catalogue list, search and deep page, admin ratings list,
     .venv/bin/python bench/scale.py [--sizes 100k 1m] [--rounds 60]
     .venv/bin/python bench/scale.py --database-url postgres://postgres@127.0.0.1:5432/  # a database per size
     .venv/bin/python bench/scale.py --sizes 100k 25m --reuse 100k  # 100k's figures from the last run
+    .venv/bin/python bench/scale.py --sizes 25m --reuse 100k --keep var/bench/site-25m  # the site stays, to profile
 
 Each size's figures are kept in var/bench/scale/ as they come, so that a long run that stops keeps what it measured.
 
@@ -17,12 +18,14 @@ Goals at ml-25m's shape (issue 17) are printed beside the figures; the smaller s
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -72,13 +75,24 @@ def database_for(server: str | None, size: str) -> str | None:
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
 
-def measure(size: str, *, server: str | None, redis_url: str, rounds: int) -> dict[str, float]:
+@contextlib.contextmanager
+def site_folder(size: str, keep: Path | None) -> Iterator[Path]:
+    """A folder for the site's media and models: ``keep``/``size`` when the site is to outlive the run."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix=f"movierec-scale-{size}-") as scratch:
+            yield Path(scratch)
+        return
+    folder = keep / size
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+
+
+def measure(size: str, *, server: str | None, redis_url: str, rounds: int, keep: Path | None) -> dict[str, float]:
     folder = BENCH_DIR / f"synthetic-{size}"
     if not (folder / "tags.csv").exists():
         print(f"[{size}] writing the synthetic data to {folder}", flush=True)
         movielens_synthesize(folder=folder, shape=SIZES[size], seed=0)
-    with tempfile.TemporaryDirectory(prefix=f"movierec-scale-{size}-") as scratch:
-        workdir = Path(scratch)
+    with site_folder(size, keep) as workdir:
         database_url = database_for(server, size)
         env = server_env(workdir, redis_url, database_url=database_url)
         manage = [PYTHON, str(ROOT / "manage.py")]
@@ -130,6 +144,9 @@ def main() -> int:
     parser.add_argument(
         "--reuse", nargs="*", default=[], choices=list(SIZES), help="sizes whose figures of an earlier run to reuse"
     )
+    parser.add_argument(
+        "--keep", type=Path, help="a folder where each size's site (media, models) stays after the run, to profile"
+    )
     args = parser.parse_args()
     sizes = args.sizes if args.sizes[0] == "100k" else ["100k", *args.sizes]
     results = {}
@@ -139,7 +156,9 @@ def main() -> int:
             if size in args.reuse and figures_file.exists():
                 results[size] = json.loads(figures_file.read_text())
                 continue
-            results[size] = measure(size, server=args.database_url, redis_url=redis_url, rounds=args.rounds)
+            results[size] = measure(
+                size, server=args.database_url, redis_url=redis_url, rounds=args.rounds, keep=args.keep
+            )
             figures_file.parent.mkdir(parents=True, exist_ok=True)
             figures_file.write_text(json.dumps(results[size]))
     report(results)

@@ -24,6 +24,7 @@ from fastai.torch_core import set_seed
 from torch import nn
 
 from recsys.implicit_feedback import implicit_targets, signals_unrated
+from recsys.optimizer import fused_adam
 from recsys.params import RankingParams
 from recsys.ranking_model import RankingModel, ranking_weights, rating_ages
 
@@ -231,7 +232,7 @@ def ranking_learner(
         )
     else:
         loss = WeightedSoftmaxLoss(model, params.user_ridge, targets)
-    learner = Learner(dls, model, loss_func=loss, splitter=_user_and_movie_params)
+    learner = Learner(dls, model, loss_func=loss, splitter=_user_and_movie_params, opt_func=fused_adam)
     # fastai's Recorder grew this learner's memory by about 0.4 MB a batch at 1M ratings (13 GB into a 10M
     # retrain's ranking model, measured); nothing reads its losses here.
     learner.remove_cb(learner.recorder)

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 from tqdm import tqdm
 
+from recsys.optimizer import fused_adam
 from recsys.params import Algorithm, RatingParams, TrainingError
 from recsys.rating_model import DenseLayer, FactorModel
 
@@ -126,11 +127,18 @@ def rating_train(
         **loader,
     )
     if params.algorithm == Algorithm.DOT:
-        learn = collab_learner(dls, n_factors=params.n_factors, y_range=params.y_range)
+        learn = collab_learner(dls, n_factors=params.n_factors, y_range=params.y_range, opt_func=fused_adam)
     else:
         # Users and movies get embeddings of one size, so that the serving form keeps one factor width.
         sizes = {"user": params.n_factors, "movie": params.n_factors}
-        learn = collab_learner(dls, use_nn=True, emb_szs=sizes, layers=list(params.layers), y_range=params.y_range)
+        learn = collab_learner(
+            dls,
+            use_nn=True,
+            emb_szs=sizes,
+            layers=list(params.layers),
+            y_range=params.y_range,
+            opt_func=fused_adam,
+        )
     losses = EpochLosses()
     with learn.no_bar(), learn.no_logging():
         learn.fit_one_cycle(params.epochs, params.lr, wd=params.wd, cbs=[losses, *([LossBar()] if progress else [])])
@@ -141,6 +149,9 @@ def rating_train(
     factors = factors_from_learner(learner=learn, params=params).with_training_ratings(
         user_ids=train["user"].to_numpy(), movie_ids=train["movie"].to_numpy(), scores=train["rating"].to_numpy()
     )
+    # The data loaders hold every rating again (fastai's TabularPandas, with its category codes): emptied, as
+    # fastai's export empties them, they no longer weigh on the ranking model's training; test_dl still works.
+    learn.dls = learn.dls.new_empty()
     return TrainedRating(
         params=params,
         learner=learn,
