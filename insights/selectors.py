@@ -244,16 +244,6 @@ def ratings_per_day(ratings: RatingQuerySet) -> DailyCounts:
     return DailyCounts(days=days, counts=counts)
 
 
-def _site_user_ids() -> list[int]:
-    # The site's own accounts are few beside the MovieLens raters: their pks, and an indexed read of their
-    # ratings, cost milliseconds where a join of every rating with its rater's profile reads the whole table.
-    return list(get_user_model().objects.exclude(profile__movielens_id__isnull=False).values_list("pk", flat=True))
-
-
-def _site_ratings() -> RatingQuerySet:
-    return Rating.objects.filter(user_id__in=_site_user_ids())
-
-
 def ratings_count() -> int:
     """How many ratings there are, from the movies' counts that the database's triggers keep (ratings.rating_stats):
     exact, without counting the ratings table (seconds at 25 million)."""
@@ -263,13 +253,13 @@ def ratings_count() -> int:
 def movielens_ratings_state() -> int:
     """What changes when MovieLens raters' ratings do (an import, a rater deleted): their number. The key of their
     cached daily counts, which the site users' new ratings leave alone."""
-    return ratings_count() - _site_ratings().count()
+    return ratings_count() - Rating.objects.from_site_users().count()
 
 
 def movielens_ratings_per_day() -> DailyCounts:
     """Ratings per day of MovieLens raters: every rating's day counted once, less the site users' (one pass over
     the table, without joining each rating to its rater's profile)."""
-    every, site = ratings_per_day(Rating.objects.all()), ratings_per_day(_site_ratings())
+    every, site = ratings_per_day(Rating.objects.all()), ratings_per_day(Rating.objects.from_site_users())
     counts = dict(zip(every.days, every.counts, strict=True))
     for day, n in zip(site.days, site.counts, strict=True):
         counts[day] -= n
@@ -278,7 +268,7 @@ def movielens_ratings_per_day() -> DailyCounts:
 
 
 def site_ratings_per_day() -> DailyCounts:
-    return ratings_per_day(_site_ratings())
+    return ratings_per_day(Rating.objects.from_site_users())
 
 
 def ratings_per_day_by_source() -> tuple[DailyCounts, DailyCounts]:
@@ -309,7 +299,7 @@ def data_overview() -> DataOverview:
     n_users = users.count()
     n_movielens_raters = users.filter(profile__movielens_id__isnull=False).count()
     n_ratings = ratings_count()
-    site_ratings = _site_ratings()
+    site_ratings = Rating.objects.from_site_users()
     n_site_ratings = site_ratings.count()
     active = ModelVersion.objects.active().first()
     since = None

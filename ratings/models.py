@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import ExpressionWrapper, F, FloatField, Q, Value
 
@@ -154,7 +155,11 @@ class RatingQuerySet(models.QuerySet["Rating"]):
         return self.filter(user__profile__movielens_id__isnull=False)
 
     def from_site_users(self) -> "RatingQuerySet":
-        return self.exclude(user__profile__movielens_id__isnull=False)
+        """The ratings of accounts that are not MovieLens raters, read by the accounts' pks, taken once here: the site's
+        own accounts are few beside the MovieLens raters, so their pks and an indexed read of their ratings cost
+        milliseconds where a join of every rating with its rater's profile reads the whole table (25 million rows)."""
+        site_users = get_user_model().objects.exclude(profile__movielens_id__isnull=False)
+        return self.filter(user_id__in=list(site_users.values_list("pk", flat=True)))
 
 
 class Rating(models.Model):
