@@ -17,7 +17,6 @@ import torch
 from fastai.callback.core import Callback
 from fastai.collab import CollabDataLoaders, collab_learner
 from fastai.learner import Learner, Recorder
-from fastai.tabular.core import TabDataLoader
 from fastai.torch_core import set_seed
 from threadpoolctl import threadpool_limits
 from torch import nn
@@ -26,6 +25,7 @@ from tqdm import tqdm
 from recsys.optimizer import fused_adam
 from recsys.params import Algorithm, RatingParams, TrainingError
 from recsys.rating_model import DenseLayer, FactorModel
+from recsys.tabular_loader import ArrayTabDataLoader
 
 # pandas 3 hands out read-only arrays (copy on write), and fastai's tabular loader wraps them in tensors that it
 # only ever reads; torch warns about it on every training run.
@@ -114,7 +114,7 @@ def rating_train(
     set_seed(params.seed, reproducible=True)
     started = time.perf_counter()
     n_train = len(frame) - int(len(frame) * params.valid_pct)  # as fastai's RandomSplitter
-    loader = {} if params.sample_with_replacement else {"dl_type": TabDataLoader}
+    loader = {} if params.sample_with_replacement else {"dl_type": ArrayTabDataLoader}
     dls = CollabDataLoaders.from_df(
         frame[["user", "movie", "rating"]],
         valid_pct=params.valid_pct,
