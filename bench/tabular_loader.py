@@ -1,4 +1,4 @@
-"""The rating model's data loader: fastai's TabDataLoader against recsys.tabular_loader.ArrayTabDataLoader.
+"""The rating model's data loader: fastai's TabDataLoader against recsys.loaders.ArrayTabDataLoader.
 
 Two measures, each loader against the other in the same run, one torch thread:
 - an epoch of training batches alone (no model) over ``--rows`` synthetic ratings of ml-25m's vocabulary
@@ -25,9 +25,9 @@ from fastai.tabular.core import TabDataLoader
 from fastai.torch_core import set_seed
 from movielens import movielens_100k
 
+from recsys.loaders import ArrayTabDataLoader
 from recsys.optimizer import fused_adam
 from recsys.params import RatingParams
-from recsys.tabular_loader import ArrayTabDataLoader
 
 LOADERS = {"fastai TabDataLoader": TabDataLoader, "ArrayTabDataLoader": ArrayTabDataLoader}
 

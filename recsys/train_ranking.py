@@ -18,12 +18,12 @@ import torch
 # Imported for what they add to Learner: fit_one_cycle, no_bar.
 from fastai.callback import progress, schedule  # noqa: F401
 from fastai.data.core import DataLoaders
-from fastai.data.load import DataLoader
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
 from torch import nn
 
 from recsys.implicit_feedback import implicit_targets, signals_unrated
+from recsys.loaders import UserRowBatches
 from recsys.optimizer import fused_adam
 from recsys.params import RankingParams
 from recsys.ranking_model import RankingModel, ranking_weights, rating_ages
@@ -160,20 +160,6 @@ def _accidental_hits(
     return hit[:, copy_of]
 
 
-class _UserRows:
-    """Item i is (i, i): user row i as the model's input and as the loss's target (which finds their ratings)."""
-
-    def __init__(self, n_users: int) -> None:
-        self.n_users = n_users
-
-    def __len__(self) -> int:
-        return self.n_users
-
-    def __getitem__(self, row: int) -> tuple[torch.Tensor, torch.Tensor]:
-        user = torch.tensor(row)
-        return user, user
-
-
 def _user_and_movie_params(model: SoftmaxFactors) -> list[list[torch.Tensor]]:
     return [[model.user_factors.weight], [model.movie_factors.weight, model.movie_bias]]
 
@@ -216,9 +202,9 @@ def ranking_learner(
         )
     targets = UserTargets(user_rows=user_rows, movie_rows=movie_rows, weights=values, n_users=len(user_ids))
     bs = users_per_batch(params=params, n_users=len(user_ids))
-    train = DataLoader(_UserRows(len(user_ids)), bs=bs, shuffle=True)
+    train = UserRowBatches(n=len(user_ids), bs=bs, shuffle=True, indexed=True)
     # Every user trains on all their ratings: the retrain holds nothing out (the benchmarks do).
-    dls = DataLoaders(train, DataLoader(_UserRows(0), bs=bs))
+    dls = DataLoaders(train, UserRowBatches(n=0, bs=bs, indexed=True))
     dls.n_inp = 1
     sampled = len(movie_ids) > params.full_softmax_movies
     loss: WeightedSoftmaxLoss

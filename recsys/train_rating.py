@@ -22,10 +22,10 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 from tqdm import tqdm
 
+from recsys.loaders import ArrayTabDataLoader
 from recsys.optimizer import fused_adam
 from recsys.params import Algorithm, RatingParams, TrainingError
 from recsys.rating_model import DenseLayer, FactorModel
-from recsys.tabular_loader import ArrayTabDataLoader
 
 # pandas 3 hands out read-only arrays (copy on write), and fastai's tabular loader wraps them in tensors that it
 # only ever reads; torch warns about it on every training run.

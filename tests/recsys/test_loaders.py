@@ -9,7 +9,7 @@ from fastai.collab import CollabDataLoaders
 from fastai.tabular.core import TabDataLoader
 from fastai.torch_core import set_seed
 
-from recsys.tabular_loader import ArrayTabDataLoader
+from recsys.loaders import ArrayTabDataLoader, UserRowBatches
 
 
 def ratings(n: int = 1_000) -> pd.DataFrame:
@@ -72,3 +72,14 @@ def test_a_test_set_has_no_targets():
     batch = next(iter(dls.test_dl(ratings().head(100)[["user", "movie"]])))
     assert len(batch) == 1
     assert batch[0].dtype == torch.int64 and batch[0].shape == (64, 2)
+
+
+def test_user_row_batches_hold_every_user_once_an_epoch_as_input_and_target():
+    set_seed(2, reproducible=True)
+    loader = UserRowBatches(n=103, bs=10, shuffle=True, indexed=True)
+    first = [batch for batch in loader]
+    assert len(first) == len(loader) == 11
+    assert all(torch.equal(users, targets) for users, targets in first)
+    order = torch.cat([users for users, _ in first]).tolist()
+    assert sorted(order) == list(range(103))
+    assert order != torch.cat([users for users, _ in loader]).tolist()
