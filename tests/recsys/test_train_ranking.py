@@ -23,6 +23,7 @@ from recsys.ranking_model import (
 from recsys.train_ranking import (
     MISSING_COLUMNS,
     NO_RATINGS,
+    PairDots,
     SampledSoftmaxLoss,
     SoftmaxFactors,
     UserTargets,
@@ -259,3 +260,20 @@ def test_accidental_hits_mark_every_copy_of_a_users_own_movie_among_the_draws():
         [[True, False, True, False, False], [False, False, False, True, False], [False, False, False, False, False]]
     )
     assert torch.equal(_accidental_hits(draws, positions, movies, 3, 10), expected)
+
+
+def test_pair_dots_and_their_gradients_are_the_gathered_products():
+    """The chunked dot products give the one-line form's values and gradients, repeated pairs included."""
+    generator = torch.Generator().manual_seed(0)
+    users = torch.randn(7, 5, dtype=torch.float64, generator=generator, requires_grad=True)
+    movies = torch.randn(11, 5, dtype=torch.float64, generator=generator, requires_grad=True)
+    positions = torch.randint(0, 7, (PairDots.CHUNK + 40,), generator=generator)  # two chunks
+    rows = torch.randint(0, 11, (PairDots.CHUNK + 40,), generator=generator)
+    expected = (users[positions] * movies[rows]).sum(dim=1)
+    torch.testing.assert_close(PairDots.apply(users, movies, positions, rows), expected)
+    weights = torch.randn(len(positions), dtype=torch.float64, generator=generator)
+    wanted = torch.autograd.grad((expected * weights).sum(), (users, movies))
+    got = torch.autograd.grad((PairDots.apply(users, movies, positions, rows) * weights).sum(), (users, movies))
+    for ours, theirs in zip(got, wanted, strict=True):
+        torch.testing.assert_close(ours, theirs)
+    assert torch.autograd.gradcheck(PairDots.apply, (users, movies, positions[:30], rows[:30]))
