@@ -11,12 +11,12 @@ cheaper than sampling negatives. Serving reads the arrays through ``recsys.ranki
 
 import math
 
+# Imported for what they add to Learner: no_bar, fit_one_cycle.
+import fastai.callback.progress
+import fastai.callback.schedule  # noqa: F401
 import numpy as np
 import pandas as pd
 import torch
-
-# Imported for what they add to Learner: fit_one_cycle, no_bar.
-from fastai.callback import progress, schedule  # noqa: F401
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.torch_core import set_seed
@@ -26,6 +26,7 @@ from recsys.implicit_feedback import implicit_targets, signals_unrated
 from recsys.loaders import UserRowBatches
 from recsys.optimizer import fused_adam
 from recsys.params import RankingParams
+from recsys.progress import LossBar
 from recsys.ranking_model import RankingModel, ranking_weights, rating_ages
 
 NO_RATINGS = "cannot train the ranking model on no ratings"
@@ -279,16 +280,19 @@ def ranking_train(
     params: RankingParams | None = None,
     seed: int | None = None,
     implicit: pd.DataFrame | None = None,
+    progress: bool = False,
 ) -> RankingModel:
     """Train the ranking model on ``ratings`` (user, movie, rating, timestamp) and the ``implicit`` signals (user,
-    movie, signal; none by default), and return its serving arrays."""
+    movie, signal; none by default), and return its serving arrays. ``progress``: a bar on stderr."""
     params = params or RankingParams()
     if seed is not None:
         set_seed(seed, reproducible=True)
     learner, user_ids, movie_ids = ranking_learner(ratings=ratings, params=params, implicit=implicit)
     with learner.no_bar(), learner.no_logging():
         # The user vectors' prior is in the loss (fold-in must solve the same problem): no decay on them.
-        learner.fit_one_cycle(params.epochs, params.lr, wd=[0.0, params.wd])
+        learner.fit_one_cycle(
+            params.epochs, params.lr, wd=[0.0, params.wd], cbs=[LossBar(desc="ranking model")] if progress else []
+        )
     return ranking_export(learner=learner, user_ids=user_ids, movie_ids=movie_ids, params=params)
 
 

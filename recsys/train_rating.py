@@ -4,7 +4,6 @@ Imports torch and fastai: only the retrain, the trainers and the benchmarks impo
 """
 
 import math
-import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -20,11 +19,11 @@ from fastai.learner import Learner, Recorder
 from fastai.torch_core import set_seed
 from threadpoolctl import threadpool_limits
 from torch import nn
-from tqdm import tqdm
 
 from recsys.loaders import ArrayTabDataLoader
 from recsys.optimizer import fused_adam
 from recsys.params import Algorithm, RatingParams, TrainingError
+from recsys.progress import LossBar
 from recsys.rating_model import DenseLayer, FactorModel
 
 # pandas 3 hands out read-only arrays (copy on write), and fastai's tabular loader wraps them in tensors that it
@@ -67,33 +66,6 @@ class EpochLosses(Callback):
                 "valid_loss": None if valid_loss is None else float(valid_loss),
             }
         )
-
-
-class LossBar(Callback):
-    """A progress bar on stderr showing the running training loss and each epoch's validation loss."""
-
-    order = EpochLosses.order + 1
-
-    def before_fit(self) -> None:
-        self.bar = tqdm(total=self.n_epoch * len(self.dls.train), desc="training", unit="batch", file=sys.stderr)
-        self.valid_loss = "-"
-
-    def after_batch(self) -> None:
-        if self.training:
-            self.bar.update()
-            self.bar.set_postfix(
-                epoch=f"{self.epoch + 1}/{self.n_epoch}",
-                train_loss=f"{float(self.smooth_loss):.4f}",
-                valid_loss=self.valid_loss,
-                refresh=False,
-            )
-
-    def after_epoch(self) -> None:
-        valid_loss = self.recorder.values[-1][1]
-        self.valid_loss = "-" if valid_loss is None else f"{float(valid_loss):.4f}"
-
-    def after_fit(self) -> None:
-        self.bar.close()
 
 
 def rating_train(
@@ -141,7 +113,9 @@ def rating_train(
         )
     losses = EpochLosses()
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(params.epochs, params.lr, wd=params.wd, cbs=[losses, *([LossBar()] if progress else [])])
+        learn.fit_one_cycle(
+            params.epochs, params.lr, wd=params.wd, cbs=[losses, *([LossBar(desc="rating model")] if progress else [])]
+        )
     train_seconds = time.perf_counter() - started
 
     train = frame.loc[dls.train_ds.items.index]

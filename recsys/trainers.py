@@ -68,9 +68,9 @@ def models_train(
     rating = rating_train(ratings=ratings, params=params, progress=progress, path=path)
     started = time.perf_counter()
     unrated = None if implicit is None else signals_unrated(signals=implicit, ratings=ratings)
-    ranking = ranking_train(ratings=rating.train, params=ranking_params, seed=params.seed, implicit=unrated).aligned(
-        user_ids=rating.factors.user_ids, movie_ids=rating.factors.movie_ids
-    )
+    ranking = ranking_train(
+        ratings=rating.train, params=ranking_params, seed=params.seed, implicit=unrated, progress=progress
+    ).aligned(user_ids=rating.factors.user_ids, movie_ids=rating.factors.movie_ids)
     signals = signals_fit(ratings=rating.train, movie_ids=rating.factors.movie_ids, genres=genres)
     ranking_seconds = time.perf_counter() - started
     factors = replace(rating.factors, ranking=ranking, signals=signals, list_params=list_params or ListParams())
