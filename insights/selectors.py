@@ -250,30 +250,21 @@ def ratings_count() -> int:
     return int(Movie.objects.aggregate(n=Coalesce(Sum("rating_count"), 0))["n"])
 
 
-def movielens_ratings_state() -> int:
+def movielens_ratings_state(*, site_ratings: RatingQuerySet) -> int:
     """What changes when MovieLens raters' ratings do (an import, a rater deleted): their number. The key of their
     cached daily counts, which the site users' new ratings leave alone."""
-    return ratings_count() - Rating.objects.from_site_users().count()
+    return ratings_count() - site_ratings.count()
 
 
-def movielens_ratings_per_day() -> DailyCounts:
+def movielens_ratings_per_day(*, site_ratings: RatingQuerySet) -> DailyCounts:
     """Ratings per day of MovieLens raters: every rating's day counted once, less the site users' (one pass over
     the table, without joining each rating to its rater's profile)."""
-    every, site = ratings_per_day(Rating.objects.all()), ratings_per_day(Rating.objects.from_site_users())
+    every, site = ratings_per_day(Rating.objects.all()), ratings_per_day(site_ratings)
     counts = dict(zip(every.days, every.counts, strict=True))
     for day, n in zip(site.days, site.counts, strict=True):
         counts[day] -= n
     days = [day for day in every.days if counts[day]]
     return DailyCounts(days=days, counts=[counts[day] for day in days])
-
-
-def site_ratings_per_day() -> DailyCounts:
-    return ratings_per_day(Rating.objects.from_site_users())
-
-
-def ratings_per_day_by_source() -> tuple[DailyCounts, DailyCounts]:
-    """Ratings per day of MovieLens raters, and of site users."""
-    return movielens_ratings_per_day(), site_ratings_per_day()
 
 
 @dataclass(frozen=True)
@@ -294,12 +285,13 @@ class DataOverview:
         return self.n_ratings - self.n_movielens_ratings
 
 
-def data_overview() -> DataOverview:
+def data_overview(*, site_ratings: RatingQuerySet) -> DataOverview:
+    """The page's counts; ``site_ratings`` is ``Rating.objects.from_site_users()``, which the page reads once for all
+    its counts."""
     users = get_user_model().objects
     n_users = users.count()
     n_movielens_raters = users.filter(profile__movielens_id__isnull=False).count()
     n_ratings = ratings_count()
-    site_ratings = Rating.objects.from_site_users()
     n_site_ratings = site_ratings.count()
     active = ModelVersion.objects.active().first()
     since = None

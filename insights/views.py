@@ -3,6 +3,7 @@ responded to its lists), and the data."""
 
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from insights.bins import ratings_binned
 from insights.comparison_chart import comparison_chart
 from insights.forms import ComparisonStartForm
 from insights.online_chart import MEASURES, figure, online_chart
+from ratings.models import Rating
 from recommender.comparison_results import COMPARISON_TEST
 from recommender.models import MANAGE_PERMISSION, Comparison, ModelVersion
 from recommender.services.artifacts import ArtifactError
@@ -212,16 +214,22 @@ class DataView(StaffRequiredMixin, TemplateView):
     template_name = "insights/data.html"
 
     def get_context_data(self, **kwargs: object) -> dict[str, Any]:
+        # Every count below reads the site users' ratings: their pks are read once, here, for all of them.
+        site_ratings = Rating.objects.from_site_users()
         # MovieLens raters' days take a pass over every rating: cached until their number changes. The site users'
         # are read each time, so that a new rating shows at once.
-        movielens = _cached("daily-movielens", selectors.movielens_ratings_state(), selectors.movielens_ratings_per_day)
-        site = selectors.site_ratings_per_day()
+        movielens = _cached(
+            "daily-movielens",
+            selectors.movielens_ratings_state(site_ratings=site_ratings),
+            partial(selectors.movielens_ratings_per_day, site_ratings=site_ratings),
+        )
+        site = selectors.ratings_per_day(site_ratings)
         daily_svg = ratings_over_time_chart(ratings_binned(movielens), ratings_binned(site))
         return super().get_context_data(
             **kwargs,
             section="data",
             page_title="Data",
-            overview=selectors.data_overview(),
+            overview=selectors.data_overview(site_ratings=site_ratings),
             daily=[("MovieLens raters", movielens), ("Site users", site)],
             daily_svg=daily_svg,
         )

@@ -94,8 +94,10 @@ def test_data_overview_splits_movielens_and_site_ratings_and_counts_what_is_new(
             user=site_user, movie=MovieFactory(), score=4.5, timestamp=timezone.now() - dt.timedelta(days_ago)
         )
 
-    overview = selectors.data_overview()
-    movielens_days, site_days = selectors.ratings_per_day_by_source()
+    site_ratings = Rating.objects.from_site_users()
+    overview = selectors.data_overview(site_ratings=site_ratings)
+    movielens_days = selectors.movielens_ratings_per_day(site_ratings=site_ratings)
+    site_days = selectors.ratings_per_day(site_ratings)
 
     assert movielens_days.days == [dt.date(1997, 9, 20)]
     assert movielens_days.counts == [1]

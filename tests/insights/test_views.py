@@ -7,6 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,6 +146,19 @@ def test_data_page_counts_in_words_that_agree_with_the_numbers(staff_client) -> 
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", staff_client.get(reverse("insights:data")).text)).split())
     assert "MovieLens raters: 2 ratings over 1 day" in text
     assert "Site users: 1 rating over 1 day" in text
+
+
+def test_data_page_reads_the_site_users_pks_once(staff_client) -> None:
+    """Every count of the data page that reads the site users' ratings shares one read of their pks, with the
+    MovieLens raters' days built (an empty cache) as when they are cached."""
+    RatingFactory(user=ProfileFactory(movielens_id=1).user, movie=MovieFactory(), timestamp=timezone.now())
+    RatingFactory(user=UserFactory(), movie=MovieFactory(), timestamp=timezone.now())
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(reverse("insights:data")).status_code == 200
+        sqls = [query["sql"] for query in queries]
+        pk_reads = [sql for sql in sqls if '"ratings_profile"' in sql and not sql.startswith("SELECT COUNT")]
+        assert len(pk_reads) == 1, pk_reads
 
 
 def test_pages_show_new_ratings_and_versions_at_once_despite_the_chart_cache(staff_client, written_model) -> None:
