@@ -21,8 +21,9 @@ import numpy as np
 
 from ratings.models import ALLOWED_SCORES, IMDB_ID, Genre, Movie, Profile, http_url
 
-from .rating_arrays import CHUNK_ROWS, RatingArrays, RatingsFile, rating_arrays_read
+from .rating_arrays import CHUNK_ROWS, RatingArrays, rating_arrays_read
 from .sources import MovieLensError, SourceFiles
+from .tables import TableFormat
 
 LINE_ERROR = "{file}, line {line}: {reason}"
 NO_MOVIELENS_FILES = "{source}: no MovieLens files (u.data, ratings.dat, ratings.csv or a recbole .inter file)"
@@ -171,16 +172,6 @@ def _echo(value: object) -> object:
     return value
 
 
-@dataclass(frozen=True)
-class _Table:
-    name: str
-    encoding: str
-    delimiter: str
-    columns: tuple[str, ...]
-    header: bool  # with a header, columns are found by name (recbole's "name:type" counts as "name")
-    quoted: bool = False  # GroupLens CSV quotes titles that contain commas
-
-
 def movielens_read(*, files: SourceFiles) -> MovieLensData:
     """Detect the layout of ``files`` and parse it."""
     names = set(files.names())
@@ -197,11 +188,11 @@ def movielens_read(*, files: SourceFiles) -> MovieLensData:
 
 
 def _read_100k(files: SourceFiles) -> MovieLensData:
-    genre_table = _Table("u.genre", "latin-1", "|", ("name", "index"), header=False)
+    genre_table = TableFormat("u.genre", "latin-1", "|", ("name", "index"), header=False)
     _require(files, genre_table)
     genre_rows = _rows(files, genre_table)
     genres = [_text(name, "genre", Genre._meta.get_field("name").max_length) for _, (name, _index) in genre_rows]
-    item = _Table("u.item", "latin-1", "|", ("id", "title", "date", "video", "url", *genres), header=False)
+    item = TableFormat("u.item", "latin-1", "|", ("id", "title", "date", "video", "url", *genres), header=False)
 
     def movie(values: list[str]) -> MovieRecord:
         movielens_id, titled, date, _video, url, *flags = values
@@ -214,8 +205,8 @@ def _read_100k(files: SourceFiles) -> MovieLensData:
         chosen = tuple(name for name, flag in zip(genres, flags, strict=True) if flag == "1")
         return MovieRecord(_id(movielens_id, "movie id"), title, year, release_date, _url(url), _genres(chosen))
 
-    user = _Table("u.user", "latin-1", "|", ("id", "age", "gender", "occupation", "zip"), header=False)
-    data = _Table("u.data", "latin-1", "\t", ("user", "movie", "rating", "timestamp"), header=False)
+    user = TableFormat("u.user", "latin-1", "|", ("id", "age", "gender", "occupation", "zip"), header=False)
+    data = TableFormat("u.data", "latin-1", "\t", ("user", "movie", "rating", "timestamp"), header=False)
     return _assemble(files, "100k", item, movie, user, data)
 
 
@@ -233,9 +224,9 @@ def _read_dat(files: SourceFiles) -> MovieLensData:
         movielens_id, gender, age, occupation, zip_code = values
         return _rater([movielens_id, age, gender, OCCUPATIONS_1M.get(occupation, occupation), zip_code])
 
-    item = _Table("movies.dat", encoding, "::", ("movieId", "title", "genres"), header=False)
-    user = _Table("users.dat", encoding, "::", ("userId", "gender", "age", "occupation", "zip"), header=False)
-    data = _Table("ratings.dat", encoding, "::", ("userId", "movieId", "rating", "timestamp"), header=False)
+    item = TableFormat("movies.dat", encoding, "::", ("movieId", "title", "genres"), header=False)
+    user = TableFormat("users.dat", encoding, "::", ("userId", "gender", "age", "occupation", "zip"), header=False)
+    data = TableFormat("ratings.dat", encoding, "::", ("userId", "movieId", "rating", "timestamp"), header=False)
     users = user if files.find(user.name) is not None else None
     return _assemble(files, "dat", item, movie, users, data, rater=rater)
 
@@ -246,10 +237,12 @@ def _read_csv(files: SourceFiles) -> MovieLensData:
         title, year = _split_title(titled)
         return MovieRecord(_id(movielens_id, "movie id"), title, year, None, "", _genres(genres.split("|")))
 
-    item = _Table("movies.csv", "utf-8", ",", ("movieId", "title", "genres"), header=True, quoted=True)
-    data = _Table("ratings.csv", "utf-8", ",", ("userId", "movieId", "rating", "timestamp"), header=True, quoted=True)
+    item = TableFormat("movies.csv", "utf-8", ",", ("movieId", "title", "genres"), header=True, quoted=True)
+    data = TableFormat(
+        "ratings.csv", "utf-8", ",", ("userId", "movieId", "rating", "timestamp"), header=True, quoted=True
+    )
     assembled = _assemble(files, "csv", item, movie, None, data)
-    links = _Table("links.csv", "utf-8", ",", ("movieId", "imdbId", "tmdbId"), header=True, quoted=True)
+    links = TableFormat("links.csv", "utf-8", ",", ("movieId", "imdbId", "tmdbId"), header=True, quoted=True)
     if files.find(links.name) is None:
         return assembled
     known = {record.movielens_id for record in assembled.movies}
@@ -290,19 +283,21 @@ def _read_recbole(files: SourceFiles, stem: str) -> MovieLensData:
         return MovieRecord(_id(movielens_id, "movie id"), title, year_number, None, "", _genres(genres.split()))
 
     columns = ("item_id", "movie_title", "release_year", "class")
-    item = _Table(f"{stem}.item", "utf-8", "\t", columns, header=True)
-    user = _Table(f"{stem}.user", "utf-8", "\t", ("user_id", "age", "gender", "occupation", "zip_code"), header=True)
-    data = _Table(f"{stem}.inter", "utf-8", "\t", ("user_id", "item_id", "rating", "timestamp"), header=True)
+    item = TableFormat(f"{stem}.item", "utf-8", "\t", columns, header=True)
+    user = TableFormat(
+        f"{stem}.user", "utf-8", "\t", ("user_id", "age", "gender", "occupation", "zip_code"), header=True
+    )
+    data = TableFormat(f"{stem}.inter", "utf-8", "\t", ("user_id", "item_id", "rating", "timestamp"), header=True)
     return _assemble(files, "recbole", item, movie, user, data)
 
 
 def _assemble(
     files: SourceFiles,
     layout: str,
-    item: _Table,
+    item: TableFormat,
     movie: Callable[[list[str]], MovieRecord],
-    user: _Table | None,
-    data: _Table,
+    user: TableFormat | None,
+    data: TableFormat,
     rater: Callable[[list[str]], RaterRecord] | None = None,
 ) -> MovieLensData:
     _require(files, *(table for table in (item, user, data) if table is not None))
@@ -331,7 +326,8 @@ def _assemble(
     def read_rating_arrays(chunk_rows: int = CHUNK_ROWS) -> Iterator[RatingArrays]:
         return rating_arrays_read(
             files=files,
-            ratings=RatingsFile(member, data.encoding, data.delimiter, data.columns, data.header),
+            table=data,
+            member=member,
             movie_ids=np.array(sorted(movie_ids), dtype=np.int64),
             user_ids=None if user_ids is None else np.array(sorted(user_ids), dtype=np.int64),
             scores=np.array(sorted(SCORES)),
@@ -344,19 +340,19 @@ def _assemble(
     return MovieLensData(layout, movies, raters, files.label(member), rows, read_ratings, read_rating_arrays)
 
 
-def _require(files: SourceFiles, *tables: _Table) -> None:
+def _require(files: SourceFiles, *tables: TableFormat) -> None:
     for table in tables:
         _member(files, table)
 
 
-def _member(files: SourceFiles, table: _Table) -> str:
+def _member(files: SourceFiles, table: TableFormat) -> str:
     member = files.find(table.name)
     if member is None:
         raise MovieLensError(MISSING_FILE.format(source=files.source, name=table.name))
     return member
 
 
-def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Record], column: str) -> list[Record]:
+def _unique(files: SourceFiles, table: TableFormat, parse: Callable[[list[str]], Record], column: str) -> list[Record]:
     records: dict[int, Record] = {}
     first_line: dict[int, int] = {}
     for line, values in _rows(files, table):
@@ -372,7 +368,7 @@ def _unique(files: SourceFiles, table: _Table, parse: Callable[[list[str]], Reco
     return list(records.values())
 
 
-def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
+def _rows(files: SourceFiles, table: TableFormat) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, the table's columns in order) for each non-blank line, checking the column count."""
     with files.open_binary(_member(files, table)) as stream:
         # Decoding line by line, not through a TextIOWrapper, so that a bad byte is reported at its own line.
@@ -397,7 +393,7 @@ def _rows(files: SourceFiles, table: _Table) -> Iterator[tuple[int, list[str]]]:
             yield number, fields if positions is None else [fields[position] for position in positions]
 
 
-def _csv_records(files: SourceFiles, table: _Table, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
+def _csv_records(files: SourceFiles, table: TableFormat, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
     """The non-empty CSV records of ``lines`` with their line numbers; malformed CSV (a field over the csv module's
     limit, a stray quote) is a line error, not a traceback."""
     reader = csv.reader(lines, delimiter=table.delimiter)
@@ -412,7 +408,7 @@ def _csv_records(files: SourceFiles, table: _Table, lines: Iterator[str]) -> Ite
             yield reader.line_num, fields
 
 
-def _decoded(files: SourceFiles, table: _Table, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _decoded(files: SourceFiles, table: TableFormat, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
     for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
         if len(raw) > MAX_LINE_BYTES:
             raise _line_error(files, table, number, _Invalid(LINE_TOO_LONG.format(limit=MAX_LINE_BYTES)))
@@ -422,7 +418,7 @@ def _decoded(files: SourceFiles, table: _Table, stream: IO[bytes]) -> Iterator[t
             raise _line_error(files, table, number, _Invalid(NOT_TEXT.format(encoding=table.encoding))) from None
 
 
-def _line_error(files: SourceFiles, table: _Table, line: int, exc: _Invalid) -> MovieLensError:
+def _line_error(files: SourceFiles, table: TableFormat, line: int, exc: _Invalid) -> MovieLensError:
     return MovieLensError(LINE_ERROR.format(file=files.label(_member(files, table)), line=line, reason=exc))
 
 

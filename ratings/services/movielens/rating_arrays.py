@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from .sources import SourceFiles
+from .tables import TableFormat
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,17 +41,6 @@ class RatingArrays:
         return len(self.user_ids)
 
 
-@dataclass(frozen=True)
-class RatingsFile:
-    """Where the ratings are and how they are written, as the layouts describe their ratings table."""
-
-    member: str
-    encoding: str
-    delimiter: str
-    columns: tuple[str, ...]  # user, movie, rating, timestamp
-    header: bool  # with a header, columns are found by name (recbole's "name:type" counts as "name")
-
-
 class _Refused(Exception):
     """A chunk this reader cannot vouch for: the line reader decides."""
 
@@ -58,7 +48,8 @@ class _Refused(Exception):
 def rating_arrays_read(
     *,
     files: SourceFiles,
-    ratings: RatingsFile,
+    table: TableFormat,
+    member: str,
     movie_ids: np.ndarray,
     user_ids: np.ndarray | None,
     scores: np.ndarray,
@@ -66,12 +57,13 @@ def rating_arrays_read(
     records: Callable[[], Iterator[tuple[int, int, float, float]]],
     chunk_rows: int = CHUNK_ROWS,
 ) -> Iterator[RatingArrays]:
-    """Yield the ratings of ``ratings`` in chunks of up to ``chunk_rows``; ``movie_ids`` and ``user_ids`` (sorted;
+    """Yield the ratings of ``member``, written as ``table`` says (columns user, movie, rating, timestamp), in chunks of
+    up to ``chunk_rows``; ``movie_ids`` and ``user_ids`` (sorted;
     None when any user may rate) are the ids a rating may name, ``scores`` the allowed scores. ``records`` is the
     line reader's (user, movie, score, seconds) stream, which raises the error of a bad line."""
     done = 0
     try:
-        for chunk in _chunks(files, ratings, chunk_rows):
+        for chunk in _chunks(files, table, member, chunk_rows):
             arrays = _checked(chunk, movie_ids=movie_ids, user_ids=user_ids, scores=scores, max_id=max_id)
             yield arrays
             done += len(arrays)
@@ -79,30 +71,30 @@ def rating_arrays_read(
         yield from _from_records(records(), skip=done, chunk_rows=chunk_rows)
 
 
-def _chunks(files: SourceFiles, ratings: RatingsFile, chunk_rows: int) -> Iterator["pd.DataFrame"]:
+def _chunks(files: SourceFiles, table: TableFormat, member: str, chunk_rows: int) -> Iterator["pd.DataFrame"]:
     import pandas as pd  # the import's: the web process, which imports this package, never pays for pandas
 
-    user, movie, rating, timestamp = ratings.columns
-    delimiter = ratings.delimiter if len(ratings.delimiter) == 1 else "\t"
-    with files.open_binary(ratings.member) as raw:
-        stream = io.BufferedReader(_Plain(raw, ratings.delimiter.encode(), delimiter.encode(), ratings.header))
+    user, movie, rating, timestamp = table.columns
+    delimiter = table.delimiter if len(table.delimiter) == 1 else "\t"
+    with files.open_binary(member) as raw:
+        stream = io.BufferedReader(_Plain(raw, table.delimiter.encode(), delimiter.encode(), table.header))
         options = {
             "sep": delimiter,
-            "encoding": ratings.encoding,
+            "encoding": table.encoding,
             "engine": "c",
             "chunksize": chunk_rows,
             "index_col": False,  # a line with a field too many is an error, not an index
             "na_filter": False,  # an empty field fails the number parse instead of becoming NaN
             "dtype": {user: "int64", movie: "int64", rating: "float64", timestamp: "float64"},
         }
-        if ratings.header:
-            header = stream.peek(MAX_HEADER_BYTES)[:MAX_HEADER_BYTES].split(b"\n", 1)[0].decode(ratings.encoding)
+        if table.header:
+            header = stream.peek(MAX_HEADER_BYTES)[:MAX_HEADER_BYTES].split(b"\n", 1)[0].decode(table.encoding)
             names = [name.split(":", 1)[0].strip() for name in header.rstrip("\r").split(delimiter)]
-            if not set(ratings.columns) <= set(names):
+            if not set(table.columns) <= set(names):
                 raise _Refused
             reader = pd.read_csv(stream, header=0, names=names, **options)
         else:
-            reader = pd.read_csv(stream, header=None, names=list(ratings.columns), **options)
+            reader = pd.read_csv(stream, header=None, names=list(table.columns), **options)
         with reader:
             for frame in reader:
                 yield frame[[user, movie, rating, timestamp]]

@@ -35,13 +35,13 @@ from .layouts import (
     _invalid,
     _line_error,
     _rows,
-    _Table,
     _text,
     _timestamp,
 )
 from .sources import SourceFiles
+from .tables import TableFormat
 
-TAGS = _Table("tags.csv", "utf-8", ",", ("userId", "movieId", "tag", "timestamp"), header=True, quoted=True)
+TAGS = TableFormat("tags.csv", "utf-8", ",", ("userId", "movieId", "tag", "timestamp"), header=True, quoted=True)
 NULL_IN_TAG = "the tag {value!r} holds a null character"
 # Lines parsed, checked and written at a time: the raters they name are created together, and a chunk's rows stay
 # a few megabytes at ml-25m's million lines.
