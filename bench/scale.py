@@ -10,7 +10,8 @@ anonymous, movie page, catalogue list, search and deep page, admin ratings list,
     .venv/bin/python bench/scale.py [--sizes 100k 1m] [--rounds 60]
     .venv/bin/python bench/scale.py --database-url postgres://postgres@127.0.0.1:5432/  # a database per size
     .venv/bin/python bench/scale.py --sizes 100k 25m --reuse 100k  # 100k's figures from the last run
-    .venv/bin/python bench/scale.py --sizes 25m --reuse 100k --keep var/bench/site-25m  # the site stays, to profile
+    .venv/bin/python bench/scale.py --sizes 25m --reuse 100k --keep var/bench/site  # the site stays, to profile
+    .venv/bin/python bench/scale.py --sizes 25m --reuse 100k --keep var/bench/site --imported 25m  # retrain again
 
 Each size's figures are kept in var/bench/scale/ as they come, so that a long run that stops keeps what it measured.
 
@@ -65,12 +66,13 @@ def timed(command: list[str], env: dict[str, str], log: Path) -> tuple[float, fl
     return time.monotonic() - started, usage.ru_maxrss / 1024
 
 
-def database_for(server: str | None, size: str) -> str | None:
+def database_for(server: str | None, size: str, *, fresh: bool = True) -> str | None:
+    """The size's PostgreSQL database (made afresh unless not ``fresh``); None for SQLite, in the site's folder."""
     if server is None:
         return None
     name = f"movierec_scale_{size}"
     admin = urlunsplit(urlsplit(server)._replace(path="/postgres"))
-    for statement in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
+    for statement in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}") if fresh else ():
         subprocess.run(["psql", admin, "-q", "-c", statement], check=True)
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
@@ -87,21 +89,28 @@ def site_folder(size: str, keep: Path | None) -> Iterator[Path]:
     yield folder
 
 
-def measure(size: str, *, server: str | None, redis_url: str, rounds: int, keep: Path | None) -> dict[str, float]:
+def measure(
+    size: str, *, server: str | None, redis_url: str, rounds: int, keep: Path | None, imported: dict[str, float] | None
+) -> dict[str, float]:
+    """The size's figures; ``imported``: the import's figures of the kept site's last run, whose database is reused
+    as it is (retrain and pages measured again)."""
     folder = BENCH_DIR / f"synthetic-{size}"
     if not (folder / "tags.csv").exists():
         print(f"[{size}] writing the synthetic data to {folder}", flush=True)
         movielens_synthesize(folder=folder, shape=SIZES[size], seed=0)
     with site_folder(size, keep) as workdir:
-        database_url = database_for(server, size)
+        database_url = database_for(server, size, fresh=imported is None)
         env = server_env(workdir, redis_url, database_url=database_url)
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--verbosity", "0"], env=env, cwd=ROOT, check=True)
-        print(f"[{size}] import", flush=True)
         figures: dict[str, float] = {}
-        figures["import"], figures["import peak memory"] = timed(
-            [*manage, "import_movielens", "--source", str(folder)], env, workdir / "import.log"
-        )
+        if imported is None:
+            print(f"[{size}] import", flush=True)
+            figures["import"], figures["import peak memory"] = timed(
+                [*manage, "import_movielens", "--source", str(folder)], env, workdir / "import.log"
+            )
+        else:
+            figures.update({name: imported[name] for name in ("import", "import peak memory")})
         print(f"[{size}] train ({figures['import']:.0f} s to import)", flush=True)
         figures["train"], figures["train peak memory"] = timed(
             [*manage, "train", "--force"], env, workdir / "train.log"
@@ -147,7 +156,16 @@ def main() -> int:
     parser.add_argument(
         "--keep", type=Path, help="a folder where each size's site (media, models) stays after the run, to profile"
     )
+    parser.add_argument(
+        "--imported",
+        nargs="*",
+        default=[],
+        choices=list(SIZES),
+        help="with --keep: sizes whose kept site is imported already (its import figures reused; retrain and pages)",
+    )
     args = parser.parse_args()
+    if args.imported and args.keep is None:
+        parser.error("--imported measures a kept site again: give its --keep folder")
     sizes = args.sizes if args.sizes[0] == "100k" else ["100k", *args.sizes]
     results = {}
     with private_redis() as redis_url:
@@ -156,8 +174,14 @@ def main() -> int:
             if size in args.reuse and figures_file.exists():
                 results[size] = json.loads(figures_file.read_text())
                 continue
+            imported = json.loads(figures_file.read_text()) if size in args.imported else None
             results[size] = measure(
-                size, server=args.database_url, redis_url=redis_url, rounds=args.rounds, keep=args.keep
+                size,
+                server=args.database_url,
+                redis_url=redis_url,
+                rounds=args.rounds,
+                keep=args.keep,
+                imported=imported,
             )
             figures_file.parent.mkdir(parents=True, exist_ok=True)
             figures_file.write_text(json.dumps(results[size]))
