@@ -263,12 +263,14 @@ def test_accidental_hits_mark_every_copy_of_a_users_own_movie_among_the_draws():
 
 
 def test_pair_dots_and_their_gradients_are_the_gathered_products():
-    """The chunked dot products give the one-line form's values and gradients, repeated pairs included."""
+    """The sparse products give the one-line form's values and gradients."""
     generator = torch.Generator().manual_seed(0)
     users = torch.randn(7, 5, dtype=torch.float64, generator=generator, requires_grad=True)
     movies = torch.randn(11, 5, dtype=torch.float64, generator=generator, requires_grad=True)
-    positions = torch.randint(0, 7, (PairDots.CHUNK + 40,), generator=generator)  # two chunks
-    rows = torch.randint(0, 11, (PairDots.CHUNK + 40,), generator=generator)
+    # Distinct pairs grouped by user, as a batch's targets are; a user with no pair (row 3) among them.
+    pairs = torch.randperm(7 * 11, generator=generator)[:40].sort().values
+    pairs = pairs[pairs // 11 != 3]
+    positions, rows = pairs // 11, pairs % 11
     expected = (users[positions] * movies[rows]).sum(dim=1)
     torch.testing.assert_close(PairDots.apply(users, movies, positions, rows), expected)
     weights = torch.randn(len(positions), dtype=torch.float64, generator=generator)
@@ -277,3 +279,16 @@ def test_pair_dots_and_their_gradients_are_the_gathered_products():
     for ours, theirs in zip(got, wanted, strict=True):
         torch.testing.assert_close(ours, theirs)
     assert torch.autograd.gradcheck(PairDots.apply, (users, movies, positions[:30], rows[:30]))
+
+
+def test_a_pair_given_twice_is_one_target_of_both_weights():
+    targets = UserTargets(
+        user_rows=np.array([1, 0, 1, 1]),
+        movie_rows=np.array([2, 0, 2, 1]),
+        weights=np.array([0.5, 1.0, 0.3, 1.0]),
+        n_users=3,
+    )
+    positions, movies, weights = targets.batch(torch.tensor([1, 0, 2]))
+    assert positions.tolist() == [0, 0, 1]
+    assert movies.tolist() == [1, 2, 0]
+    np.testing.assert_allclose(weights.numpy(), [1.0, 0.8, 1.0], rtol=1e-6)
