@@ -108,50 +108,6 @@ class WeightedSoftmaxLoss:
         return (nll + prior).mean()
 
 
-class SampledSoftmaxLoss(WeightedSoftmaxLoss):
-    """The same loss with the softmax's normaliser estimated, for catalogues too large to score whole each batch.
-
-    Per batch, ``samples`` movies are drawn (with replacement) from ``proposal``, shared by the batch's users. Each
-    user's log normaliser is the logsumexp of their own movies' logits, exactly, and of each draw's logit minus
-    log(samples x its probability), an unbiased estimate of the other movies' sum of exp(logit); a draw that is
-    one of the user's own movies is left out, being counted already (sampled softmax with the logQ correction and
-    accidental hits removed, as in Jean et al. 2015 and TensorFlow's sampled_softmax_loss)."""
-
-    def __init__(
-        self, model: SoftmaxFactors, ridge: float, targets: UserTargets, *, proposal: np.ndarray, samples: int
-    ) -> None:
-        super().__init__(model, ridge, targets)
-        self.proposal = torch.from_numpy(np.asarray(proposal, dtype=np.float32))
-        self.samples = samples
-
-    def __call__(self, vectors: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
-        if vectors.shape[1] != self.model.user_factors.embedding_dim:  # evaluation: every movie's logits
-            return super().__call__(vectors, users)
-        if self.targets.movies.device != vectors.device:
-            self.targets.to(vectors.device)
-            self.proposal = self.proposal.to(vectors.device)
-        positions, movies, weights = self.targets.batch(users)
-        movie_factors, movie_bias = self.model.movie_factors.weight, self.model.movie_bias
-        own = PairDots.apply(vectors, movie_factors, positions, movies) + movie_bias[movies]
-        draws = torch.multinomial(self.proposal, self.samples, replacement=True)
-        drawn = vectors @ movie_factors[draws].T + movie_bias[draws] - torch.log(self.samples * self.proposal[draws])
-        drawn = drawn.masked_fill(
-            _accidental_hits(draws, positions, movies, len(users), len(self.proposal)), -torch.inf
-        )
-        # A logsumexp over each user's own logits and draws: shift by each user's largest for stability.
-        peak = torch.full((len(users),), -torch.inf, device=vectors.device, dtype=vectors.dtype)
-        peak = torch.maximum(peak.scatter_reduce(0, positions, own, "amax"), drawn.max(dim=1).values).detach()
-        zeros = torch.zeros(len(users), device=vectors.device, dtype=vectors.dtype)
-        total = zeros.index_add(0, positions, torch.exp(own - peak[positions])) + torch.exp(drawn - peak[:, None]).sum(
-            1
-        )
-        totals = zeros.index_add(0, positions, weights)
-        picked = zeros.index_add(0, positions, weights * own)
-        nll = totals * (peak + torch.log(total)) - picked
-        prior = self.ridge / 2 * vectors.pow(2).sum(dim=1)
-        return (nll + prior).mean()
-
-
 class PairDots(torch.autograd.Function):
     """``(users[positions] * movies[rows]).sum(1)``: each (user, movie) pair's dot product, for distinct pairs
     grouped by user (``positions`` ascending, as ``UserTargets.batch`` gives them).
@@ -182,6 +138,52 @@ def _pairs_matrix(starts: torch.Tensor, rows: torch.Tensor, values: torch.Tensor
         # "Sparse CSR tensor support is in beta state": the few operations used here are tested (test_train_ranking).
         warnings.simplefilter("ignore", UserWarning)
         return torch.sparse_csr_tensor(starts, rows, values, size=(len(starts) - 1, len(movies)))
+
+
+class SampledSoftmaxLoss(WeightedSoftmaxLoss):
+    """The same loss with the softmax's normaliser estimated, for catalogues too large to score whole each batch.
+
+    Per batch, ``samples`` movies are drawn (with replacement) from ``proposal``, shared by the batch's users. Each
+    user's log normaliser is the logsumexp of their own movies' logits, exactly, and of each draw's logit minus
+    log(samples x its probability), an unbiased estimate of the other movies' sum of exp(logit); a draw that is
+    one of the user's own movies is left out, being counted already (sampled softmax with the logQ correction and
+    accidental hits removed, as in Jean et al. 2015 and TensorFlow's sampled_softmax_loss)."""
+
+    def __init__(
+        self, model: SoftmaxFactors, ridge: float, targets: UserTargets, *, proposal: np.ndarray, samples: int
+    ) -> None:
+        super().__init__(model, ridge, targets)
+        self.proposal = torch.from_numpy(np.asarray(proposal, dtype=np.float32))
+        # The own logits' dot products: bench/ranking_step.py swaps in the gathers they are measured against.
+        self.pair_dots = PairDots.apply
+        self.samples = samples
+
+    def __call__(self, vectors: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+        if vectors.shape[1] != self.model.user_factors.embedding_dim:  # evaluation: every movie's logits
+            return super().__call__(vectors, users)
+        if self.targets.movies.device != vectors.device:
+            self.targets.to(vectors.device)
+            self.proposal = self.proposal.to(vectors.device)
+        positions, movies, weights = self.targets.batch(users)
+        movie_factors, movie_bias = self.model.movie_factors.weight, self.model.movie_bias
+        own = self.pair_dots(vectors, movie_factors, positions, movies) + movie_bias[movies]
+        draws = torch.multinomial(self.proposal, self.samples, replacement=True)
+        drawn = vectors @ movie_factors[draws].T + movie_bias[draws] - torch.log(self.samples * self.proposal[draws])
+        drawn = drawn.masked_fill(
+            _accidental_hits(draws, positions, movies, len(users), len(self.proposal)), -torch.inf
+        )
+        # A logsumexp over each user's own logits and draws: shift by each user's largest for stability.
+        peak = torch.full((len(users),), -torch.inf, device=vectors.device, dtype=vectors.dtype)
+        peak = torch.maximum(peak.scatter_reduce(0, positions, own, "amax"), drawn.max(dim=1).values).detach()
+        zeros = torch.zeros(len(users), device=vectors.device, dtype=vectors.dtype)
+        total = zeros.index_add(0, positions, torch.exp(own - peak[positions])) + torch.exp(drawn - peak[:, None]).sum(
+            1
+        )
+        totals = zeros.index_add(0, positions, weights)
+        picked = zeros.index_add(0, positions, weights * own)
+        nll = totals * (peak + torch.log(total)) - picked
+        prior = self.ridge / 2 * vectors.pow(2).sum(dim=1)
+        return (nll + prior).mean()
 
 
 def _accidental_hits(
