@@ -1,7 +1,9 @@
 """The import_movielens command: the three layouts, idempotency, all-or-nothing, strict errors, the real ml-100k."""
 
 import contextlib
+import dataclasses
 import datetime as dt
+import functools
 import http.server
 import threading
 import zipfile
@@ -16,7 +18,7 @@ from django.core.management import CommandError, call_command
 
 from ratings.management.commands.import_movielens import NOTHING_TO_ADD
 from ratings.models import Genre, Movie, Profile, Rating
-from ratings.services.movielens import layouts, sources
+from ratings.services.movielens import importer, layouts, sources
 from ratings.services.movielens.importer import USERNAME_TAKEN
 from tests.factories import GenreFactory, MovieFactory, ProfileFactory, RatingFactory, UserFactory
 
@@ -145,6 +147,26 @@ def test_csv_layout_accepts_half_stars_and_creates_raters_without_demographics(m
     assert Profile.objects.filter(movielens_id__isnull=False).count() == len(movielens_files.raters) + 1
     profile = Profile.objects.get(movielens_id=4)
     assert (profile.age, profile.gender, profile.occupation, profile.zip_code) == (None, "", "", "")
+
+
+def test_ratings_read_in_small_chunks_each_land_on_their_rater_and_movie(movielens_files, monkeypatch):
+    """Chunk after chunk, each rating is stored under its own rater and movie, also where a later chunk brings raters
+    that no user file listed (ratings.csv), whose pks the import learns only then."""
+    files = movielens_files.lines("csv")
+    files["ratings.csv"] += ["9,2,4.5,1100000000", "8,3,0.5,1100000001", "9,4,2,1100000002"]
+    read = importer.movielens_read
+    monkeypatch.setattr(
+        importer,
+        "movielens_read",
+        lambda **kwargs: dataclasses.replace(
+            data := read(**kwargs), read_rating_arrays=functools.partial(data.read_rating_arrays, chunk_rows=2)
+        ),
+    )
+    import_movielens(movielens_files.save(files))
+
+    stored = set(Rating.objects.values_list("user__profile__movielens_id", "movie__movielens_id", "score"))
+    expected = {(user, movie, float(stars)) for user, movie, stars, _ in movielens_files.ratings}
+    assert stored == expected | {(9, 2, 4.5), (8, 3, 0.5), (9, 4, 2.0)}
 
 
 def test_csv_layout_reads_quoted_titles_and_titles_without_year(movielens_files):

@@ -120,6 +120,7 @@ def _write(data: MovieLensData, *, files: SourceFiles, source: str, progress: bo
     raters_seen: set[int] = set()
     ratings_added = ratings_present = 0
     bar = tqdm(total=data.rating_rows, desc="ratings", unit=" rows", file=sys.stderr, disable=not progress)
+    movie_lookup, rater_lookup = _PkLookup.of(movie_pks), _PkLookup.of(rater_pks)
     with bar, indexes_deferred(table=Rating._meta.db_table):
         for chunk in data.read_rating_arrays():
             raters = np.unique(chunk.user_ids)
@@ -127,7 +128,8 @@ def _write(data: MovieLensData, *, files: SourceFiles, source: str, progress: bo
             if data.raters is None and (missing := set(raters.tolist()) - rater_pks.keys()):
                 rater_pks |= _add_raters([RaterRecord(movielens_id) for movielens_id in sorted(missing)])
                 users_added += len(missing)
-            user_pks, movie_pks_of = _lookup(rater_pks, chunk.user_ids), _lookup(movie_pks, chunk.movie_ids)
+                rater_lookup = _PkLookup.of(rater_pks)  # only a layout without a user file meets raters here
+            user_pks, movie_pks_of = rater_lookup.pks_of(chunk.user_ids), movie_lookup.pks_of(chunk.movie_ids)
             new = ~np.isin(_pair_key(user_pks, movie_pks_of), present_pairs) if len(present_pairs) else slice(None)
             added = _ratings_insert(user_pks[new], movie_pks_of[new], chunk.scores[new], chunk.seconds[new])
             ratings_added += added
@@ -160,12 +162,24 @@ def _pair_key(user_pk: Any, movie_pk: Any) -> Any:
     return (np.asarray(user_pk, dtype=np.int64) << 32) | np.asarray(movie_pk, dtype=np.int64)
 
 
-def _lookup(pks: dict[int, int], movielens_ids: np.ndarray) -> np.ndarray:
-    """The pks of ``movielens_ids`` (each one a key of ``pks``: the reader checked them) as an array."""
-    keys = np.fromiter(pks.keys(), dtype=np.int64, count=len(pks))
-    values = np.fromiter(pks.values(), dtype=np.int64, count=len(pks))
-    order = np.argsort(keys)
-    return values[order][np.searchsorted(keys[order], movielens_ids)]
+@dataclass(frozen=True)
+class _PkLookup:
+    """{MovieLens id: pk} as two arrays sorted by id, built once per import (not per chunk of ratings, of which ml-25m
+    has 25): a chunk's ids then cost one binary search each."""
+
+    movielens_ids: np.ndarray  # int64, ascending
+    pks: np.ndarray  # int64, the pk of each of movielens_ids
+
+    @classmethod
+    def of(cls, pks: dict[int, int]) -> "_PkLookup":
+        keys = np.fromiter(pks.keys(), dtype=np.int64, count=len(pks))
+        values = np.fromiter(pks.values(), dtype=np.int64, count=len(pks))
+        order = np.argsort(keys)
+        return cls(movielens_ids=keys[order], pks=values[order])
+
+    def pks_of(self, movielens_ids: np.ndarray) -> np.ndarray:
+        """The pks of ``movielens_ids``, each one known (the reader checked them)."""
+        return self.pks[np.searchsorted(self.movielens_ids, movielens_ids)]
 
 
 def _ratings_insert(user_pks: np.ndarray, movie_pks: np.ndarray, scores: np.ndarray, seconds: np.ndarray) -> int:
