@@ -280,6 +280,8 @@ RECOMMENDER_RETRAIN_CRONTAB = env("RECOMMENDER_RETRAIN_CRONTAB", default="30 3 *
 RECOMMENDER_COLD_START = env("RECOMMENDER_COLD_START", default="fold_in")
 # How often a web process asks the database which version is active (one indexed query), to swap in a new one.
 RECOMMENDER_ACTIVE_CHECK_SECONDS = env.float("RECOMMENDER_ACTIVE_CHECK_SECONDS", default=2.0)
+# Placements of people kept per served model (recommender.services.placements): their next page is not placed again.
+RECOMMENDER_PLACEMENTS_KEPT = env.int("RECOMMENDER_PLACEMENTS_KEPT", default=1_000)
 # How long a web process keeps the per-movie rating counts and Bayesian means behind the popularity list.
 RECOMMENDER_STATS_SECONDS = env.float("RECOMMENDER_STATS_SECONDS", default=300.0)
 

@@ -21,6 +21,7 @@ from recommender.models import ModelVersion
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.comparison_serving import ServedComparison, served_comparison
 from recommender.services.onboarding import cold_start_method, onboarding_movies
+from recommender.services.placements import placement_key
 from recommender.services.serving import ServedModel, served_model
 from recsys.interleaving import Team, interleave, interleaving_seed
 from recsys.lists import Taste, list_genre_reasons, list_order, list_ratings, list_reasons, similar_rows, user_taste
@@ -101,18 +102,27 @@ def _taste(served: ServedModel, user_id: int, *, with_ranking: bool = True) -> T
     rated_ids, scores, times = user_ratings(user_id=user_id)
     known = np.isin(rated_ids, model.movie_ids)
     rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
-    user_row = model.user_index(user_id) if model.has_user(user_id) else None
-    learned = user_row is not None and served.learned_from(user_row=user_row, movie_rows=rows, scores=scores[known])
-    return user_taste(
-        model=model,
-        movie_rows=rows,
-        scores=scores[known],
-        times=times[known],
-        user_row=user_row,
-        learned=learned,
-        method=cold_start_method(model=model),
-        with_ranking=with_ranking,
+    scores, times = scores[known], times[known]
+    method = cold_start_method(model=model)
+
+    def place() -> Taste | None:
+        user_row = model.user_index(user_id) if model.has_user(user_id) else None
+        learned = user_row is not None and served.learned_from(user_row=user_row, movie_rows=rows, scores=scores)
+        return user_taste(
+            model=model,
+            movie_rows=rows,
+            scores=scores,
+            times=times,
+            user_row=user_row,
+            learned=learned,
+            method=method,
+            with_ranking=with_ranking,
+        )
+
+    key = placement_key(
+        user_id=user_id, method=method, with_ranking=with_ranking, movie_rows=rows, scores=scores, times=times
     )
+    return served.placements.placed(key, place)
 
 
 # "Not interested" tells the list what a 1-star rating would: its nearest movies are pushed away.

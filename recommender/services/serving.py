@@ -22,6 +22,7 @@ from recommender.models import ModelVersion
 from recommender.selectors import movie_stats_reset
 from recommender.services.artifact_cache import artifact_load
 from recommender.services.artifacts import ArtifactError, ArtifactStoreError
+from recommender.services.placements import Placements
 from recsys.fingerprints import user_fingerprint
 from recsys.ranking_model import unit_rows
 from recsys.rating_model import FactorModel
@@ -38,9 +39,11 @@ class ServedModel:
     version: ModelVersion
     model: FactorModel
     movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
+    placements: Placements = field(init=False, repr=False)  # people placed lately (recommender.services.placements)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
+        object.__setattr__(self, "placements", Placements(size=settings.RECOMMENDER_PLACEMENTS_KEPT))
 
     def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
         """Whether training saw exactly these ratings of the user (their fingerprints agree); True when the

@@ -5,6 +5,7 @@ import logging
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from ratings.services.ratings import rating_set
 from recommender.services.onboarding import CLASSIC_NEEDS_RATINGS
 from recommender.services.recommendations import (
     Fallback,
@@ -13,7 +14,7 @@ from recommender.services.recommendations import (
     recommendations_for_user,
     similar_movies,
 )
-from recommender.services.serving import serving_reset
+from recommender.services.serving import served_model, serving_reset
 from tests.factories import MovieFactory, RatingFactory, UserFactory
 from tests.recommender.served_models import (
     GENRE_AGREEMENT_HEAD,
@@ -237,3 +238,31 @@ def test_similar_movies_by_genre_without_model(world):
     similar = similar_movies(movie=world.romance_movies[0], limit=3)
     assert set(similar) <= set(world.romance_movies[1:])
     assert len(similar) == 3
+
+
+def test_a_person_is_placed_once_until_their_ratings_change(world):
+    """The next page of a person whose ratings did not change reuses their placement; a changed rating places them
+    afresh, and the list follows it at once."""
+    world_model_create(world)
+    erin = new_user("erin", {world.action_movies[0]: 5.0, world.action_movies[1]: 5.0})
+    first = recommendations_for_user(user=erin, limit=2)
+    placements = served_model().placements
+    assert (placements.hits, placements.misses) == (0, 1)
+    assert [i.movie for i in recommendations_for_user(user=erin, limit=2).items] == [i.movie for i in first.items]
+    assert (placements.hits, placements.misses) == (1, 1)
+    assert {i.movie for i in first.items} == {world.action_movies[2], world.action_movies[3]}
+    for movie, score in ((world.action_movies[0], 0.5), (world.action_movies[1], 0.5), (world.romance_movies[0], 5.0)):
+        rating_set(user=erin, movie=movie, score=score)
+    rating_set(user=erin, movie=world.romance_movies[1], score=5.0)
+    after = recommendations_for_user(user=erin, limit=2).items
+    assert placements.misses == 2
+    assert {i.movie for i in after} == {world.romance_movies[2], world.romance_movies[3]}
+
+
+def test_placements_are_kept_per_person(world):
+    world_model_create(world)
+    alice = new_user("alice", {world.action_movies[0]: 5.0})
+    bob = new_user("bob", {world.action_movies[0]: 5.0})
+    recommendations_for_user(user=alice, limit=2)
+    recommendations_for_user(user=bob, limit=2)
+    assert served_model().placements.misses == 2
