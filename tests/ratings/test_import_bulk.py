@@ -174,3 +174,15 @@ def test_the_import_stores_tags_csv_and_says_how_many(movielens_files):
     }
     summary = movielens_import(source=source)
     assert (summary.tags_added, summary.tags_present, summary.nothing_added) == (0, 2, True)
+
+
+@pytest.mark.django_db(transaction=True)
+@on_postgresql
+def test_an_import_outside_a_transaction_leaves_the_ratings_pages_all_visible(movielens_files):
+    """VACUUM after the import's commit marks the loaded pages all-visible, so a movie's score distribution is read
+    from the (movie, score) index alone."""
+    movielens_import(source=movielens_files.write("csv"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE oid = %s::regclass", [Rating._meta.db_table])
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages

@@ -19,7 +19,7 @@ from ratings.models import Genre, Movie, Profile, Rating
 from ratings.pg_copy import copy_arrays_in
 from ratings.services.rating_stats import rating_stats_paused
 
-from .bulk_load import indexes_deferred
+from .bulk_load import indexes_deferred, table_vacuum
 from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
 from .sources import MovieLensError, SourceFiles, movielens_fetch
 from .tags import movielens_tags_import
@@ -81,7 +81,7 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
         try:
             # The movies' rating counts are recounted once at the end, not updated by a trigger per rating.
             with transaction.atomic(), rating_stats_paused():
-                return _write(data, files=files, source=str(path), progress=progress)
+                summary = _write(data, files=files, source=str(path), progress=progress)
         except IntegrityError as exc:
             # Only a pair rated twice in the file gets here (everything else is checked first); find its lines.
             duplicate = data.duplicate_rating()
@@ -90,6 +90,9 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
             raise duplicate from exc
     finally:
         files.close()
+    if summary.ratings_added:
+        table_vacuum(table=Rating._meta.db_table)
+    return summary
 
 
 def _write(data: MovieLensData, *, files: SourceFiles, source: str, progress: bool) -> ImportSummary:
