@@ -91,7 +91,9 @@ def movielens_import(*, source: str | Path | None = None, progress: bool = False
     finally:
         files.close()
     if summary.ratings_added:
-        table_vacuum(table=Rating._meta.db_table)
+        # The ratings just loaded, and every movie row whose statistics the import recounted.
+        for table in (Rating._meta.db_table, Movie._meta.db_table):
+            table_vacuum(table=table)
     return summary
 
 
