@@ -100,8 +100,9 @@ def _taste(served: ServedModel, user_id: int, *, with_ranking: bool = True) -> T
     """The user's place in both models, from their current ratings of the movies the model knows."""
     model = served.model
     rated_ids, scores, times = user_ratings(user_id=user_id)
-    known = np.isin(rated_ids, model.movie_ids)
-    rows = np.array([model.movie_index(m) for m in rated_ids[known]], dtype=np.int64)
+    rows = model.movie_rows(rated_ids)
+    known = rows >= 0
+    rows = rows[known]
     scores, times = scores[known], times[known]
     method = cold_start_method(model=model)
 
@@ -133,8 +134,8 @@ def _with_hidden_as_dislikes(model: FactorModel, taste: Taste, hidden: set[int])
     """The taste the list's order is computed from: the user's ratings, and each hidden movie the model knows (and
     the user has not rated) as if rated HIDDEN_AS_SCORE. The place in the models, the stars and the reasons stay
     those of the ratings alone."""
-    rows = np.array([model.movie_index(m) for m in hidden if model.has_movie(m)], dtype=np.int64)
-    rows = np.setdiff1d(rows, taste.rated_rows)
+    rows = model.movie_rows(np.fromiter(hidden, dtype=np.int64, count=len(hidden)))
+    rows = np.setdiff1d(rows[rows >= 0], taste.rated_rows)
     if not len(rows):
         return taste
     return replace(
@@ -193,10 +194,13 @@ def _personal_items(
     model = served.model
     candidates = np.ones(len(model.movie_ids), dtype=bool)
     candidates[taste.rated_rows] = False
-    excluded = wanted.excluded
-    candidates &= ~np.isin(model.movie_ids, np.fromiter(excluded, dtype=np.int64, count=len(excluded)))
+    excluded = model.movie_rows(np.fromiter(wanted.excluded, dtype=np.int64, count=len(wanted.excluded)))
+    candidates[excluded[excluded >= 0]] = False
     if wanted.genre_movie_ids is not None:
-        candidates &= np.isin(model.movie_ids, wanted.genre_movie_ids)
+        in_genre = model.movie_rows(wanted.genre_movie_ids)
+        wanted_rows = np.zeros(len(candidates), dtype=bool)
+        wanted_rows[in_genre[in_genre >= 0]] = True
+        candidates &= wanted_rows
     rows = np.flatnonzero(candidates)
     order_taste = _with_hidden_as_dislikes(model, taste, wanted.hidden)
     page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows)[offset : offset + limit]

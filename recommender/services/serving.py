@@ -42,7 +42,7 @@ class ServedModel:
     placements: Placements = field(init=False, repr=False)  # people placed lately (recommender.services.placements)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors.astype(np.float64)))
+        object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors))
         object.__setattr__(self, "placements", Placements(size=settings.RECOMMENDER_PLACEMENTS_KEPT))
 
     def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
