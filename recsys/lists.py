@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recsys.cold_start import ColdStart, user_place
-from recsys.ranking_model import ranking_fold_in
+from recsys.cold_start import ColdStart, user_place, user_prior_prepare
+from recsys.ranking_model import ranking_fold_in, ranking_fold_in_prepare
 from recsys.rating_model import FactorModel
 
 # "More like this" prefers movies with this many ratings: neighbours found from a handful are mostly noise.
@@ -83,6 +83,15 @@ def user_taste(
     return Taste(vector, bias, rank_vector, movie_rows, scores, learned=user_row is not None and learned)
 
 
+def taste_prepare(*, model: FactorModel) -> None:
+    """Compute now what every placement in ``model`` shares (the rating model's prior over its users, the ranking
+    fold-in's start), so that the first person placed after the model is loaded waits for neither: serving calls
+    this as it reads a version, while its other threads answer from the model they hold."""
+    user_prior_prepare(model=model)
+    if model.ranking is not None:
+        ranking_fold_in_prepare(model=model.ranking)
+
+
 def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - values.mean()) / (values.std() or 1.0)
 
@@ -128,14 +137,34 @@ def list_scores(*, model: FactorModel, taste: Taste) -> np.ndarray:
     return scores
 
 
-def list_order(*, model: FactorModel, taste: Taste, candidate_rows: np.ndarray) -> np.ndarray:
-    """The candidate rows in the order of the site's list, best first."""
+def list_order(*, model: FactorModel, taste: Taste, candidate_rows: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """The candidate rows in the order of the site's list, best first; only the first ``limit`` when given (a page
+    needs its own, not the order of a whole catalogue)."""
     candidate_rows = np.asarray(candidate_rows, dtype=np.int64)
     scores = list_scores(model=model, taste=taste)[candidate_rows]
+    behind = np.zeros(len(candidate_rows), dtype=bool)
     if len(taste.rated_scores) and taste.rated_scores.max() >= LIKED_MIN_SCORE:
-        unliked = list_ratings(model=model, taste=taste, movie_rows=candidate_rows) < COHERENT_MIN_STARS
-        return candidate_rows[np.lexsort((-scores, unliked))]
-    return candidate_rows[np.argsort(-scores, kind="stable")]
+        behind = list_ratings(model=model, taste=taste, movie_rows=candidate_rows) < COHERENT_MIN_STARS
+    return candidate_rows[order_first(scores=scores, behind=behind, limit=limit)]
+
+
+def order_first(*, scores: np.ndarray, behind: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Positions by descending score, those ``behind`` after all others, ties in position order (a stable sort);
+    the first ``limit`` of them, found without sorting the rest (each tie at the cut is kept, then cut)."""
+    positions = [np.flatnonzero(~behind), np.flatnonzero(behind)]
+    first = []
+    wanted = len(scores) if limit is None else max(limit, 0)
+    for group in positions:
+        if wanted <= 0:
+            break
+        keys = -scores[group]
+        if wanted < len(group):
+            cut = np.partition(keys, wanted - 1)[wanted - 1]
+            group, keys = group[keys <= cut], keys[keys <= cut]
+        chosen = group[np.argsort(keys, kind="stable")][:wanted]
+        first.append(chosen)
+        wanted -= len(chosen)
+    return np.concatenate(first) if first else np.empty(0, dtype=np.int64)
 
 
 def list_ratings(*, model: FactorModel, taste: Taste, movie_rows: np.ndarray) -> np.ndarray:

@@ -205,8 +205,7 @@ def ranking_fold_in(
 
 def ranking_fold_in_prepare(*, model: RankingModel) -> None:
     """Compute fold-in's start for ``model`` now (tens of ms at ml-25m's shape), so that the first newcomer
-    placed after a model is loaded does not wait for it: serving calls this as it reads a new version, while the
-    other threads still answer from the model they hold."""
+    placed after a model is loaded does not wait for it (recsys.lists.taste_prepare)."""
     _first_point(model)
 
 

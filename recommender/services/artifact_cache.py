@@ -26,7 +26,7 @@ from recommender.services.artifacts import (
     artifact_path,
     cache_dir,
 )
-from recsys.ranking_model import ranking_fold_in_prepare
+from recsys.lists import taste_prepare
 from recsys.rating_model import FactorModel
 
 DOWNLOAD_PREFIX = ".download-"
@@ -122,5 +122,5 @@ def artifact_load(*, version: ModelVersion) -> FactorModel:
     problems = model.problems()
     if problems:
         raise ArtifactError(ARTIFACT_UNSERVABLE.format(version=version.pk, problems="; ".join(problems)))
-    ranking_fold_in_prepare(model=model.served_ranking())
+    taste_prepare(model=model)
     return model

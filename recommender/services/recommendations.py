@@ -203,7 +203,7 @@ def _personal_items(
         candidates &= wanted_rows
     rows = np.flatnonzero(candidates)
     order_taste = _with_hidden_as_dislikes(model, taste, wanted.hidden)
-    page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows)[offset : offset + limit]
+    page_rows = list_order(model=model, taste=order_taste, candidate_rows=rows, limit=offset + limit)[offset:]
     page_predicted = list_ratings(model=model, taste=taste, movie_rows=page_rows)
     reason_rows = list_reasons(model=model, taste=taste, movie_rows=page_rows)
     score_of = dict(zip(taste.rated_rows.tolist(), taste.rated_scores.tolist(), strict=True))

@@ -18,7 +18,7 @@ from recommender.services.outcomes import OutcomeStatus
 from recommender.services.recommendations import Fallback, recommendations_for_user
 from recommender.services.registry import activation_request
 from recommender.services.serving import MODEL_LOAD_FAILED, served_model
-from recsys import ranking_model
+from recsys import cold_start, ranking_model
 from recsys.rating_model import ARRAY_SHAPE, SERVING_ARRAYS, DenseLayer, FactorModel
 from tests.factories import RatingFactory, UserFactory
 from tests.recommender.served_models import model_version_create, world_model_create
@@ -260,9 +260,10 @@ def test_an_artifact_of_the_earlier_layout_is_served_with_its_ratings(world, set
     assert {i.movie for i in page.items} == set(world.romance_movies[2:])
 
 
-def test_a_loaded_model_has_its_fold_in_start_ready(world):
-    """Reading a version computes the newcomers' fold-in start, so that the first newcomer waits for no sum over the
-    catalogue."""
+def test_a_loaded_model_has_what_every_placement_shares_ready(world):
+    """Reading a version computes the ranking fold-in's start and the rating model's prior over its users, so that
+    the first newcomer waits for no sum over the catalogue or the users."""
     world_model_create(world)
-    ranking = served_model().model.served_ranking()
-    assert ranking in ranking_model._first_points
+    model = served_model().model
+    assert model.served_ranking() in ranking_model._first_points
+    assert model in cold_start._priors

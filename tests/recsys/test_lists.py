@@ -13,6 +13,7 @@ from recsys.lists import (
     list_ratings,
     list_reasons,
     list_scores,
+    order_first,
     similar_rows,
     user_taste,
 )
@@ -174,3 +175,13 @@ def test_a_card_without_a_near_movie_names_the_genre_the_person_likes():
     model = two_tastes()
     taste = taste_of(model, {0: 5.0, 1: 5.0, 5: 1.0, 6: 1.0})
     assert list_genre_reasons(model=model, taste=taste, movie_rows=np.array([2, 7])) == ["genre 0", None]
+
+
+@pytest.mark.parametrize("limit", [0, 1, 3, 7, 12, 30, None])
+def test_the_first_of_the_order_are_the_whole_order_s_first(limit):
+    """Ties (many here) keep position order, and the movies behind come after every other, with or without a limit."""
+    rng = np.random.default_rng(4)
+    scores = rng.integers(0, 5, 30).astype(np.float64)
+    behind = rng.random(30) < 0.4
+    whole = np.lexsort((-scores, behind))
+    np.testing.assert_array_equal(order_first(scores=scores, behind=behind, limit=limit), whole[:limit])
