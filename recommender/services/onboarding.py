@@ -16,6 +16,7 @@ from ratings.selectors import user_mark_ids
 from recommender.selectors import genre_movie_ids, movie_stats, user_ratings
 from recommender.services.serving import served_model
 from recsys.cold_start import ColdStart, ratings_needed, spread_by_factors
+from recsys.ranking_model import unit_rows
 from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,8 @@ def onboarding_movies(*, user: User | AnonymousUser, limit: int = 20, genres: li
         in_model = [m for m in pool if served.model.has_movie(m)] if served is not None else []
         if served is not None and len(in_model) >= limit:
             rows = [served.model.movie_index(m) for m in in_model]
-            chosen = [in_model[i] for i in spread_by_factors(units=served.movie_units[rows], limit=limit)]
+            units = unit_rows(served.model.movie_factors[rows])
+            chosen = [in_model[i] for i in spread_by_factors(units=units, limit=limit)]
         else:
             chosen = _spread_by_genres(pool, limit)
     count_of = stats.count_of()

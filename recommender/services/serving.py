@@ -24,7 +24,6 @@ from recommender.services.artifact_cache import artifact_load
 from recommender.services.artifacts import ArtifactError, ArtifactStoreError
 from recommender.services.placements import Placements
 from recsys.fingerprints import user_fingerprint
-from recsys.ranking_model import unit_rows
 from recsys.rating_model import FactorModel
 
 logger = logging.getLogger(__name__)
@@ -38,11 +37,9 @@ class ServedModel:
 
     version: ModelVersion
     model: FactorModel
-    movie_units: np.ndarray = field(init=False, repr=False)  # unit-length movie factors, for cosine
     placements: Placements = field(init=False, repr=False)  # people placed lately (recommender.services.placements)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "movie_units", unit_rows(self.model.movie_factors))
         object.__setattr__(self, "placements", Placements(size=settings.RECOMMENDER_PLACEMENTS_KEPT))
 
     def learned_from(self, *, user_row: int, movie_rows: np.ndarray, scores: np.ndarray) -> bool:
