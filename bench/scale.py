@@ -141,6 +141,48 @@ def report(results: dict[str, dict[str, float]]) -> None:
         print(f"| {name} | {' | '.join([*shown, *ratios, GOALS.get(name, '')])} |")
 
 
+# The rows the plot draws: seconds of work, and the pages people wait on, in ms.
+PLOTTED = {
+    "seconds": ["import", "train"],
+    "ms (p95)": [
+        "recommendations: new user (fold-in)",
+        "recommendations API: new user",
+        "movie page (signed in)",
+        "catalogue: deep page",
+        "staff: Model pages",
+        "placing a new user (10 ratings)",
+    ],
+}
+
+
+def plot(results: dict[str, dict[str, float]], path: Path) -> None:
+    """Each plotted measure against the number of ratings, log-log, beside a line of linear growth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    sizes = list(results)
+    ratings = [SIZES[size].ratings for size in sizes]
+    figure, axes = pyplot.subplots(1, len(PLOTTED), figsize=(12, 4.5))
+    for axis, (unit, names) in zip(axes, PLOTTED.items(), strict=True):
+        for name in names:
+            values = [results[size].get(name) for size in sizes]
+            points = [(n, v) for n, v in zip(ratings, values, strict=True) if v is not None and v == v]
+            if points:
+                axis.plot(*zip(*points, strict=True), marker="o", label=name)
+        first = next((results[sizes[0]].get(name) for name in names if results[sizes[0]].get(name)), None)
+        if first:
+            axis.plot(ratings, [first * n / ratings[0] for n in ratings], color="grey", linestyle=":", label="linear")
+        axis.set(xscale="log", yscale="log", xlabel="ratings", ylabel=unit)
+        axis.legend(fontsize=7)
+        axis.grid(True, which="both", alpha=0.3)
+    figure.suptitle("bench/scale.py: cost against size (PostgreSQL, 2 cores)")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+
+
 def saved(size: str, server: str | None) -> Path:
     return BENCH_DIR / "scale" / f"{size}-{'postgresql' if server else 'sqlite'}.json"
 
@@ -163,6 +205,7 @@ def main() -> int:
         choices=list(SIZES),
         help="with --keep: sizes whose kept site is imported already (its import figures reused; retrain and pages)",
     )
+    parser.add_argument("--plot", type=Path, help="also draw the figures against size into this PNG")
     args = parser.parse_args()
     if args.imported and args.keep is None:
         parser.error("--imported measures a kept site again: give its --keep folder")
@@ -186,6 +229,8 @@ def main() -> int:
             figures_file.parent.mkdir(parents=True, exist_ok=True)
             figures_file.write_text(json.dumps(results[size]))
     report(results)
+    if args.plot:
+        plot(results, args.plot)
     return 0
 
 

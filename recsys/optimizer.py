@@ -9,6 +9,7 @@ what it meant: momentum 0.9, squared momentum 0.99, eps 1e-5, weight decay decou
 
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 import torch
 from fastai.optimizer import OptimWrapper
@@ -16,6 +17,6 @@ from fastai.optimizer import OptimWrapper
 MOM, SQR_MOM, EPS = 0.9, 0.99, 1e-5
 
 
-def fused_adam(params: Iterable, lr: float) -> OptimWrapper:
+def fused_adam(params: Iterable[Any], lr: float) -> OptimWrapper:
     """fastai's ``opt_func``: a Learner calls it with the splitter's parameter groups and sets wd and mom itself."""
     return OptimWrapper(params, opt=partial(torch.optim.AdamW, betas=(MOM, SQR_MOM), eps=EPS, fused=True), lr=lr)

@@ -11,6 +11,7 @@ cheaper than sampling negatives. Serving reads the arrays through ``recsys.ranki
 
 import math
 import warnings
+from typing import Any
 
 # Imported for what they add to Learner: no_bar, fit_one_cycle.
 import fastai.callback.progress
@@ -118,7 +119,9 @@ class PairDots(torch.autograd.Function):
     (about 250,000 pairs a batch), where these took a sixth of the forward's time and a third of the backward's."""
 
     @staticmethod
-    def forward(ctx, users: torch.Tensor, movies: torch.Tensor, positions: torch.Tensor, rows: torch.Tensor):  # type: ignore[override]
+    def forward(
+        ctx: Any, users: torch.Tensor, movies: torch.Tensor, positions: torch.Tensor, rows: torch.Tensor
+    ) -> torch.Tensor:
         counts = torch.bincount(positions, minlength=len(users))
         starts = torch.zeros(len(users) + 1, dtype=torch.long, device=users.device)
         starts[1:] = torch.cumsum(counts, 0)
@@ -127,7 +130,7 @@ class PairDots(torch.autograd.Function):
         return torch.sparse.sampled_addmm(pattern, users, movies.T, beta=0.0).values()
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, None, None]:
         users, movies, starts, rows = ctx.saved_tensors
         weights = _pairs_matrix(starts, rows, grad.contiguous(), movies)
         return weights @ movies, weights.t() @ users, None, None
