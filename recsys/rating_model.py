@@ -17,6 +17,7 @@ from recsys.params import ListParams
 from recsys.ranking_model import RankingModel
 from recsys.signals import ListSignals
 from recsys.training_ratings import TrainingRatings
+from recsys.vocabulary import IdRows
 
 SERVING_ARRAYS = "serving.npz"
 SERVING_META = "serving.json"
@@ -65,6 +66,9 @@ TRAINING_RATINGS_MISSING = "the artifact has no training ratings"
 
 class UnknownIdError(KeyError):
     """An id that the model never saw in training: such a user or movie has no learned factors."""
+
+
+UNKNOWN_ID = "{kind} {id} is not in the model's training data"
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,8 +120,8 @@ class FactorModel:
     # What the list weighs besides the ranking model, and how; every retrain ships them too.
     signals: ListSignals | None = None
     list_params: ListParams = field(default_factory=ListParams)
-    _user_rows: "IdRows" = field(init=False, repr=False)
-    _movie_rows: "IdRows" = field(init=False, repr=False)
+    _user_rows: IdRows = field(init=False, repr=False)
+    _movie_rows: IdRows = field(init=False, repr=False)
     # With an MLP: each movie's share of the first layer's input, computed once, since [u, m] @ W.T splits into
     # u @ W_u.T + m @ W_m.T and only the user's share changes from one request to the next.
     _movie_inputs: np.ndarray | None = field(init=False, repr=False)
@@ -137,18 +141,19 @@ class FactorModel:
     def user_index(self, user_id: int) -> int:
         row = self._user_rows.row(user_id)
         if row < 0:
-            raise UnknownIdError(f"user {user_id} is not in the model's training data")
+            raise UnknownIdError(UNKNOWN_ID.format(kind="user", id=user_id))
         return row
 
     def movie_index(self, movie_id: int) -> int:
-        row = self._movie_rows.row(movie_id)
-        if row < 0:
-            raise UnknownIdError(f"movie {movie_id} is not in the model's training data")
-        return row
+        return int(self.movie_rows(np.array([movie_id]), known=True)[0])
 
-    def movie_rows(self, movie_ids: np.ndarray) -> np.ndarray:
-        """int64: the row of each movie id, -1 for a movie the model does not know."""
-        return self._movie_rows.rows(movie_ids)
+    def movie_rows(self, movie_ids: np.ndarray, *, known: bool = False) -> np.ndarray:
+        """int64: the row of each movie id, -1 for a movie the model does not know; with ``known``, such a movie
+        raises UnknownIdError instead."""
+        rows = self._movie_rows.rows(movie_ids)
+        if known and (rows < 0).any():
+            raise UnknownIdError(UNKNOWN_ID.format(kind="movie", id=np.asarray(movie_ids)[np.argmax(rows < 0)]))
+        return rows
 
     def has_user(self, user_id: int) -> bool:
         return self._user_rows.row(user_id) >= 0
@@ -463,31 +468,3 @@ def _stored(name: str, array: np.ndarray) -> np.ndarray:
 def _rows_of(vocabulary: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """int64: the row of each id in ``vocabulary`` (a permutation of unique ids), -1 where it is not there."""
     return IdRows.of(vocabulary).rows(ids)
-
-
-@dataclass(frozen=True)
-class IdRows:
-    """The rows of a vocabulary of unique ids, found by binary search: a dict of ml-25m's 162,541 users held about
-    20 MB of Python ints in every web process; these arrays hold none when the ids are sorted (as trained)."""
-
-    sorted_ids: np.ndarray  # int64
-    order: np.ndarray | None  # the row of each sorted id; None when the vocabulary is sorted already
-
-    @classmethod
-    def of(cls, vocabulary: np.ndarray) -> "IdRows":
-        ids = np.asarray(vocabulary, dtype=np.int64)
-        if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):
-            return cls(sorted_ids=ids, order=None)
-        order = np.argsort(ids, kind="stable")
-        return cls(sorted_ids=ids[order], order=order)
-
-    def rows(self, ids: np.ndarray) -> np.ndarray:
-        ids = np.asarray(ids, dtype=np.int64)
-        if not len(self.sorted_ids):
-            return np.full(len(ids), -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.sorted_ids, ids), len(self.sorted_ids) - 1)
-        rows = at if self.order is None else self.order[at]
-        return np.where(self.sorted_ids[at] == ids, rows, -1).astype(np.int64)
-
-    def row(self, id_: int) -> int:
-        return int(self.rows(np.array([int(id_)]))[0])

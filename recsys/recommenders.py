@@ -11,7 +11,7 @@ import pandas as pd
 
 from recsys.lists import list_order, user_taste
 from recsys.ranking_model import RankingModel
-from recsys.rating_model import FactorModel, UnknownIdError
+from recsys.rating_model import FactorModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,9 +63,7 @@ class SiteListRecommender:
         user_rows, train_movie_rows, train_scores = model.training_ratings().triples()
         order = np.argsort(user_rows, kind="stable")
         starts = np.searchsorted(user_rows[order], np.arange(len(model.user_ids) + 1))
-        columns = model.movie_rows(movies)
-        if (columns < 0).any():
-            raise UnknownIdError(f"movie {movies[np.argmax(columns < 0)]} is not in the model's training data")
+        columns = model.movie_rows(movies, known=True)
         rows = []
         for user in users:
             row = model.user_index(user)

@@ -18,6 +18,7 @@ from ratings.folding import text_fold
 from ratings.models import Genre, Movie, Profile, Rating
 from ratings.pg_copy import copy_arrays_in
 from ratings.services.rating_stats import rating_stats_paused
+from recsys.vocabulary import IdRows
 
 from .bulk_load import indexes_deferred, table_vacuum
 from .layouts import MovieLensData, MovieRecord, RaterRecord, movielens_read
@@ -169,22 +170,20 @@ def _pair_key(user_pk: Any, movie_pk: Any) -> Any:
 
 @dataclass(frozen=True)
 class _PkLookup:
-    """{MovieLens id: pk} as two arrays sorted by id, built once per import (not per chunk of ratings, of which ml-25m
-    has 25): a chunk's ids then cost one binary search each."""
+    """{MovieLens id: pk} as arrays, built once per import (not per chunk of ratings, of which ml-25m has 25): a
+    chunk's ids then cost one binary search each."""
 
-    movielens_ids: np.ndarray  # int64, ascending
-    pks: np.ndarray  # int64, the pk of each of movielens_ids
+    rows: IdRows  # of the MovieLens ids
+    pks: np.ndarray  # int64, the pk of each of those ids, row by row
 
     @classmethod
     def of(cls, pks: dict[int, int]) -> "_PkLookup":
-        keys = np.fromiter(pks.keys(), dtype=np.int64, count=len(pks))
-        values = np.fromiter(pks.values(), dtype=np.int64, count=len(pks))
-        order = np.argsort(keys)
-        return cls(movielens_ids=keys[order], pks=values[order])
+        ids = np.fromiter(pks.keys(), dtype=np.int64, count=len(pks))
+        return cls(rows=IdRows.of(ids), pks=np.fromiter(pks.values(), dtype=np.int64, count=len(pks)))
 
     def pks_of(self, movielens_ids: np.ndarray) -> np.ndarray:
         """The pks of ``movielens_ids``, each one known (the reader checked them)."""
-        return self.pks[np.searchsorted(self.movielens_ids, movielens_ids)]
+        return self.pks[self.rows.rows(movielens_ids)]
 
 
 def _ratings_insert(user_pks: np.ndarray, movie_pks: np.ndarray, scores: np.ndarray, seconds: np.ndarray) -> int:
